@@ -1,0 +1,46 @@
+"""Bundle: the posts that stand for an issue, best first, a few per author.
+
+    >>> bundle = bundle_posts(post_ids, member_keywords, post_keywords, posts, BundleSettings())  # doctest: +SKIP
+    >>> bundle[["post_id", "title", "bundle_score"]].head(3)                                     # doctest: +SKIP
+
+``bundle_score = relevance x quality`` where relevance is the sum of the post's extraction
+scores for the issue's keywords and ``quality = (1 + log1p(recommend_count)) x (1 + editor_score)``.
+Posts with the same normalised title (a syndicated story) count once; at most
+``max_per_author`` posts per author, at most ``max_posts`` in all. Ties break by post_id so a
+re-run gives the same bundle.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class BundleSettings:
+    max_posts: int = 10
+    max_per_author: int = 2
+
+
+def bundle_posts(post_ids: Iterable[str], member_keywords: Iterable[str], post_keywords: pd.DataFrame,
+                 posts: pd.DataFrame, settings: BundleSettings = BundleSettings()) -> pd.DataFrame:
+    """Ranked bundle with columns post_id, title, author_id, url, channel, bundle_score."""
+    ids = set(post_ids)
+    members = set(member_keywords)
+    rel = post_keywords.loc[post_keywords["post_id"].isin(ids) & post_keywords["keyword"].isin(members)]
+    relevance = rel.groupby("post_id")["score"].sum()
+    cand = posts.loc[posts["post_id"].isin(ids), ["post_id", "title", "author_id", "url", "channel",
+                                                   "recommend_count", "editor_score"]].copy()
+    quality = (1.0 + np.log1p(cand["recommend_count"].to_numpy(float))) * (1.0 + cand["editor_score"].to_numpy(float))
+    cand["bundle_score"] = cand["post_id"].map(relevance).fillna(0.0).to_numpy(float) * quality
+    cand = cand.sort_values(["bundle_score", "post_id"], ascending=[False, True], kind="stable")
+    cand["_title_key"] = cand["title"].map(lambda t: _NON_WORD.sub("", str(t)).lower())
+    cand = cand.loc[~cand["_title_key"].duplicated() | (cand["_title_key"] == "")]
+    cand = cand.loc[cand.groupby("author_id").cumcount() < settings.max_per_author]
+    cand = cand.head(settings.max_posts)
+    return cand[["post_id", "title", "author_id", "url", "channel", "bundle_score"]].reset_index(drop=True)

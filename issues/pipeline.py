@@ -1,0 +1,192 @@
+"""The functional core of one hour: posts and queries in, ranked titled issues out. No I/O.
+
+    >>> inputs = HourInputs(hour=pd.Timestamp("2026-02-19T07:00Z"), posts=posts, queries=queries)  # doctest: +SKIP
+    >>> result = run_hour_core(inputs, HourTools.build(dictionary, stopwords), settings)            # doctest: +SKIP
+    >>> result.issues[["channel", "rank", "title"]]                                                # doctest: +SKIP
+
+``jobs.hourly`` loads the history into :class:`HourInputs` and writes :class:`HourResult` out;
+everything between is here, so it is tested without a database.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clustering.bundle import bundle_posts
+from clustering.merge import merge_seeds
+from issues.aggregate import HOME, aggregate_keyword_stats, channel_activity
+from issues.baseline import AuthorBaseline
+from issues.detect import BurstDetector
+from keywords.extract import KeywordExtractor, keyword_query_volume
+from keywords.matcher import KeywordMatcher
+from titling.overrides import Overrides
+from titling.titles import TitleChooser, clean_title
+
+ISSUE_COLUMNS = ["channel", "rank", "issue_id", "keyword", "title", "title_source", "score", "facets",
+                 "post_ids", "signals", "pinned"]
+BUNDLE_COLUMNS = ["channel", "issue_id", "position", "post_id", "title", "author_id", "url", "bundle_score"]
+
+
+@dataclass
+class HourInputs:
+    """Everything the hour needs; history frames default to empty (a cold start)."""
+
+    hour: pd.Timestamp
+    posts: pd.DataFrame
+    queries: pd.DataFrame | None = None
+    doc_freq: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    n_docs: int = 0
+    history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["hour", "keyword", "channel", "authors", "is_issue"]))
+    run_hours: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([], tz="UTC"))
+    activity_history: pd.DataFrame | None = None
+    query_history: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    previous_issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["hour", "keyword", "issue_id"]))
+    overrides: Overrides = field(default_factory=Overrides)
+
+
+@dataclass
+class HourTools:
+    """The compiled, reusable pieces (built once per process, reused every hour)."""
+
+    dictionary: Any
+    matcher: KeywordMatcher
+
+    @classmethod
+    def build(cls, dictionary, stopwords=frozenset()) -> "HourTools":
+        return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords))
+
+
+@dataclass
+class HourResult:
+    hour: pd.Timestamp
+    post_keywords: pd.DataFrame
+    stats: pd.DataFrame
+    issues: pd.DataFrame
+    bundles: pd.DataFrame
+    channels: list[str]
+    activity: pd.Series
+    counts: dict[str, int]
+
+
+def issue_id_for(keyword: str, onset: pd.Timestamp) -> str:
+    """A new issue's id: stable for the same keyword and onset hour, so re-runs agree."""
+    return hashlib.sha1(f"{keyword}|{pd.Timestamp(onset).isoformat()}".encode()).hexdigest()[:12]
+
+
+def _continuing_ids(previous: pd.DataFrame, hour: pd.Timestamp, within_hours: int) -> dict[str, tuple]:
+    """keyword -> (onset-sorting key, issue_id) of issues published in the last ``within_hours``."""
+    if previous is None or previous.empty:
+        return {}
+    recent = previous.loc[(previous["hour"] < hour) & (previous["hour"] >= hour - pd.Timedelta(hours=within_hours))]
+    recent = recent.sort_values("hour", kind="stable")
+    return {k: (h, i) for h, k, i in recent[["hour", "keyword", "issue_id"]].itertuples(index=False)}
+
+
+def _signals(row: pd.Series) -> dict[str, float]:
+    return {"authors": int(row["authors"]), "expected_authors": round(float(row["expected"]), 4),
+            "lift": round(float(row["lift"]), 4), "surprise": round(float(row["surprise"]), 4),
+            "posts": int(row["posts"]), "title_share": round(float(row["title_share"]), 4),
+            "query_volume": int(row["query_volume"]), "top_author_share": round(float(row["top_author_share"]), 4)}
+
+
+def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
+    """Extract -> aggregate -> baseline -> detect -> title -> merge -> bundle -> overrides -> rank."""
+    hour = pd.Timestamp(inputs.hour).tz_convert("UTC")
+    posts = inputs.posts.reset_index(drop=True)
+    s = settings
+    queries = inputs.queries if inputs.queries is not None else pd.DataFrame(columns=["query", "count"])
+
+    extractor = KeywordExtractor(tools.matcher, s.extract)
+    query_volume = keyword_query_volume(queries, tools.matcher)
+    post_keywords = extractor.extract(posts, inputs.doc_freq, inputs.n_docs, query_volume)
+    post_keywords = post_keywords.loc[~post_keywords["keyword"].isin(inputs.overrides.blocked_keywords)]
+
+    stats = aggregate_keyword_stats(post_keywords, posts, query_volume)
+    d = s.detect
+    baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight,
+                              d.prior_authors_per_hour, d.prior_strength_hours)
+    baseline.fit(inputs.history, inputs.run_hours, hour, inputs.activity_history)
+    activity = channel_activity(posts)
+    expected = baseline.expected(stats, activity)
+    detector = BurstDetector(d)
+    scored = detector.score(stats, expected)
+    seeds = detector.select(scored)
+
+    titles = TitleChooser(tools.matcher, s.title, tools.dictionary.display_form).choose(
+        seeds["keyword"].unique(), queries, inputs.query_history)
+    title_of = titles["title"].to_dict()
+
+    pk = post_keywords.merge(posts[["post_id", "channel"]], on="post_id")
+    continuing = _continuing_ids(inputs.previous_issues, hour, d.continue_hours)
+    channels = sorted((set(posts["channel"]) | {p.channel for p in inputs.overrides.pins}) - {HOME})
+    issue_rows, bundle_rows = [], []
+    for channel in [HOME] + channels:
+        ch_seeds = seeds.loc[seeds["channel"] == channel].reset_index(drop=True)
+        ch_pk = pk if channel == HOME else pk.loc[pk["channel"] == channel]
+        post_sets = {k: frozenset(v) for k, v in ch_pk.groupby("keyword")["post_id"]}
+        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, inputs.overrides.merges)
+        rows = []
+        for g in groups.itertuples(index=False):
+            lead = ch_seeds.loc[g.lead_index]
+            title = inputs.overrides.rewrites.get(g.keyword) or title_of.get(g.keyword) or g.keyword
+            members = [g.keyword] + list(g.facets)
+            known = [continuing[m] for m in members if m in continuing]
+            issue_id = min(known)[1] if known else issue_id_for(g.keyword, hour)
+            rows.append({"channel": channel, "issue_id": issue_id, "keyword": g.keyword,
+                         "title": clean_title(title) or g.keyword,
+                         "title_source": "override" if g.keyword in inputs.overrides.rewrites else
+                         (titles.at[g.keyword, "title_source"] if g.keyword in titles.index else "keyword"),
+                         "score": round(float(g.score), 6), "facets": list(g.facets),
+                         "post_ids": g.post_ids, "signals": _signals(lead), "pinned": False})
+        rows = [r for r in rows if r["title"] not in inputs.overrides.blocked_titles]
+        pins = [p for p in inputs.overrides.pins if p.channel == channel]
+        top_score = max([r["score"] for r in rows], default=0.0)
+        pinned = []
+        for p in pins:
+            rows = [r for r in rows if r["keyword"] != p.keyword]
+            pinned.append({"channel": channel, "issue_id": issue_id_for(p.keyword, pd.Timestamp(0, tz="UTC")),
+                           "keyword": p.keyword, "title": p.title or title_of.get(p.keyword, p.keyword),
+                           "title_source": "override" if p.title else "keyword", "score": round(top_score, 6),
+                           "facets": [], "post_ids": frozenset(post_sets.get(p.keyword, frozenset())),
+                           "signals": {}, "pinned": True})
+        ranked = (pinned + rows)[: d.top_n]
+        for rank, r in enumerate(ranked, start=1):
+            r["rank"] = rank
+            bundle = bundle_posts(r["post_ids"], [r["keyword"]] + r["facets"], post_keywords,
+                                  posts if channel == HOME else posts.loc[posts["channel"] == channel], s.bundle)
+            r["post_ids"] = bundle["post_id"].tolist()
+            for pos, b in enumerate(bundle.itertuples(index=False), start=1):
+                bundle_rows.append({"channel": channel, "issue_id": r["issue_id"], "position": pos,
+                                    "post_id": b.post_id, "title": b.title, "author_id": b.author_id,
+                                    "url": b.url, "bundle_score": round(float(b.bundle_score), 6)})
+            issue_rows.append(r)
+
+    issues = pd.DataFrame(issue_rows, columns=ISSUE_COLUMNS)
+    published = set(issues.loc[~issues["pinned"].astype(bool), "keyword"]) | {
+        f for fs in issues["facets"] for f in fs}
+    scored = scored.assign(is_issue=scored["keyword"].isin(published))
+    counts = {"posts": len(posts), "post_keywords": len(post_keywords), "seeds": int(len(seeds)),
+              "issues": int((issues["channel"] == HOME).sum()) if len(issues) else 0}
+    return HourResult(hour, post_keywords, scored, issues, pd.DataFrame(bundle_rows, columns=BUNDLE_COLUMNS),
+                      [HOME] + channels, activity, counts)
+
+
+def feed_document(result: HourResult, timezone: str = "Asia/Seoul") -> dict[str, Any]:
+    """The JSON feed object of DESIGN.md: ``{"hour", "channels": {"home": [...], ...}}``."""
+    channels: dict[str, list] = {c: [] for c in result.channels}
+    bundles = {k: g for k, g in result.bundles.groupby(["channel", "issue_id"], sort=False)}
+    for r in result.issues.itertuples(index=False):
+        b = bundles.get((r.channel, r.issue_id))
+        posts = [] if b is None else [
+            {"post_id": x.post_id, "title": x.title, "author_id": x.author_id, "url": x.url}
+            for x in b.itertuples(index=False)]
+        channels[r.channel].append({
+            "issue_id": r.issue_id, "rank": int(r.rank), "title": r.title, "keyword": r.keyword,
+            "score": float(r.score), "post_ids": list(r.post_ids), "facets": list(r.facets),
+            "title_source": r.title_source, "pinned": bool(r.pinned), "signals": r.signals, "posts": posts})
+    return {"hour": result.hour.tz_convert(timezone).isoformat(), "channels": channels}

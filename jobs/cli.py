@@ -1,0 +1,131 @@
+"""``issuewire`` command line: thin argument parsing over :mod:`jobs.hourly`; errors become one line.
+
+    $ issuewire run --hour 2026-02-19T16:00+09:00 --posts posts.jsonl --queries queries.csv \\
+          --db sqlite:///issuewire.sqlite --redis redis://127.0.0.1:6379/0 --feed-file feed-{hour}.json
+    $ issuewire backfill --from 2026-02-08T00:00+09:00 --to 2026-02-09T23:00+09:00 --posts ...
+    $ issuewire schedule --posts drop/ --queries drop/        # every hour at the configured minute
+    $ issuewire demo                                          # simulated hours on shipped data
+
+Exit codes: 0 ok, 2 bad input (a file, the dictionary, the override file, a setting),
+3 database error (nothing published), 4 publish error (DB written, Redis or the file not).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from crawler.ingest import IngestError
+from dictionaries import DictionaryError
+from jobs.feed import PublishError
+from jobs.settings import SettingsError, resolve_settings
+from jobs.store import StoreError
+from titling.overrides import OverrideError
+
+EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH = 2, 3, 4
+
+
+def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
+    p.add_argument("--posts", nargs="+", required=need_posts, metavar="FILE",
+                   help="post files (JSONL/CSV/Parquet, .gz ok) or folders of them")
+    p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
+    p.add_argument("--posts-mapping", dest="posts_mapping", help="field mapping of the post files (e.g. knews)")
+    p.add_argument("--dictionary", help="keyword dictionary TSV")
+    p.add_argument("--stopwords", help="stopword list")
+    p.add_argument("--overrides", help="operator override file")
+    p.add_argument("--db", dest="db_url", help="database URL (default sqlite:///issuewire.sqlite)")
+    p.add_argument("--redis", dest="redis_url", help="Redis URL; without it the feed goes to the file only")
+    p.add_argument("--redis-prefix", dest="redis_prefix", help="prefix of every Redis key")
+    p.add_argument("--feed-file", dest="feed_file", help="JSON feed path; {hour} becomes YYYYMMDDTHH")
+    p.add_argument("--config", help="TOML config file")
+    p.add_argument("--quiet", action="store_true", help="no per-hour summary lines")
+
+
+SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
+                 "redis_prefix", "feed_file")
+
+
+def settings_from_args(args: argparse.Namespace, environ=None):
+    flags = {k: getattr(args, k, None) for k in SETTING_FLAGS}
+    return resolve_settings(flags, os.environ if environ is None else environ, getattr(args, "config", None))
+
+
+def cmd_run(args) -> int:
+    from jobs.hourly import RunContext, parse_hour, run_hour
+
+    settings = settings_from_args(args)
+    report = run_hour(RunContext(settings), parse_hour(args.hour, settings.timezone), args.posts, args.queries)
+    if not args.quiet:
+        print(report.summary())
+    return 0
+
+
+def cmd_backfill(args) -> int:
+    from jobs.hourly import RunContext, backfill, parse_hour
+
+    settings = settings_from_args(args)
+    start, end = parse_hour(args.start, settings.timezone), parse_hour(args.end, settings.timezone)
+    if end < start:
+        raise SettingsError(f"--to {args.end} is before --from {args.start}")
+    printer = None if args.quiet else (lambda r: print(r.summary(), flush=True))
+    backfill(RunContext(settings), start, end, args.posts, args.queries, progress=not args.quiet, on_report=printer)
+    return 0
+
+
+def cmd_schedule(args) -> int:
+    from jobs.scheduler import run_scheduler
+
+    settings = settings_from_args(args)
+    return run_scheduler(settings, args.posts, args.queries, once=args.once)
+
+
+def cmd_demo(args) -> int:
+    from jobs.demo import run_demo
+
+    return run_demo(args.workdir, hours=args.hours, show=args.show)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="issuewire", description="Find what is becoming an issue, every hour.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run one hour")
+    p.add_argument("--hour", required=True, help="the hour, ISO 8601 (local time if no offset)")
+    _common(p)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("backfill", help="run a range of hours in order (both ends included)")
+    p.add_argument("--from", dest="start", required=True)
+    p.add_argument("--to", dest="end", required=True)
+    _common(p)
+    p.set_defaults(func=cmd_backfill)
+    p = sub.add_parser("schedule", help="run every hour at the configured minute, catching up missed hours")
+    _common(p)
+    p.add_argument("--once", action="store_true", help="catch up once and exit (for cron)")
+    p.set_defaults(func=cmd_schedule)
+    p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
+    p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
+    p.add_argument("--hours", type=int, default=30)
+    p.add_argument("--show", type=int, default=6, help="print the home top 6 of the last N hours")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
+        print(f"issuewire: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except StoreError as exc:
+        print(f"issuewire: error: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+    except PublishError as exc:
+        print(f"issuewire: error: {exc}", file=sys.stderr)
+        return EXIT_PUBLISH
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

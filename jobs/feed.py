@@ -1,0 +1,123 @@
+"""Publishing the feed: a Redis snapshot switched atomically, and a JSON file replaced atomically.
+
+    >>> publisher = IssueFeedPublisher(redis.Redis.from_url(url), prefix="issuewire")   # doctest: +SKIP
+    >>> publisher.publish(document, version)        # snapshot, then pointer + notification  # doctest: +SKIP
+    >>> write_feed_file(document, "feed-{hour}.json", hour_label)                          # doctest: +SKIP
+
+Redis keys (``<p>`` is the configurable prefix, ``issuewire`` by default):
+
+* ``<p>:snapshot:<version>`` — a hash: field ``meta`` (JSON ``{"hour", "version", "channels"}``)
+  and one field ``channel:<name>`` per channel (JSON list of issues, ranked). Written whole in
+  one MULTI/EXEC with a TTL, so a snapshot nobody points to expires by itself.
+* ``<p>:current`` — the version of the current snapshot. A Lua script switches it atomically,
+  removes the new snapshot's TTL (the current one never expires) and gives the previous one
+  ``ttl`` seconds; it refuses to move the pointer back to an older hour (a re-run of an old
+  hour does not hide the newest feed). Versions are ``YYYYMMDDTHH-<content hash>`` in UTC.
+* ``<p>:published`` — the pub/sub channel; the message is JSON ``{"version", "hour"}``.
+
+A consumer reads ``GET <p>:current`` then ``HGETALL <p>:snapshot:<version>`` (or ``HGET`` one
+channel): always one hour's whole snapshot, never half of two.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+SWITCH_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, 11) > string.sub(ARGV[1], 1, 11) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('PERSIST', KEYS[2])
+if current and current ~= ARGV[1] then
+  redis.call('EXPIRE', ARGV[3] .. current, tonumber(ARGV[2]))
+end
+redis.call('PUBLISH', KEYS[3], ARGV[4])
+return 1
+"""
+
+
+class PublishError(RuntimeError):
+    """Redis or the feed file could not be written; the previous feed is still in place."""
+
+
+def feed_version(document: dict[str, Any], hour_utc_label: str) -> str:
+    """``YYYYMMDDTHH-<8 hex of the content>``: the same content gives the same version."""
+    blob = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
+    return f"{hour_utc_label}-{hashlib.sha1(blob).hexdigest()[:8]}"
+
+
+class IssueFeedPublisher:
+    def __init__(self, client, prefix: str = "issuewire", ttl_seconds: int = 48 * 3600):
+        self.client = client
+        self.prefix = prefix
+        self.ttl_seconds = ttl_seconds
+        self._switch = client.register_script(SWITCH_SCRIPT)
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.prefix,) + parts)
+
+    def publish(self, document: dict[str, Any], version: str) -> bool:
+        """Write the snapshot, then switch the pointer; False if a newer hour is already current."""
+        import redis
+
+        snapshot = self.key("snapshot", version)
+        fields = {"meta": json.dumps({"hour": document["hour"], "version": version,
+                                      "channels": list(document["channels"])}, ensure_ascii=False)}
+        for channel, items in document["channels"].items():
+            fields[f"channel:{channel}"] = json.dumps(items, ensure_ascii=False)
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.delete(snapshot)
+            pipe.hset(snapshot, mapping=fields)
+            pipe.expire(snapshot, self.ttl_seconds)
+            pipe.execute()
+            message = json.dumps({"version": version, "hour": document["hour"]}, ensure_ascii=False)
+            switched = self._switch(keys=[self.key("current"), snapshot, self.key("published")],
+                                    args=[version, self.ttl_seconds, self.key("snapshot") + ":", message])
+        except redis.RedisError as exc:
+            raise PublishError(f"redis publish of {version} failed: {exc.__class__.__name__}: {exc}") from None
+        return bool(switched)
+
+    def current(self) -> dict[str, Any] | None:
+        """The current snapshot as the feed document (what a consumer sees), or None."""
+        version = self.client.get(self.key("current"))
+        if version is None:
+            return None
+        version = version.decode() if isinstance(version, bytes) else version
+        raw = self.client.hgetall(self.key("snapshot", version))
+        decoded = {(k.decode() if isinstance(k, bytes) else k): json.loads(v) for k, v in raw.items()}
+        meta = decoded.pop("meta")
+        return {"hour": meta["hour"], "version": version,
+                "channels": {k.split(":", 1)[1]: v for k, v in decoded.items()}}
+
+
+def hour_label(hour_local) -> str:
+    """The ``{hour}`` placeholder: ``YYYYMMDDTHH`` of the hour in local time."""
+    return hour_local.strftime("%Y%m%dT%H")
+
+
+def write_feed_file(document: dict[str, Any], path_template: str, label: str) -> Path:
+    """Write the JSON atomically (temp file in the same folder, fsync, rename)."""
+    path = Path(path_template.replace("{hour}", label))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(document, fh, ensure_ascii=False, indent=1)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise PublishError(f"feed file {path}: {exc.strerror or exc}") from None
+    return path

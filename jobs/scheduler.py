@@ -1,0 +1,66 @@
+"""The hourly scheduler: APScheduler fires at a set minute; each firing catches up in order.
+
+    >>> run_scheduler(settings, ["drop/posts"], ["drop/queries"])          # blocks   # doctest: +SKIP
+    >>> catch_up(RunContext(settings), ["drop/posts"], now=pd.Timestamp.now(tz="UTC"))  # doctest: +SKIP
+
+Each firing runs every hour that ended since the last completed hour in the database (at most
+``max_catchup_hours`` back, oldest first), so a scheduler that was down for a while completes
+the missed hours in order. ``max_instances=1`` and ``coalesce=True`` keep one run at a time in
+this process: a slow hour makes the next firing wait, never overlap.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+import pandas as pd
+
+from jobs.hourly import RunContext, run_hour
+
+log = logging.getLogger("issuewire.scheduler")
+
+
+def due_hours(completed: pd.DatetimeIndex, now: pd.Timestamp, max_back: int) -> pd.DatetimeIndex:
+    """Ended hours not yet completed, oldest first, at most ``max_back`` hours before ``now``."""
+    last_ended = pd.Timestamp(now).tz_convert("UTC").floor("h") - pd.Timedelta(hours=1)
+    first = last_ended - pd.Timedelta(hours=max_back - 1)
+    if len(completed):
+        first = max(first, completed.max() + pd.Timedelta(hours=1))
+    if first > last_ended:
+        return pd.DatetimeIndex([], tz="UTC")
+    wanted = pd.date_range(first, last_ended, freq="h")
+    return wanted.difference(completed)
+
+
+def catch_up(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), now: pd.Timestamp | None = None) -> list:
+    now = pd.Timestamp.now(tz="UTC") if now is None else now
+    hours = due_hours(ctx.store.completed_hours(), now, ctx.settings.max_catchup_hours)
+    reports = []
+    for hour in hours:
+        report = run_hour(ctx, hour, posts, queries)
+        log.info("ran %s", report.summary())
+        reports.append(report)
+    return reports
+
+
+def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), trigger=None, blocking=True):
+    """A configured (not started) APScheduler; ``trigger`` defaults to the hourly cron minute."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=ctx.settings.timezone)
+    trigger = trigger or CronTrigger(minute=ctx.settings.schedule_minute, timezone=ctx.settings.timezone)
+    scheduler.add_job(catch_up, trigger, args=[ctx, list(posts), list(queries)], id="hourly-run",
+                      max_instances=1, coalesce=True, misfire_grace_time=3600, replace_existing=True)
+    return scheduler
+
+
+def run_scheduler(settings, posts: Sequence[str], queries: Sequence[str] = (), once: bool = False) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    ctx = RunContext(settings)
+    catch_up(ctx, posts, queries)
+    if once:
+        return 0
+    build_scheduler(ctx, posts, queries).start()
+    return 0

@@ -1,0 +1,160 @@
+"""Settings: resolved once per process, in one order, into a frozen object passed down.
+
+    >>> s = resolve_settings(flags={"db_url": "sqlite:///x.sqlite"}, environ={"ISSUEWIRE_DETECT__TOP_N": "8"})
+    >>> s.db_url, s.detect.top_n
+    ('sqlite:///x.sqlite', 8)
+
+Order, first wins: command-line flags > environment ``ISSUEWIRE_<NAME>`` (a stage setting as
+``ISSUEWIRE_<STAGE>__<NAME>``, e.g. ``ISSUEWIRE_DETECT__MIN_AUTHORS=5``) > the TOML config file
+(top-level keys and ``[extract]``, ``[detect]``, ``[title]``, ``[merge]``, ``[bundle]`` tables) >
+the defaults below. Unknown keys and values of the wrong type are errors naming their source.
+No stage reads the environment; only :func:`resolve_settings` does, from the mapping it is given.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from clustering.bundle import BundleSettings
+from clustering.merge import MergeSettings
+from dictionaries import default_dictionary_path, default_stopwords_path
+from issues.detect import DetectSettings
+from keywords.extract import ExtractSettings
+from titling.titles import TitleSettings
+
+ENV_PREFIX = "ISSUEWIRE_"
+STAGES = {"extract": ExtractSettings, "detect": DetectSettings, "title": TitleSettings,
+          "merge": MergeSettings, "bundle": BundleSettings}
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or has a value of the wrong type; the message says where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one process needs; stages get their own sub-object."""
+
+    db_url: str = "sqlite:///issuewire.sqlite"
+    redis_url: str | None = None
+    redis_prefix: str = "issuewire"
+    snapshot_ttl_hours: int = 48
+    feed_file: str | None = None
+    dictionary: str = str(default_dictionary_path())
+    stopwords: str = str(default_stopwords_path())
+    overrides: str | None = None
+    posts_mapping: str | None = None
+    timezone: str = "Asia/Seoul"
+    schedule_minute: int = 5
+    max_catchup_hours: int = 48
+    history_days: int = 8
+    idf_window_days: int = 30
+    query_store_min_count: int = 2
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    detect: DetectSettings = field(default_factory=DetectSettings)
+    title: TitleSettings = field(default_factory=TitleSettings)
+    merge: MergeSettings = field(default_factory=MergeSettings)
+    bundle: BundleSettings = field(default_factory=BundleSettings)
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Turn a config or environment value into the field's type."""
+    hint = annotation
+    args = typing.get_args(hint)
+    if args and type(None) in args:
+        if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
+            return None
+        hint = next(a for a in args if a is not type(None))
+    try:
+        if hint is bool:
+            if isinstance(value, str):
+                if value.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if value.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if hint is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if hint is float:
+            return float(value)
+        if hint is str:
+            return str(value)
+        if typing.get_origin(hint) is tuple:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(i).strip() for i in items if str(i).strip())
+    except (TypeError, ValueError):
+        raise SettingsError(f"{where}: {value!r} is not a valid {getattr(hint, '__name__', hint)}") from None
+    return value
+
+
+def _field_types(cls) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def _layer(values: dict[str, Any], top: dict, stages: dict[str, dict], where: str) -> None:
+    top_types = _field_types(Settings)
+    for key, value in values.items():
+        if key in STAGES:
+            if not isinstance(value, dict):
+                raise SettingsError(f"{where}: [{key}] must be a table")
+            types = _field_types(STAGES[key])
+            for sub, subvalue in value.items():
+                if sub not in types:
+                    raise SettingsError(f"{where}: unknown setting {key}.{sub}")
+                stages[key][sub] = _coerce(subvalue, types[sub], f"{where} {key}.{sub}")
+        elif key in top_types:
+            top[key] = _coerce(value, top_types[key], f"{where} {key}")
+        else:
+            raise SettingsError(f"{where}: unknown setting {key!r}")
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+
+
+def _environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        if "__" in key:
+            stage, sub = key.split("__", 1)
+            out.setdefault(stage, {})[sub] = value
+        else:
+            out[key] = value
+    return out
+
+
+def resolve_settings(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
+                     config_file: str | Path | None = None) -> Settings:
+    """Defaults < config file < environment < flags; flags whose value is None are not given."""
+    environ = environ or {}
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
+    top: dict[str, Any] = {}
+    stages: dict[str, dict] = {name: {} for name in STAGES}
+    if config_file:
+        _layer(load_config_file(config_file), top, stages, str(config_file))
+    _layer(_environment_values(environ), top, stages, "environment")
+    _layer({k: v for k, v in (flags or {}).items() if v is not None}, top, stages, "command line")
+    built = {name: STAGES[name](**values) for name, values in stages.items()}
+    return Settings(**top, **built)
+
+
+def settings_as_dict(settings: Settings) -> dict[str, Any]:
+    """Plain dict (for logs and the run record)."""
+    return dataclasses.asdict(settings)

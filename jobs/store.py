@@ -1,0 +1,304 @@
+"""The issue store: state that survives hours, in SQLite (default) or PostgreSQL, via SQLAlchemy Core.
+
+    >>> store = IssueStore("sqlite:///issuewire.sqlite")            # doctest: +SKIP
+    >>> history = store.load_history(hour, days=8)                  # doctest: +SKIP
+    >>> store.save_hour(result, run_record, rejects, queries)       # one transaction   # doctest: +SKIP
+
+Tables (all times naive UTC): ``runs`` (one row per hour: status, counts, feed version, where it
+was published), ``keyword_stats`` (per hour, keyword, channel: the aggregates, the baseline's
+expectation and whether it was published as an issue — the masked hours of the baseline),
+``channel_activity``, ``query_stats`` (query counts of each hour at or above a floor, for
+title surge), ``issues`` and ``bundles`` (what was published), ``rejects`` (bad input rows with
+reason, kept once per file and line). Saving an hour deletes that hour's rows and inserts the
+new ones in one transaction, so re-running an hour changes nothing and a crash leaves nothing
+half-written. Database errors leave this module as :class:`StoreError`.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime), sa.Column("finished_at", sa.DateTime),
+    sa.Column("posts_read", sa.Integer), sa.Column("posts_accepted", sa.Integer),
+    sa.Column("posts_rejected", sa.Integer), sa.Column("posts_in_hour", sa.Integer),
+    sa.Column("queries_read", sa.Integer), sa.Column("queries_rejected", sa.Integer),
+    sa.Column("issues_published", sa.Integer), sa.Column("feed_version", sa.String(64)),
+    sa.Column("redis_published", sa.Boolean), sa.Column("file_published", sa.Boolean),
+    sa.Column("stage_seconds", sa.Text), sa.Column("error", sa.Text),
+)
+keyword_stats = sa.Table(
+    "keyword_stats", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("keyword", sa.String(200), primary_key=True),
+    sa.Column("channel", sa.String(100), primary_key=True),
+    sa.Column("posts", sa.Integer, nullable=False), sa.Column("authors", sa.Integer, nullable=False),
+    sa.Column("title_hits", sa.Integer, nullable=False), sa.Column("score_sum", sa.Float),
+    sa.Column("top_author_share", sa.Float), sa.Column("query_volume", sa.BigInteger),
+    sa.Column("expected", sa.Float), sa.Column("surprise", sa.Float), sa.Column("score", sa.Float),
+    sa.Column("is_issue", sa.Boolean, nullable=False),
+)
+channel_activity = sa.Table(
+    "channel_activity", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("channel", sa.String(100), primary_key=True),
+    sa.Column("posts", sa.Integer, nullable=False),
+)
+query_stats = sa.Table(
+    "query_stats", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("query", sa.String(400), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)
+issues = sa.Table(
+    "issues", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("channel", sa.String(100), primary_key=True),
+    sa.Column("rank", sa.Integer, primary_key=True),
+    sa.Column("issue_id", sa.String(40), nullable=False, index=True),
+    sa.Column("keyword", sa.String(200), nullable=False),
+    sa.Column("title", sa.String(400), nullable=False), sa.Column("title_source", sa.String(16)),
+    sa.Column("score", sa.Float), sa.Column("facets", sa.Text), sa.Column("signals", sa.Text),
+    sa.Column("pinned", sa.Boolean),
+)
+bundles = sa.Table(
+    "bundles", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("channel", sa.String(100), primary_key=True),
+    sa.Column("issue_id", sa.String(40), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("post_id", sa.String(200), nullable=False),
+    sa.Column("title", sa.Text), sa.Column("author_id", sa.String(200)), sa.Column("url", sa.Text),
+    sa.Column("bundle_score", sa.Float),
+)
+rejects = sa.Table(
+    "rejects", metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("source", sa.String(500), primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False), sa.Column("raw", sa.Text),
+    sa.Column("first_hour", sa.DateTime),
+)
+HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles)
+
+
+class StoreError(RuntimeError):
+    """The database failed or is unreachable; the message says which database and why."""
+
+
+def normalise_db_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` use the psycopg 3 driver that issuewire installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def to_db_time(ts: Any) -> datetime:
+    return pd.Timestamp(ts).tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+
+def from_db_time(values) -> pd.DatetimeIndex | pd.Series:
+    return pd.to_datetime(values).dt.tz_localize("UTC") if isinstance(values, pd.Series) \
+        else pd.DatetimeIndex(pd.to_datetime(values)).tz_localize("UTC")
+
+
+def _redact(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a bad URL still gets a message
+        return "<invalid database URL>"
+
+
+class IssueStore:
+    def __init__(self, url: str, create: bool = True):
+        self.url = normalise_db_url(url)
+        try:
+            self.engine = sa.create_engine(self.url, future=True)
+            if create:
+                metadata.create_all(self.engine)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"database {_redact(self.url)} unavailable: {exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0]}") from None
+
+    def _wrap(self, exc: Exception) -> StoreError:
+        return StoreError(f"database {_redact(self.url)} failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+
+    def _frame(self, query) -> pd.DataFrame:
+        try:
+            with self.engine.connect() as conn:
+                result = conn.execute(query)
+                return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        except SQLAlchemyError as exc:
+            raise self._wrap(exc) from None
+
+    # ------------------------------------------------------------ reads for the hour
+    def completed_hours(self, before: pd.Timestamp | None = None, since: pd.Timestamp | None = None) -> pd.DatetimeIndex:
+        q = sa.select(runs.c.hour).where(runs.c.status == "ok")
+        if before is not None:
+            q = q.where(runs.c.hour < to_db_time(before))
+        if since is not None:
+            q = q.where(runs.c.hour >= to_db_time(since))
+        frame = self._frame(q.order_by(runs.c.hour))
+        return from_db_time(frame["hour"]) if len(frame) else pd.DatetimeIndex([], tz="UTC")
+
+    def load_history(self, hour: pd.Timestamp, days: int) -> tuple[pd.DataFrame, pd.DatetimeIndex, pd.DataFrame]:
+        """Keyword stats and channel activity of the completed hours in ``[hour - days, hour)``."""
+        since = pd.Timestamp(hour) - pd.Timedelta(days=days)
+        run_hours = self.completed_hours(before=hour, since=since)
+        lo, hi = to_db_time(since), to_db_time(hour)
+        stats = self._frame(sa.select(keyword_stats.c.hour, keyword_stats.c.keyword, keyword_stats.c.channel,
+                                      keyword_stats.c.authors, keyword_stats.c.is_issue)
+                            .where(keyword_stats.c.hour >= lo, keyword_stats.c.hour < hi))
+        activity = self._frame(sa.select(channel_activity).where(channel_activity.c.hour >= lo,
+                                                                 channel_activity.c.hour < hi))
+        for frame in (stats, activity):
+            if len(frame):
+                frame["hour"] = from_db_time(frame["hour"])
+        if stats.empty:
+            stats = pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "is_issue"])
+        if activity.empty:
+            activity = pd.DataFrame(columns=["hour", "channel", "posts"])
+        return stats, run_hours, activity
+
+    def doc_freq(self, hour: pd.Timestamp, window_days: int) -> tuple[pd.Series, int]:
+        """Posts per keyword (home) and posts in all over the completed hours of the window."""
+        lo, hi = to_db_time(pd.Timestamp(hour) - pd.Timedelta(days=window_days)), to_db_time(hour)
+        ok = sa.select(runs.c.hour).where(runs.c.status == "ok").scalar_subquery()
+        df = self._frame(sa.select(keyword_stats.c.keyword, sa.func.sum(keyword_stats.c.posts).label("df"))
+                         .where(keyword_stats.c.channel == "home", keyword_stats.c.hour >= lo,
+                                keyword_stats.c.hour < hi, keyword_stats.c.hour.in_(ok))
+                         .group_by(keyword_stats.c.keyword))
+        n = self._frame(sa.select(sa.func.coalesce(sa.func.sum(channel_activity.c.posts), 0).label("n"))
+                        .where(channel_activity.c.channel == "home", channel_activity.c.hour >= lo,
+                               channel_activity.c.hour < hi, channel_activity.c.hour.in_(ok)))
+        series = df.set_index("keyword")["df"].astype("int64") if len(df) else pd.Series(dtype="int64")
+        return series, int(n["n"].iloc[0] or 0)
+
+    def query_history(self, hour: pd.Timestamp, hours: int = 24) -> pd.Series:
+        """Mean count per completed hour of each stored query over the last ``hours`` hours."""
+        since = pd.Timestamp(hour) - pd.Timedelta(hours=hours)
+        n_hours = len(self.completed_hours(before=hour, since=since))
+        if n_hours == 0:
+            return pd.Series(dtype=float)
+        frame = self._frame(sa.select(query_stats.c.query, sa.func.sum(query_stats.c.count).label("total"))
+                            .where(query_stats.c.hour >= to_db_time(since), query_stats.c.hour < to_db_time(hour))
+                            .group_by(query_stats.c.query))
+        return (frame.set_index("query")["total"].astype(float) / n_hours) if len(frame) else pd.Series(dtype=float)
+
+    def previous_issues(self, hour: pd.Timestamp, within_hours: int) -> pd.DataFrame:
+        lo = to_db_time(pd.Timestamp(hour) - pd.Timedelta(hours=within_hours))
+        frame = self._frame(sa.select(issues.c.hour, issues.c.keyword, issues.c.issue_id, issues.c.facets)
+                            .where(issues.c.hour >= lo, issues.c.hour < to_db_time(hour),
+                                   sa.or_(issues.c.pinned.is_(None), issues.c.pinned.is_(False))))
+        if frame.empty:
+            return pd.DataFrame(columns=["hour", "keyword", "issue_id"])
+        frame["hour"] = from_db_time(frame["hour"])
+        facets = frame.assign(keyword=frame["facets"].map(lambda f: json.loads(f or "[]"))).explode("keyword")
+        both = pd.concat([frame, facets.dropna(subset=["keyword"])], ignore_index=True)
+        return both[["hour", "keyword", "issue_id"]].drop_duplicates(["hour", "keyword"])
+
+    def run_record(self, hour: pd.Timestamp) -> dict | None:
+        frame = self._frame(sa.select(runs).where(runs.c.hour == to_db_time(hour)))
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def table(self, name: str, hour: pd.Timestamp | None = None) -> pd.DataFrame:
+        """A whole table (or one hour of it), for reports and tests."""
+        t = metadata.tables[name]
+        q = sa.select(t)
+        if hour is not None and "hour" in t.c:
+            q = q.where(t.c.hour == to_db_time(hour))
+        return self._frame(q)
+
+    # ------------------------------------------------------------ the one write of an hour
+    def save_hour(self, hour: pd.Timestamp, run: dict, stats: pd.DataFrame, activity: pd.Series,
+                  queries: pd.DataFrame, issue_rows: pd.DataFrame, bundle_rows: pd.DataFrame,
+                  reject_rows: pd.DataFrame, query_min_count: int = 2) -> None:
+        """Replace everything of ``hour`` in one transaction."""
+        h = to_db_time(hour)
+        stat_cols = [c.name for c in keyword_stats.c if c.name != "hour"]
+        stat_records = [dict(zip(stat_cols, row), hour=h) for row in
+                        stats.reindex(columns=stat_cols).itertuples(index=False, name=None)]
+        for rec in stat_records:
+            rec["is_issue"] = bool(rec["is_issue"])
+        activity_records = [{"hour": h, "channel": c, "posts": int(n)} for c, n in activity.items()]
+        q = queries.loc[queries["count"] >= query_min_count] if queries is not None and len(queries) else []
+        query_records = [] if len(q) == 0 else [
+            {"hour": h, "query": str(a)[:400], "count": int(b)} for a, b in q[["query", "count"]].itertuples(index=False)]
+        issue_records = [{
+            "hour": h, "channel": r.channel, "rank": int(r.rank), "issue_id": r.issue_id, "keyword": r.keyword,
+            "title": r.title, "title_source": r.title_source, "score": float(r.score),
+            "facets": json.dumps(list(r.facets), ensure_ascii=False),
+            "signals": json.dumps(r.signals, ensure_ascii=False), "pinned": bool(r.pinned)}
+            for r in issue_rows.itertuples(index=False)]
+        bundle_records = [dict(rec, hour=h) for rec in bundle_rows.to_dict("records")]
+        reject_records = [dict(rec, first_hour=h, line=int(rec["line"]), source=str(rec["source"])[:500])
+                          for rec in reject_rows.to_dict("records")]
+        run_row = dict(run, hour=h)
+        try:
+            with self.engine.begin() as conn:
+                for table in HOURLY_TABLES:
+                    conn.execute(table.delete().where(table.c.hour == h))
+                conn.execute(runs.delete().where(runs.c.hour == h))
+                for table, records in ((keyword_stats, stat_records), (channel_activity, activity_records),
+                                       (query_stats, query_records), (issues, issue_records),
+                                       (bundles, bundle_records)):
+                    if records:
+                        conn.execute(table.insert(), records)
+                if reject_records:
+                    self._insert_new_rejects(conn, reject_records)
+                conn.execute(runs.insert(), [run_row])
+        except SQLAlchemyError as exc:
+            raise self._wrap(exc) from None
+
+    def _insert_new_rejects(self, conn, records: list[dict]) -> None:
+        """Rejects are kept once per (kind, source, line): the first hour that saw them."""
+        existing = set()
+        sources = {r["source"] for r in records}
+        for chunk in _chunks(sorted(sources), 500):
+            rows = conn.execute(sa.select(rejects.c.kind, rejects.c.source, rejects.c.line)
+                                .where(rejects.c.source.in_(chunk)))
+            existing.update(tuple(r) for r in rows)
+        new = {}
+        for r in records:
+            key = (r["kind"], r["source"], r["line"])
+            if key not in existing:
+                new.setdefault(key, r)
+        if new:
+            conn.execute(rejects.insert(), list(new.values()))
+
+    def mark_published(self, hour: pd.Timestamp, *, redis: bool | None = None, file: bool | None = None,
+                       error: str | None = None) -> None:
+        values: dict[str, Any] = {}
+        if redis is not None:
+            values["redis_published"] = redis
+        if file is not None:
+            values["file_published"] = file
+        if error is not None:
+            values["error"] = error
+        if not values:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(runs.update().where(runs.c.hour == to_db_time(hour)).values(**values))
+        except SQLAlchemyError as exc:
+            raise self._wrap(exc) from None
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,55 @@
+import pandas as pd
+
+from clustering.bundle import BundleSettings, bundle_posts
+from clustering.merge import MergeSettings, merge_seeds
+
+
+def _seeds(*rows):
+    return pd.DataFrame(rows, columns=["keyword", "score"])
+
+
+def test_nested_variants_merge_into_the_general_keyword():
+    seeds = _seeds(("어린이날 선물", 9.0), ("어린이날", 8.0), ("어린이날 행사", 7.0), ("환율", 5.0))
+    sets = {"어린이날": frozenset("abcdefgh"), "어린이날 선물": frozenset("abc"),
+            "어린이날 행사": frozenset("fgh"), "환율": frozenset("xyz")}
+    groups = merge_seeds(seeds, sets, {}, MergeSettings())
+    assert groups["keyword"].tolist() == ["어린이날", "환율"]
+    assert groups.iloc[0]["facets"] == ["어린이날 선물", "어린이날 행사"]
+    assert groups.iloc[0]["score"] == 9.0 and groups.iloc[0]["post_ids"] == frozenset("abcdefgh")
+
+
+def test_containment_needs_whole_words_and_overlap():
+    seeds = _seeds(("임재범", 5.0), ("재범", 4.0), ("선물", 3.0), ("어린이날 선물", 2.0))
+    sets = {"임재범": frozenset("ab"), "재범": frozenset("ab"), "선물": frozenset("pq"), "어린이날 선물": frozenset("xy")}
+    groups = merge_seeds(seeds, sets, {}, MergeSettings(event_overlap=1.1))
+    assert sorted(groups["keyword"]) == ["선물", "어린이날 선물", "임재범", "재범"]
+
+
+def test_one_event_seen_through_several_keywords():
+    seeds = _seeds(("추락", 9.0), ("전투기", 8.0), ("조종사", 6.0), ("환율", 5.0))
+    crash = frozenset(f"c{i}" for i in range(10))
+    sets = {"추락": crash | {"x1"}, "전투기": crash, "조종사": frozenset(list(crash)[:6]), "환율": frozenset({"r1", "r2"})}
+    groups = merge_seeds(seeds, sets, {"전투기": "전투기 추락"}, MergeSettings())
+    assert len(groups) == 2
+    assert groups.iloc[0]["keyword"] == "추락" and set(groups.iloc[0]["facets"]) == {"전투기", "조종사"}
+
+
+def test_operator_merge():
+    seeds = _seeds(("a", 3.0), ("b", 2.0))
+    groups = merge_seeds(seeds, {"a": frozenset("1"), "b": frozenset("2")}, {}, MergeSettings(), {"a": "r", "b": "r"})
+    assert groups["keyword"].tolist() == ["r"] and sorted(groups.iloc[0]["facets"]) == ["a", "b"]
+
+
+def test_bundle_ranks_caps_authors_and_collapses_syndicated_titles():
+    posts = pd.DataFrame({
+        "post_id": ["p1", "p2", "p3", "p4", "p5"], "title": ["속보 A", "속보 B", "속보 C", "속보-A", "D"],
+        "author_id": ["x", "x", "x", "y", "z"], "url": "", "channel": "news",
+        "recommend_count": [0, 10, 0, 100, 0], "editor_score": [0.0, 0.0, 0.0, 0.0, 1.0]})
+    pk = pd.DataFrame({"post_id": ["p1", "p2", "p3", "p4", "p5"], "keyword": "k", "score": [5.0, 1.0, 4.0, 1.0, 1.0]})
+    b = bundle_posts(posts["post_id"], ["k"], pk, posts, BundleSettings(max_posts=10, max_per_author=2))
+    # scores: p4 5.62 (recommended), p1 5.0, p3 4.0, p2 3.40, p5 2.0; p1 is p4's story again
+    assert b["post_id"].tolist() == ["p4", "p3", "p2", "p5"]
+    assert (b.groupby("author_id").size() <= 2).all()
+    assert len(set(b["title"].str.replace("-", " "))) == len(b)   # 속보 A and 속보-A are one story
+    scores = b["bundle_score"].tolist()
+    assert scores == sorted(scores, reverse=True)

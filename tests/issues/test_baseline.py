@@ -1,0 +1,83 @@
+"""The vectorised baseline against a plain loop over the same definition."""
+import numpy as np
+import pandas as pd
+
+from issues.baseline import AuthorBaseline
+
+H = pd.Timestamp("2026-02-19T07:00Z")
+
+
+def _history(seed=3):
+    rng = np.random.default_rng(seed)
+    rows = []
+    hours = pd.date_range(H - pd.Timedelta(days=9), H - pd.Timedelta(hours=1), freq="h")
+    run_hours = hours[rng.random(len(hours)) > 0.1]          # some hours were never run
+    for h in run_hours:
+        for kw in ("자민당", "환율", "설"):
+            for ch in ("home", "news"):
+                if rng.random() < 0.7:
+                    rows.append({"hour": h, "keyword": kw, "channel": ch, "authors": int(rng.poisson(3)),
+                                 "is_issue": bool(rng.random() < 0.1)})
+    return pd.DataFrame(rows), pd.DatetimeIndex(run_hours)
+
+
+def _loop(history, run_hours, keyword, channel, b: AuthorBaseline):
+    def mean(hours):
+        n, total = 0, 0.0
+        for h in hours:
+            if h not in set(run_hours):
+                continue
+            row = history[(history.hour == h) & (history.keyword == keyword) & (history.channel == channel)]
+            if len(row) and row.is_issue.iloc[0]:
+                continue                                    # masked: a burst hour does not count
+            n += 1
+            total += row.authors.iloc[0] if len(row) else 0
+        return (total + b.prior_rate * b.prior_strength) / (n + b.prior_strength), n
+    seasonal, n_s = mean([H - pd.Timedelta(days=d) for d in range(1, b.seasonal_days + 1)])
+    level, _ = mean([H - pd.Timedelta(hours=k) for k in range(1, b.level_hours + 1)])
+    w = b.seasonal_weight * n_s / (n_s + 1)
+    return w * seasonal + (1 - w) * level
+
+
+def test_matches_plain_loop():
+    history, run_hours = _history()
+    b = AuthorBaseline(seasonal_days=7, level_hours=24).fit(history, run_hours, H)
+    keys = pd.DataFrame([(k, c) for k in ("자민당", "환율", "설", "신조어") for c in ("home", "news")],
+                        columns=["keyword", "channel"])
+    got = b.expected(keys)
+    want = [_loop(history, run_hours, k, c, b) for k, c in keys.itertuples(index=False)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_cold_start_gives_the_prior_not_a_division_by_zero():
+    b = AuthorBaseline(prior_rate=0.05).fit(pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "is_issue"]),
+                                            pd.DatetimeIndex([], tz="UTC"), H)
+    got = b.expected(pd.DataFrame({"keyword": ["새말"], "channel": ["home"]}))
+    assert got.tolist() == [0.05]
+
+
+def test_burst_hours_do_not_raise_the_baseline():
+    hours = pd.date_range(H - pd.Timedelta(hours=24), H - pd.Timedelta(hours=1), freq="h")
+    quiet = pd.DataFrame({"hour": hours, "keyword": "설", "channel": "home", "authors": 1, "is_issue": False})
+    burst = quiet.copy()
+    burst.loc[burst.index[-3:], ["authors", "is_issue"]] = [40, True]
+    keys = pd.DataFrame({"keyword": ["설"], "channel": ["home"]})
+    a = AuthorBaseline().fit(quiet, hours, H).expected(keys)
+    b = AuthorBaseline().fit(burst, hours, H).expected(keys)
+    assert abs(a[0] - b[0]) < 0.05
+
+
+def test_busy_hour_scales_expectation():
+    hours = pd.date_range(H - pd.Timedelta(hours=24), H - pd.Timedelta(hours=1), freq="h")
+    hist = pd.DataFrame({"hour": hours, "keyword": "설", "channel": "home", "authors": 2, "is_issue": False})
+    activity = pd.DataFrame({"hour": hours, "channel": "home", "posts": 100})
+    keys = pd.DataFrame({"keyword": ["설"], "channel": ["home"]})
+    b = AuthorBaseline().fit(hist, hours, H, activity)
+    normal = b.expected(keys, pd.Series({"home": 100}))[0]
+    busy = b.expected(keys, pd.Series({"home": 200}))[0]
+    assert busy == pytest_approx(2 * normal)
+
+
+def pytest_approx(x):
+    import pytest
+    return pytest.approx(x, rel=1e-9)
