@@ -1,0 +1,36 @@
+from hypothesis import given, settings, strategies as st
+
+from keywords.normalize import fold, normalize_text, surface_key
+
+
+def test_removes_tags_entities_urls_emails_emoji_and_controls():
+    raw = ("<p class='x'>임재범 &quot;복귀&quot;&#039;무대&#039; &amp; 팬</p>\n\t"
+           "https://news.example.com/a?b=1 www.x.kr 문의 reporter@hankyung.com 😀👍🏽 ✈️ 🇰🇷 "
+           "\u200bzero\x07 &lt;b&gt;굵게&lt;/b&gt;")
+    assert normalize_text(raw) == "임재범 \"복귀\"'무대' & 팬 문의 zero 굵게"
+
+
+def test_nfc_and_whitespace():
+    decomposed = "\u1100\u1161\u11a8"  # 각 as jamo
+    assert normalize_text(f"  {decomposed}\u00a0\u3000 나 ") == "각 나"
+    assert normalize_text("") == ""
+
+
+def test_keeps_ordinary_punctuation_and_comparisons():
+    assert normalize_text("a < b > c, 3.5% [단독]") == "a < b > c, 3.5% [단독]"
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.text())
+def test_never_raises_and_is_clean(text):
+    out = normalize_text(text)
+    assert out == out.strip() and "  " not in out
+    assert not any(ch in out for ch in "\n\t\x00\u200b\ufe0f")
+    assert len(fold(out)) == len(out)
+    surface_key(text)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_fold_keeps_length(text):
+    assert len(fold(text)) == len(text)
