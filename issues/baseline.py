@@ -11,8 +11,11 @@ For hour H and each (keyword, channel):
 * both are Gamma-Poisson shrunk towards a prior rate, so a keyword never seen before (or the
   very first hour of a new installation) gets ``prior_rate`` instead of a division by zero:
   ``mean = (sum + prior_rate * prior_strength) / (n + prior_strength)``;
-* hours in which the keyword was flagged as an issue are masked out of both sums and counts:
-  a burst does not teach the baseline that the burst is normal;
+* in hours where the keyword was published as an issue (``masked``) its count enters clipped
+  to ``masked_clip`` x what was expected then: a burst does not teach the baseline that the
+  burst is normal, yet a lasting step up is learnt within a few hours instead of being masked
+  forever. The hourly run masks only once warmed up (``warmup_hours`` of history): before
+  that every keyword is "new" against the prior;
 * ``expected = w * seasonal + (1 - w) * level`` with ``w = seasonal_weight * n_s / (n_s + 1)``;
 * scaled by how busy this hour is in the channel against the same blend of its total posts
   (clipped to ``activity_clip``), so a quiet Sunday night does not hide a burst and a busy
@@ -32,17 +35,18 @@ KEY = ["keyword", "channel"]
 class AuthorBaseline:
     def __init__(self, seasonal_days: int = 7, level_hours: int = 24, seasonal_weight: float = 0.6,
                  prior_rate: float = 0.05, prior_strength: float = 2.0,
-                 activity_clip: tuple[float, float] = (0.25, 4.0)):
+                 activity_clip: tuple[float, float] = (0.25, 4.0), masked_clip: float = 1.5):
         self.seasonal_days = seasonal_days
         self.level_hours = level_hours
         self.seasonal_weight = seasonal_weight
         self.prior_rate = prior_rate
         self.prior_strength = prior_strength
         self.activity_clip = activity_clip
+        self.masked_clip = masked_clip
 
     def fit(self, history: pd.DataFrame, run_hours: pd.DatetimeIndex, hour: pd.Timestamp,
             activity: pd.DataFrame | None = None) -> "AuthorBaseline":
-        """``history``: hour, keyword, channel, authors, is_issue of earlier hours;
+        """``history``: hour, keyword, channel, authors, expected, masked of earlier hours;
         ``run_hours``: every earlier hour that was run; ``activity``: hour, channel, posts."""
         hour = pd.Timestamp(hour)
         runs = pd.DatetimeIndex(run_hours)
@@ -50,7 +54,7 @@ class AuthorBaseline:
             pd.DatetimeIndex([hour - pd.Timedelta(days=d) for d in range(1, self.seasonal_days + 1)]))
         self.level_hours_ = runs.intersection(
             pd.DatetimeIndex([hour - pd.Timedelta(hours=h) for h in range(1, self.level_hours + 1)]))
-        self.keyword_means_ = self._means(history, "authors", mask_column="is_issue")
+        self.keyword_means_ = self._means(history, "authors", mask_column="masked")
         self.activity_means_ = self._means(activity, "posts", key=["channel"]) if activity is not None else None
         return self
 
@@ -63,17 +67,15 @@ class AuthorBaseline:
                 out[name] = pd.DataFrame(columns=[f"{name}_sum", f"{name}_n"])
                 continue
             part = frame.loc[frame["hour"].isin(hours)]
-            if mask_column is not None:
-                masked = part[mask_column].astype(bool)
-                sums = part.loc[~masked].groupby(key)[value].sum()
-                n_masked = part.loc[masked].groupby(key).size()
-            else:
-                sums = part.groupby(key)[value].sum()
-                n_masked = pd.Series(dtype="int64")
-            keys = sums.index.union(n_masked.index)
-            table = pd.DataFrame(index=keys)
-            table[f"{name}_sum"] = sums.reindex(keys).fillna(0.0).astype("float64")
-            table[f"{name}_n"] = (n_hours - n_masked.reindex(keys).fillna(0)).astype("float64")
+            values = part[value].astype(float)
+            if mask_column is not None and len(part):
+                masked = part[mask_column].astype(bool).to_numpy()
+                clipped = np.minimum(values.to_numpy(), self.masked_clip * part["expected"].astype(float).to_numpy())
+                values = pd.Series(np.where(masked, clipped, values.to_numpy()), index=part.index)
+            sums = values.groupby([part[k] for k in key]).sum()
+            table = pd.DataFrame(index=sums.index)
+            table[f"{name}_sum"] = sums.astype("float64")
+            table[f"{name}_n"] = float(n_hours)
             out[name] = table
         joined = out["seasonal"].join(out["level"], how="outer")
         return joined

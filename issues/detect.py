@@ -45,6 +45,7 @@ class DetectSettings:
     prior_authors_per_hour: float = 0.05
     prior_strength_hours: float = 2.0
     continue_hours: int = 3
+    warmup_hours: int = 6
 
 
 def poisson_surprise(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:

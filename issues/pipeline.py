@@ -41,7 +41,7 @@ class HourInputs:
     doc_freq: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
     n_docs: int = 0
     history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["hour", "keyword", "channel", "authors", "is_issue"]))
+        columns=["hour", "keyword", "channel", "authors", "expected", "masked"]))
     run_hours: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([], tz="UTC"))
     activity_history: pd.DataFrame | None = None
     query_history: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
@@ -130,13 +130,16 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
         ch_pk = pk if channel == HOME else pk.loc[pk["channel"] == channel]
         post_sets = {k: frozenset(v) for k, v in ch_pk.groupby("keyword")["post_id"]}
         groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, inputs.overrides.merges)
-        rows = []
+        rows, used_ids = [], set()
         for g in groups.itertuples(index=False):
             lead = ch_seeds.loc[g.lead_index]
             title = inputs.overrides.rewrites.get(g.keyword) or title_of.get(g.keyword) or g.keyword
             members = [g.keyword] + list(g.facets)
             known = [continuing[m] for m in members if m in continuing]
             issue_id = min(known)[1] if known else issue_id_for(g.keyword, hour)
+            if issue_id in used_ids:          # a former issue split in two: only one part continues it
+                issue_id = issue_id_for(g.keyword, hour)
+            used_ids.add(issue_id)
             rows.append({"channel": channel, "issue_id": issue_id, "keyword": g.keyword,
                          "title": clean_title(title) or g.keyword,
                          "title_source": "override" if g.keyword in inputs.overrides.rewrites else
@@ -169,7 +172,9 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     issues = pd.DataFrame(issue_rows, columns=ISSUE_COLUMNS)
     published = set(issues.loc[~issues["pinned"].astype(bool), "keyword"]) | {
         f for fs in issues["facets"] for f in fs}
+    warmed_up = len(baseline.level_hours_) >= d.warmup_hours
     scored = scored.assign(is_issue=scored["keyword"].isin(published))
+    scored["masked"] = scored["is_issue"] & warmed_up
     counts = {"posts": len(posts), "post_keywords": len(post_keywords), "seeds": int(len(seeds)),
               "issues": int((issues["channel"] == HOME).sum()) if len(issues) else 0}
     return HourResult(hour, post_keywords, scored, issues, pd.DataFrame(bundle_rows, columns=BUNDLE_COLUMNS),

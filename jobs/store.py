@@ -46,7 +46,7 @@ keyword_stats = sa.Table(
     sa.Column("title_hits", sa.Integer, nullable=False), sa.Column("score_sum", sa.Float),
     sa.Column("top_author_share", sa.Float), sa.Column("query_volume", sa.BigInteger),
     sa.Column("expected", sa.Float), sa.Column("surprise", sa.Float), sa.Column("score", sa.Float),
-    sa.Column("is_issue", sa.Boolean, nullable=False),
+    sa.Column("is_issue", sa.Boolean, nullable=False), sa.Column("masked", sa.Boolean, nullable=False),
 )
 channel_activity = sa.Table(
     "channel_activity", metadata,
@@ -158,7 +158,8 @@ class IssueStore:
         run_hours = self.completed_hours(before=hour, since=since)
         lo, hi = to_db_time(since), to_db_time(hour)
         stats = self._frame(sa.select(keyword_stats.c.hour, keyword_stats.c.keyword, keyword_stats.c.channel,
-                                      keyword_stats.c.authors, keyword_stats.c.is_issue)
+                                      keyword_stats.c.authors, keyword_stats.c.expected,
+                                      keyword_stats.c.masked)
                             .where(keyword_stats.c.hour >= lo, keyword_stats.c.hour < hi))
         activity = self._frame(sa.select(channel_activity).where(channel_activity.c.hour >= lo,
                                                                  channel_activity.c.hour < hi))
@@ -166,7 +167,7 @@ class IssueStore:
             if len(frame):
                 frame["hour"] = from_db_time(frame["hour"])
         if stats.empty:
-            stats = pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "is_issue"])
+            stats = pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "expected", "masked"])
         if activity.empty:
             activity = pd.DataFrame(columns=["hour", "channel", "posts"])
         return stats, run_hours, activity
@@ -230,7 +231,7 @@ class IssueStore:
         stat_records = [dict(zip(stat_cols, row), hour=h) for row in
                         stats.reindex(columns=stat_cols).itertuples(index=False, name=None)]
         for rec in stat_records:
-            rec["is_issue"] = bool(rec["is_issue"])
+            rec["is_issue"], rec["masked"] = bool(rec["is_issue"]), bool(rec["masked"])
         activity_records = [{"hour": h, "channel": c, "posts": int(n)} for c, n in activity.items()]
         q = queries.loc[queries["count"] >= query_min_count] if queries is not None and len(queries) else []
         query_records = [] if len(q) == 0 else [
