@@ -11,9 +11,11 @@ Within one channel, two seeds join when
   the overlap is at least ``event_overlap`` and at least ``min_shared_posts`` posts are shared; or
 * the operators' override file merges them.
 
-Joins are transitive (union-find). The representative is the operators' choice, else the member
-whose posts cover most of the group (ties: higher score, then shorter keyword); the others are
-kept as ``facets``, best first. The group's score is its best member's, its posts the union.
+Joins are transitive (union-find). The representative is the operators' choice, else the most
+specific member among those covering at least ``cover_share`` of the best coverage: a named
+entity (a person, organisation, place, event or product in the dictionary: 자민당 over 출구조사)
+before a common word, then more posts, then higher score, then the shorter keyword. The others
+are kept as ``facets``, best first. The group's score is its best member's, its posts the union.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class MergeSettings:
     contain_overlap: float = 0.3
     event_overlap: float = 0.6
     min_shared_posts: int = 2
+    cover_share: float = 0.7
 
 
 def _contains(inner: str, outer: str) -> bool:
@@ -59,7 +62,8 @@ class _UnionFind:
 
 def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: dict[str, str],
                 settings: MergeSettings = MergeSettings(),
-                operator_merges: dict[str, str] | None = None) -> pd.DataFrame:
+                operator_merges: dict[str, str] | None = None,
+                named_entities: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
     """Seeds of ONE channel (ranked) -> groups: keyword, facets, score, post_ids, members' rows kept in ``members``."""
     operator_merges = operator_merges or {}
     seeds = seeds.sort_values(["score", "keyword"], ascending=[False, True], kind="stable").reset_index(drop=True)
@@ -88,7 +92,10 @@ def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: di
         if forced_rep:
             representative = sorted(forced_rep)[0]
         else:
-            best = max(members, key=lambda i: (len(sets[i]), seeds.at[i, "score"], -len(keywords[i])))
+            most = max(len(sets[i]) for i in members)
+            covering = [i for i in members if len(sets[i]) >= settings.cover_share * most]
+            best = max(covering, key=lambda i: (keywords[i] in named_entities, len(sets[i]),
+                                                seeds.at[i, "score"], -len(keywords[i])))
             representative = keywords[best]
         facets = [keywords[i] for i in members if keywords[i] != representative]
         rep_rows = [i for i in members if keywords[i] == representative]

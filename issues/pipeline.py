@@ -26,6 +26,7 @@ from keywords.matcher import KeywordMatcher
 from titling.overrides import Overrides
 from titling.titles import TitleChooser, clean_title
 
+NAMED_ENTITY_TYPES = ("person", "organisation", "place", "event", "product")
 ISSUE_COLUMNS = ["channel", "rank", "issue_id", "keyword", "title", "title_source", "score", "facets",
                  "post_ids", "signals", "pinned"]
 BUNDLE_COLUMNS = ["channel", "issue_id", "position", "post_id", "title", "author_id", "url", "bundle_score"]
@@ -55,10 +56,13 @@ class HourTools:
 
     dictionary: Any
     matcher: KeywordMatcher
+    named_entities: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, dictionary, stopwords=frozenset()) -> "HourTools":
-        return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords))
+        entries = dictionary.entries
+        named = frozenset(entries.loc[entries["type"].isin(NAMED_ENTITY_TYPES), "keyword"])
+        return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords), named)
 
 
 @dataclass
@@ -129,7 +133,7 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
         ch_seeds = seeds.loc[seeds["channel"] == channel].reset_index(drop=True)
         ch_pk = pk if channel == HOME else pk.loc[pk["channel"] == channel]
         post_sets = {k: frozenset(v) for k, v in ch_pk.groupby("keyword")["post_id"]}
-        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, inputs.overrides.merges)
+        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, inputs.overrides.merges, tools.named_entities)
         rows, used_ids = [], set()
         for g in groups.itertuples(index=False):
             lead = ch_seeds.loc[g.lead_index]

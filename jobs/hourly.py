@@ -133,7 +133,7 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
 
     t = time.perf_counter()
     store = ctx.store
-    history, run_hours, activity = store.load_history(hour, s.history_days)
+    history, run_hours, activity = store.load_history(hour, s.detect.seasonal_days, s.detect.level_hours)
     doc_freq, n_docs = store.doc_freq(hour, s.idf_window_days)
     inputs = HourInputs(hour=hour, posts=posts, queries=queries, doc_freq=doc_freq, n_docs=n_docs,
                         history=history, run_hours=run_hours, activity_history=activity,

@@ -51,7 +51,6 @@ class Settings:
     timezone: str = "Asia/Seoul"
     schedule_minute: int = 5
     max_catchup_hours: int = 48
-    history_days: int = 8
     idf_window_days: int = 30
     query_store_min_count: int = 2
     extract: ExtractSettings = field(default_factory=ExtractSettings)

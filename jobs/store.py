@@ -1,7 +1,7 @@
 """The issue store: state that survives hours, in SQLite (default) or PostgreSQL, via SQLAlchemy Core.
 
     >>> store = IssueStore("sqlite:///issuewire.sqlite")            # doctest: +SKIP
-    >>> history = store.load_history(hour, days=8)                  # doctest: +SKIP
+    >>> history = store.load_history(hour, seasonal_days=7, level_hours=24)   # doctest: +SKIP
     >>> store.save_hour(result, run_record, rejects, queries)       # one transaction   # doctest: +SKIP
 
 Tables (all times naive UTC): ``runs`` (one row per hour: status, counts, feed version, where it
@@ -150,19 +150,22 @@ class IssueStore:
         if since is not None:
             q = q.where(runs.c.hour >= to_db_time(since))
         frame = self._frame(q.order_by(runs.c.hour))
-        return from_db_time(frame["hour"]) if len(frame) else pd.DatetimeIndex([], tz="UTC")
+        return pd.DatetimeIndex(from_db_time(frame["hour"])) if len(frame) else pd.DatetimeIndex([], tz="UTC")
 
-    def load_history(self, hour: pd.Timestamp, days: int) -> tuple[pd.DataFrame, pd.DatetimeIndex, pd.DataFrame]:
-        """Keyword stats and channel activity of the completed hours in ``[hour - days, hour)``."""
-        since = pd.Timestamp(hour) - pd.Timedelta(days=days)
-        run_hours = self.completed_hours(before=hour, since=since)
-        lo, hi = to_db_time(since), to_db_time(hour)
+    def load_history(self, hour: pd.Timestamp, seasonal_days: int = 7,
+                     level_hours: int = 24) -> tuple[pd.DataFrame, pd.DatetimeIndex, pd.DataFrame]:
+        """Keyword stats and channel activity of just the hours the baseline reads: the same hour
+        on each of the last ``seasonal_days`` days and the last ``level_hours`` hours."""
+        hour = pd.Timestamp(hour)
+        wanted = sorted({hour - pd.Timedelta(days=d) for d in range(1, seasonal_days + 1)}
+                        | {hour - pd.Timedelta(hours=h) for h in range(1, level_hours + 1)})
+        run_hours = self.completed_hours(before=hour, since=wanted[0]).intersection(pd.DatetimeIndex(wanted))
+        db_hours = [to_db_time(h) for h in run_hours]
         stats = self._frame(sa.select(keyword_stats.c.hour, keyword_stats.c.keyword, keyword_stats.c.channel,
                                       keyword_stats.c.authors, keyword_stats.c.expected,
                                       keyword_stats.c.masked)
-                            .where(keyword_stats.c.hour >= lo, keyword_stats.c.hour < hi))
-        activity = self._frame(sa.select(channel_activity).where(channel_activity.c.hour >= lo,
-                                                                 channel_activity.c.hour < hi))
+                            .where(keyword_stats.c.hour.in_(db_hours)))
+        activity = self._frame(sa.select(channel_activity).where(channel_activity.c.hour.in_(db_hours)))
         for frame in (stats, activity):
             if len(frame):
                 frame["hour"] = from_db_time(frame["hour"])

@@ -53,3 +53,13 @@ def test_bundle_ranks_caps_authors_and_collapses_syndicated_titles():
     assert len(set(b["title"].str.replace("-", " "))) == len(b)   # 속보 A and 속보-A are one story
     scores = b["bundle_score"].tolist()
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_named_entity_represents_an_event_over_a_common_word():
+    seeds = _seeds(("출구조사", 25.0), ("자민당", 16.0), ("과반", 21.0))
+    posts = [f"p{i}" for i in range(13)]
+    sets = {"출구조사": frozenset(posts), "자민당": frozenset(posts[:12]), "과반": frozenset(posts[1:12])}
+    plain = merge_seeds(seeds, sets, {}, MergeSettings())
+    assert plain["keyword"].tolist() == ["출구조사"]
+    named = merge_seeds(seeds, sets, {}, MergeSettings(), named_entities={"자민당"})
+    assert named["keyword"].tolist() == ["자민당"] and named.iloc[0]["facets"] == ["출구조사", "과반"]
