@@ -6,7 +6,9 @@
 Within one channel, two seeds join when
 
 * one keyword is contained (as whole words) in the other's keyword or title, and their post
-  sets overlap: ``|A & B| / min(|A|, |B|) >= contain_overlap``; or
+  sets overlap: ``|A & B| / min(|A|, |B|) >= contain_overlap``. A post that mentions
+  '어린이날 선물' is matched as the longer keyword only (longest match wins), yet it is about
+  어린이날 too, so a keyword's set is widened by the sets of the keywords that contain it; or
 * they are one event seen through several keywords (전투기, 추락, 조종사 in the same posts):
   the overlap is at least ``event_overlap`` and at least ``min_shared_posts`` posts are shared; or
 * the operators' override file merges them.
@@ -69,6 +71,8 @@ def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: di
     seeds = seeds.sort_values(["score", "keyword"], ascending=[False, True], kind="stable").reset_index(drop=True)
     keywords = seeds["keyword"].tolist()
     sets = [post_sets.get(k, frozenset()) for k in keywords]
+    sets = [frozenset().union(sets[i], *(sets[j] for j in range(len(keywords)) if _contains(keywords[i], keywords[j])))
+            for i in range(len(keywords))]
     uf = _UnionFind(len(keywords))
     for i in range(len(keywords)):
         for j in range(i + 1, len(keywords)):

@@ -18,11 +18,11 @@ def test_nested_variants_merge_into_the_general_keyword():
     assert groups.iloc[0]["score"] == 9.0 and groups.iloc[0]["post_ids"] == frozenset("abcdefgh")
 
 
-def test_containment_needs_whole_words_and_overlap():
-    seeds = _seeds(("임재범", 5.0), ("재범", 4.0), ("선물", 3.0), ("어린이날 선물", 2.0))
-    sets = {"임재범": frozenset("ab"), "재범": frozenset("ab"), "선물": frozenset("pq"), "어린이날 선물": frozenset("xy")}
-    groups = merge_seeds(seeds, sets, {}, MergeSettings(event_overlap=1.1))
-    assert sorted(groups["keyword"]) == ["선물", "어린이날 선물", "임재범", "재범"]
+def test_containment_needs_whole_words_and_title_containment_needs_overlap():
+    seeds = _seeds(("임재범", 5.0), ("재범", 4.0), ("선물", 3.0), ("환율", 2.0))
+    sets = {"임재범": frozenset("ab"), "재범": frozenset("ab"), "선물": frozenset("pq"), "환율": frozenset("xy")}
+    groups = merge_seeds(seeds, sets, {"환율": "환율 선물 거래"}, MergeSettings(event_overlap=1.1))
+    assert sorted(groups["keyword"]) == ["선물", "임재범", "재범", "환율"]
 
 
 def test_one_event_seen_through_several_keywords():
@@ -63,3 +63,11 @@ def test_a_named_entity_represents_an_event_over_a_common_word():
     assert plain["keyword"].tolist() == ["출구조사"]
     named = merge_seeds(seeds, sets, {}, MergeSettings(), named_entities={"자민당"})
     assert named["keyword"].tolist() == ["자민당"] and named.iloc[0]["facets"] == ["출구조사", "과반"]
+
+
+def test_longest_match_leaves_nested_keywords_disjoint_yet_they_merge():
+    seeds = _seeds(("무기징역 선고", 9.0), ("무기징역", 8.0))
+    sets = {"무기징역 선고": frozenset({"a", "b", "c"}), "무기징역": frozenset({"d", "e"})}
+    groups = merge_seeds(seeds, sets, {}, MergeSettings())
+    assert groups["keyword"].tolist() == ["무기징역"] and groups.iloc[0]["facets"] == ["무기징역 선고"]
+    assert groups.iloc[0]["post_ids"] == frozenset("abcde")
