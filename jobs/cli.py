@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)
-    p.add_argument("--show", type=int, default=6, help="print the home top 6 of the last N hours")
+    p.add_argument("--show", type=int, default=12, help="print the home top 6 of the last N hours")
     p.set_defaults(func=cmd_demo)
     return parser
 
