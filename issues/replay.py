@@ -17,7 +17,8 @@ import pandas as pd
 from issues.pipeline import HourInputs, HourResult, HourTools, run_hour_core
 from titling.overrides import Overrides
 
-_STAT_COLUMNS = ["hour", "keyword", "channel", "authors", "expected", "masked", "posts"]
+_STAT_COLUMNS = ["hour", "keyword", "channel", "authors", "posts", "query_volume", "expected", "expected_posts",
+                 "expected_queries", "masked", "is_issue"]
 
 
 class HourReplayer:
@@ -38,11 +39,12 @@ class HourReplayer:
     def inputs(self, hour: pd.Timestamp, posts: pd.DataFrame, queries: pd.DataFrame | None) -> HourInputs:
         s, d = self.settings, self.settings.detect
         hour = pd.Timestamp(hour).tz_convert("UTC")
-        keep_from = hour - pd.Timedelta(days=max(d.seasonal_days, s.idf_window_days))
+        baseline_days = max(d.seasonal_days, 7 * d.weekly_weeks)
+        keep_from = hour - pd.Timedelta(days=max(baseline_days, s.idf_window_days))
         self._stats = [f for f in self._stats if len(f) and f["hour"].iloc[0] >= keep_from]
         self._activity = [f for f in self._activity if len(f) and f["hour"].iloc[0] >= keep_from]
-        history = self._window(self._stats, hour - pd.Timedelta(days=d.seasonal_days), _STAT_COLUMNS)
-        activity = self._window(self._activity, hour - pd.Timedelta(days=d.seasonal_days), ["hour", "channel", "posts"])
+        history = self._window(self._stats, hour - pd.Timedelta(days=baseline_days), _STAT_COLUMNS)
+        activity = self._window(self._activity, hour - pd.Timedelta(days=baseline_days), ["hour", "channel", "posts"])
         idf_since = hour - pd.Timedelta(days=s.idf_window_days)
         idf_stats = self._window(self._stats, idf_since, _STAT_COLUMNS)
         home = idf_stats.loc[idf_stats["channel"] == "home"] if len(idf_stats) else idf_stats
@@ -55,7 +57,7 @@ class HourReplayer:
         query_history = (q.groupby("query")["count"].sum() / len(recent_runs)) if len(q) and recent_runs \
             else pd.Series(dtype=float)
         previous = self._window(self._issues, hour - pd.Timedelta(hours=d.continue_hours),
-                                ["hour", "keyword", "issue_id"])
+                                ["hour", "keyword", "issue_id", "onset"])
         return HourInputs(hour=hour, posts=posts, queries=queries, doc_freq=doc_freq, n_docs=n_docs,
                           history=history, run_hours=pd.DatetimeIndex(self.run_hours_),
                           activity_history=activity, query_history=query_history,
@@ -75,10 +77,11 @@ class HourReplayer:
             self._queries.append(kept.assign(hour=hour))
         self._queries = [f for f in self._queries if f["hour"].iloc[0] >= hour - pd.Timedelta(hours=24)]
         issues = result.issues.loc[~result.issues["pinned"].astype(bool)]
-        rows = [(hour, k, i) for k, fs, i in issues[["keyword", "facets", "issue_id"]].itertuples(index=False)
+        rows = [(hour, k, i, o) for k, fs, i, o in issues[["keyword", "facets", "issue_id", "onset"]].itertuples(index=False)
                 for k in [k, *fs]]
         if rows:
-            self._issues.append(pd.DataFrame(rows, columns=["hour", "keyword", "issue_id"]).drop_duplicates(["keyword"]))
+            self._issues.append(pd.DataFrame(rows, columns=["hour", "keyword", "issue_id", "onset"])
+                                .drop_duplicates(["keyword"]))
         self._issues = [f for f in self._issues if f["hour"].iloc[0] >= hour - pd.Timedelta(hours=48)]
         self.run_hours_.append(hour)
         return result

@@ -26,6 +26,7 @@ import pandas as pd
 from crawler.ingest import IngestBatch, posts_in_hour, queries_in_hour, read_posts, read_query_counts
 from crawler.mappings import post_mapping
 from dictionaries import load_dictionary, load_stopwords
+from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from issues.pipeline import HourInputs, HourResult, HourTools, feed_document, run_hour_core
 from jobs.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file
@@ -78,7 +79,8 @@ class RunContext:
             dictionary = load_dictionary(self.settings.dictionary)
             stopwords = load_stopwords(self.settings.stopwords) if self.settings.stopwords and \
                 Path(self.settings.stopwords).exists() else frozenset()
-            self._tools = HourTools.build(dictionary, stopwords)
+            self._tools = HourTools.build(dictionary, stopwords,
+                                          load_influential_authors(self.settings.influential_authors))
         return self._tools
 
     @property
@@ -133,7 +135,8 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
 
     t = time.perf_counter()
     store = ctx.store
-    history, run_hours, activity = store.load_history(hour, s.detect.seasonal_days, s.detect.level_hours)
+    d = s.detect
+    history, run_hours, activity = store.load_history(hour, d.seasonal_days, d.level_hours, d.weekly_weeks)
     doc_freq, n_docs = store.doc_freq(hour, s.idf_window_days)
     inputs = HourInputs(hour=hour, posts=posts, queries=queries, doc_freq=doc_freq, n_docs=n_docs,
                         history=history, run_hours=run_hours, activity_history=activity,
