@@ -48,6 +48,20 @@ class ScheduleEntry:
         return self.last_scheduled is not None and (self.last_crawled is None or self.last_crawled < self.last_scheduled)
 
 
+@dataclass
+class FetchUpdate:
+    """How one fetched URL changes its schedule row (built by the crawler, written by the store)."""
+
+    url: str
+    crawled: bool
+    inspected: bool
+    status: str
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    cursor: str | None = None
+
+
 @dataclass(frozen=True)
 class SchedulePolicy:
     """Timing rules of the schedule; ``recrawl`` maps a source name to its re-crawl interval."""

@@ -20,14 +20,14 @@ duplicating posts (see :mod:`crawler.storage`). Database errors leave here as
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime, timezone
 from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.schedule import ScheduleEntry
+from crawler.schedule import FetchUpdate, ScheduleEntry
 
 metadata = sa.MetaData()
 
@@ -78,20 +78,6 @@ class CrawlStoreError(Exception):
     def __init__(self, step: str, cause: BaseException):
         self.step = step
         super().__init__(f"crawl store: {step} failed: {cause.__class__.__name__}: {str(cause).splitlines()[0][:300]}")
-
-
-@dataclass
-class FetchUpdate:
-    """How one fetched URL changes its schedule row (built by the crawler, written here)."""
-
-    url: str
-    crawled: bool
-    inspected: bool
-    status: str
-    error: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    cursor: str | None = None
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -1,0 +1,188 @@
+"""Storage layers on disk: raw responses as fetched, then validated records as hour/source Parquet.
+
+    >>> raw = RawStore("var/data")                                                      # doctest: +SKIP
+    >>> raw.save("news", "http://127.0.0.1:8080/feed.xml", body, fetched_at=now)        # doctest: +SKIP
+    PosixPath('var/data/raw/news/2026-05-05/09/090312-3f2a9c1e04-feed.xml')
+    >>> parts = PartWriter("var/data")                                                  # doctest: +SKIP
+    >>> staged = parts.stage_posts("news", posts_frame)     # one .tmp file per hour     # doctest: +SKIP
+    >>> store.commit_fetch(update, now, parts=[s.record for s in staged], ...)          # doctest: +SKIP
+    >>> parts.publish(staged)                               # .tmp -> part-*.parquet     # doctest: +SKIP
+
+Layout under the data dir::
+
+    raw/<source>/YYYY-MM-DD/HH/<HHMMSS>-<url hash>-<name>          bodies exactly as fetched (decoded)
+    raw/<source>/YYYY-MM-DD/HH/<...>.meta.json                     url, status, headers, fetched_at
+    processed/posts/hour=YYYYMMDDTHH/source=<name>/part-*.parquet  the Post contract columns
+    processed/queries/hour=YYYYMMDDTHH/source=<name>/part-*.parquet  hour, query, count
+    processed/rejects/hour=YYYYMMDDTHH/source=<name>/part-*.parquet  kind, source, line, reason, raw
+
+Hours are UTC: a post is filed under the hour of its ``published_at``, rejects under the crawl's
+hour. ``published_at`` is written as an ISO 8601 string with its offset.
+
+**Resumability.** A part is first written as ``<final>.tmp`` (invisible to readers, which only
+take ``.parquet``), then recorded in the database together with the post ids it holds, then
+renamed. :meth:`PartWriter.recover` runs before every crawl: a ``.tmp`` whose final name the
+database committed is renamed (the crawl died between commit and rename); any other ``.tmp`` is
+deleted (it died before the commit, so the URL was not marked crawled and its posts are fetched
+again). Posts are therefore never lost and never stored twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+
+from crawler.ingest import POST_COLUMNS, QUERY_COLUMNS, REJECT_COLUMNS
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def hour_key(ts: pd.Timestamp | datetime) -> str:
+    """``YYYYMMDDTHH`` of a time, in UTC.
+
+        >>> hour_key(pd.Timestamp("2026-05-05T18:30+09:00"))
+        '20260505T09'
+    """
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y%m%dT%H")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{uuid.uuid4().hex[:8]}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class RawStore:
+    """Keeps every fetched body as it arrived (gzip already decoded), with a metadata sidecar."""
+
+    def __init__(self, data_dir: str | Path):
+        self.root = Path(data_dir) / "raw"
+
+    def save(self, source: str, url: str, body: bytes, fetched_at: datetime, meta: dict | None = None) -> Path:
+        at = fetched_at.astimezone(timezone.utc)
+        name = _SAFE.sub("_", Path(urlsplit(url).path).name or "index")[:60] or "index"
+        query = urlsplit(url).query
+        digest = hashlib.sha1(url.encode()).hexdigest()[:10]
+        if query:
+            name += "_" + _SAFE.sub("_", unquote(query))[:60]
+        folder = self.root / _SAFE.sub("_", source) / at.strftime("%Y-%m-%d") / at.strftime("%H")
+        path = folder / f"{at.strftime('%H%M%S')}-{digest}-{name}"
+        n = 1
+        while path.exists():   # the same URL twice in one second: keep both
+            n += 1
+            path = folder / f"{at.strftime('%H%M%S')}-{digest}-{n}-{name}"
+        _atomic_write(path, body)
+        sidecar = {"url": url, "source": source, "fetched_at": at.isoformat(), "bytes": len(body), **(meta or {})}
+        _atomic_write(path.with_name(path.name + ".meta.json"), json.dumps(sidecar, ensure_ascii=False, indent=1).encode())
+        return path
+
+
+@dataclass
+class StagedPart:
+    """A written-but-unpublished Parquet part; ``record`` is its row for the crawl_parts table."""
+
+    tmp: Path
+    final: Path
+    source: str
+    kind: str
+    hour: str
+    rows: int
+    post_ids: list[str]
+    key: str          # the final path relative to the data dir: the part's name in the database
+
+    @property
+    def record(self) -> dict:
+        return {"part": self.key, "source": self.source, "kind": self.kind, "hour": self.hour,
+                "rows": self.rows}
+
+
+def posts_for_parquet(posts: pd.DataFrame) -> pd.DataFrame:
+    """Validated posts -> exactly the contract columns, ``published_at`` as ISO 8601 with offset."""
+    out = posts[POST_COLUMNS].copy()
+    out["published_at"] = [pd.Timestamp(t).tz_convert("UTC").isoformat() for t in posts["published_at"]]
+    for name in ("post_id", "channel", "author_id", "title", "body", "url", "source"):
+        out[name] = out[name].fillna("").astype(str)
+    return out.astype({"recommend_count": "int64", "editor_score": "float64"}).reset_index(drop=True)
+
+
+class PartWriter:
+    """Writes processed Parquet parts in two steps (``stage`` then ``publish``), see the module docstring."""
+
+    def __init__(self, data_dir: str | Path):
+        self.root = Path(data_dir) / "processed"
+
+    def folder(self, kind: str, hour: str, source: str) -> Path:
+        return self.root / kind / f"hour={hour}" / f"source={_SAFE.sub('_', source)}"
+
+    def _stage(self, kind: str, source: str, hour: str, frame: pd.DataFrame, name: str) -> StagedPart:
+        final = self.folder(kind, hour, source) / name
+        tmp = final.with_name(final.name + ".tmp")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        frame.reset_index(drop=True).to_parquet(tmp, index=False)
+        ids = frame["post_id"].tolist() if "post_id" in frame else []
+        return StagedPart(tmp, final, source, kind, hour, len(frame), ids, self.key(final))
+
+    def key(self, final: Path) -> str:
+        return final.relative_to(self.root.parent).as_posix()
+
+    def stage_posts(self, source: str, posts: pd.DataFrame) -> list[StagedPart]:
+        """One new part per hour of ``published_at``; names are unique, so parts never overwrite."""
+        if posts.empty:
+            return []
+        hours = posts["published_at"].map(hour_key)
+        table = posts_for_parquet(posts)
+        return [self._stage("posts", source, hour, table[(hours == hour).to_numpy()],
+                            f"part-{uuid.uuid4().hex[:16]}.parquet") for hour in sorted(set(hours))]
+
+    def stage_queries(self, source: str, url: str, queries: pd.DataFrame) -> list[StagedPart]:
+        """One part per hour, named after the URL: re-fetching an hour's file replaces its counts."""
+        if queries.empty:
+            return []
+        digest = hashlib.sha1(url.encode()).hexdigest()[:16]
+        hours = queries["hour"].map(hour_key)
+        table = queries[QUERY_COLUMNS].copy()
+        table["hour"] = [pd.Timestamp(t).tz_convert("UTC").isoformat() for t in queries["hour"]]
+        table = table.astype({"count": "int64"})
+        return [self._stage("queries", source, hour, table[(hours == hour).to_numpy()], f"part-{digest}.parquet")
+                for hour in sorted(set(hours))]
+
+    def stage_rejects(self, source: str, hour: str, rejects: pd.DataFrame) -> list[StagedPart]:
+        if rejects.empty:
+            return []
+        table = rejects[REJECT_COLUMNS].astype({"line": "int64"}).astype(
+            {c: str for c in REJECT_COLUMNS if c != "line"})
+        return [self._stage("rejects", source, hour, table, f"part-{uuid.uuid4().hex[:16]}.parquet")]
+
+    @staticmethod
+    def publish(parts: list[StagedPart]) -> None:
+        for part in parts:
+            os.replace(part.tmp, part.final)
+
+    @staticmethod
+    def discard(parts: list[StagedPart]) -> None:
+        for part in parts:
+            part.tmp.unlink(missing_ok=True)
+
+    def recover(self, committed: set[str]) -> tuple[int, int]:
+        """Finish or undo parts a crashed crawl left as ``.tmp``; returns (published, deleted)."""
+        published = deleted = 0
+        if not self.root.exists():
+            return 0, 0
+        for tmp in sorted(self.root.rglob("*.parquet.tmp")):
+            final = tmp.with_name(tmp.name[: -len(".tmp")])
+            if self.key(final) in committed:
+                os.replace(tmp, final)
+                published += 1
+            else:
+                tmp.unlink()
+                deleted += 1
+        return published, deleted
