@@ -169,9 +169,9 @@ def load_crawl_settings(path: str | Path, **overrides: Any) -> CrawlSettings:
         if raw.get("path"):
             raw["path"] = str((base / raw["path"]).resolve())   # relative to the sources file
         sources.append(source_from_dict(raw, where=f"{path}: [[source]] #{i}"))
+    if "data_dir" in crawl and not Path(crawl["data_dir"]).is_absolute():
+        crawl["data_dir"] = base / crawl["data_dir"]       # relative to the sources file, like paths
     crawl.update({k: v for k, v in overrides.items() if v is not None})
-    if "data_dir" in crawl and not Path(crawl["data_dir"]).is_absolute() and "data_dir" not in overrides:
-        crawl["data_dir"] = base / crawl["data_dir"]
     try:
         return CrawlSettings(sources=tuple(sources), **crawl)
     except CrawlConfigError as exc:
