@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from crawler.settings import CrawlSettings, SourceSettings
 from crawler.storage import PartWriter, RawStore, hour_key
 from crawler.summary import CrawlSummary
 
+_HOUR_IN_NAME = re.compile(r"(?<!\d)(\d{8}T\d{2})(?!\d)")
+
 
 @dataclass
 class Collected:
@@ -57,6 +60,7 @@ class Collected:
     last_modified: str | None = None
     records: list[tuple[str, int, Any]] = field(default_factory=list)   # (where, line, record | RowError)
     fresh: bool = False          # at least one new body was parsed
+    truncated: bool = False      # a JSON feed had more pages than max_pages
 
     @property
     def status(self) -> str:
@@ -77,11 +81,17 @@ def planned_urls(source: SourceSettings, now: datetime) -> list[str]:
 
 
 def hour_of_url(source: SourceSettings, url: str) -> str | None:
-    """The ISO hour a templated query-count URL was made for, or None."""
-    if "{hour}" not in source.url:
-        return None
-    prefix, suffix = source.url.split("{hour}", 1)
-    key = url[len(prefix): len(url) - len(suffix)]
+    """The ISO hour a query-count URL is for: its ``{hour}`` slot, else a ``YYYYMMDDTHH`` in its file name.
+
+        >>> hour_of_url(SourceSettings("q", "query_counts", path="drops"), "file:///drops/queries-20260505T09.csv")
+        '2026-05-05T09:00:00+00:00'
+    """
+    if "{hour}" in source.url:
+        prefix, suffix = source.url.split("{hour}", 1)
+        key = url[len(prefix): len(url) - len(suffix)]
+    else:
+        found = _HOUR_IN_NAME.search(urlsplit(url).path.rsplit("/", 1)[-1])
+        key = found.group(1) if found else ""
     try:
         return datetime.strptime(key, "%Y%m%dT%H").replace(tzinfo=timezone.utc).isoformat()
     except ValueError:
@@ -141,8 +151,21 @@ def _collect_one(got: Collected, fetcher: Fetcher, raw: RawStore, now: datetime)
     got.fresh = True
 
 
+def since_with_overlap(cursor: str | None, overlap_seconds: float) -> str | None:
+    """Ask a feed for a little before the newest post already seen: late arrivals are caught, and
+    the ones seen again are dropped by the post_id dedupe.
+
+        >>> since_with_overlap("2026-05-05T09:04:00+00:00", 300)
+        '2026-05-05T08:59:00+00:00'
+    """
+    if not cursor:
+        return None
+    return (datetime.fromisoformat(cursor) - pd.Timedelta(seconds=overlap_seconds)).isoformat()
+
+
 def _collect_pages(got: Collected, fetcher: Fetcher, raw: RawStore, now: datetime) -> None:
-    src, since = got.source, got.entry.cursor
+    src = got.source
+    since = since_with_overlap(got.entry.cursor, src.since_overlap_seconds)
     for page in range(1, src.max_pages + 1):
         url = page_url(got.entry.url, src, since, page)
         result = _fetch_and_keep(got, fetcher, raw, url, now, conditional=page == 1 and not since)
@@ -155,7 +178,8 @@ def _collect_pages(got: Collected, fetcher: Fetcher, raw: RawStore, now: datetim
         got.fresh = True
         if next_page is None:
             return
-    got.outcome, got.error = "ok", f"stopped after max_pages={src.max_pages}; the rest comes next pass"
+    got.truncated = True
+    got.error = f"stopped after max_pages={src.max_pages}; the cursor is kept, raise max_pages"
 
 
 def _collect_file(got: Collected, raw: RawStore, now: datetime) -> None:
@@ -166,7 +190,7 @@ def _collect_file(got: Collected, raw: RawStore, now: datetime) -> None:
     if signature == got.entry.etag:
         got.outcome, got.etag = "not_modified", signature
         return
-    raw.save(got.source.name, got.entry.url, path.read_bytes(), now, {"file": str(path)})
+    raw.save_file(got.source.name, got.entry.url, path, now)
     try:
         got.records = [(str(path), line, rec) for line, rec, _ in iter_raw_rows(path)]
     except IngestError as exc:
@@ -235,7 +259,7 @@ def absorb(got: Collected, store, parts: PartWriter, summary: CrawlSummary, now:
             seen_rows = [{"post_id": p["post_id"], "content_hash": p["_hash"], "source": src.name,
                           "part": by_id[p["post_id"]]} for p in fresh]
             stats.posts += len(fresh)
-        if src.kind == "json_feed" and got.outcome == "ok" and good:
+        if src.kind == "json_feed" and got.outcome == "ok" and not got.truncated and good:
             newest = max(p["published_at"] for p in good).isoformat()
             cursor = max(newest, got.entry.cursor or "")
     staged += parts.stage_rejects(src.name, hour_key(now), pd.DataFrame(bad, columns=REJECT_COLUMNS))

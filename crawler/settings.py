@@ -65,6 +65,7 @@ class SourceSettings:
     page_param: str = "page"
     since_param: str = "since"
     max_pages: int = 50
+    since_overlap_seconds: float = 300.0   # json_feed: re-ask this far before the newest post seen
     lookback_hours: int = 3           # query_counts over HTTP: hours fetched each pass
     recrawl_seconds: float = 0.0      # a crawled URL is due again after this long
 

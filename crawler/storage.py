@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -68,6 +69,27 @@ class RawStore:
         self.root = Path(data_dir) / "raw"
 
     def save(self, source: str, url: str, body: bytes, fetched_at: datetime, meta: dict | None = None) -> Path:
+        path = self._path(source, url, fetched_at)
+        _atomic_write(path, body)
+        self._sidecar(path, source, url, fetched_at, len(body), meta)
+        return path
+
+    def save_file(self, source: str, url: str, src: Path, fetched_at: datetime) -> Path:
+        """A dropped file, copied as is (streamed, so large drops are not held in memory)."""
+        path = self._path(source, url, fetched_at)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".partial")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, path)
+        self._sidecar(path, source, url, fetched_at, path.stat().st_size, {"file": str(src)})
+        return path
+
+    def _sidecar(self, path: Path, source: str, url: str, fetched_at: datetime, size: int, meta: dict | None) -> None:
+        sidecar = {"url": url, "source": source, "fetched_at": fetched_at.astimezone(timezone.utc).isoformat(),
+                   "bytes": size, **(meta or {})}
+        _atomic_write(path.with_name(path.name + ".meta.json"), json.dumps(sidecar, ensure_ascii=False, indent=1).encode())
+
+    def _path(self, source: str, url: str, fetched_at: datetime) -> Path:
         at = fetched_at.astimezone(timezone.utc)
         name = _SAFE.sub("_", Path(urlsplit(url).path).name or "index")[:60] or "index"
         query = urlsplit(url).query
@@ -80,9 +102,6 @@ class RawStore:
         while path.exists():   # the same URL twice in one second: keep both
             n += 1
             path = folder / f"{at.strftime('%H%M%S')}-{digest}-{n}-{name}"
-        _atomic_write(path, body)
-        sidecar = {"url": url, "source": source, "fetched_at": at.isoformat(), "bytes": len(body), **(meta or {})}
-        _atomic_write(path.with_name(path.name + ".meta.json"), json.dumps(sidecar, ensure_ascii=False, indent=1).encode())
         return path
 
 

@@ -4,9 +4,10 @@
     ...     requests.get(server.url("/feed.xml")).status_code
     200
 
-Routes (``server.hits[path]`` counts requests, ``server.log`` keeps ``(path, headers)``):
+Routes (``server.hits[path]`` counts requests, ``server.log`` keeps ``(path, headers)``,
+``server.targets`` the full request targets):
 
-``/robots.txt``              disallows ``/private/`` for everyone
+``/robots.txt``              disallows ``/private/`` for everyone (``server.robots``: body or status)
 ``/api/posts``               paged JSON (``?since=ISO&page=N``), ``server.posts`` items, 2 per page
 ``/feed.xml``, ``/atom.xml`` RSS / Atom with ETag and Last-Modified; 304 on a matching condition
 ``/flaky/<key>``             500 for the first ``server.fail_first`` requests of that key, then JSON
@@ -65,11 +66,13 @@ class PortalServer:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.fail_first = 2
+        self.robots: bytes | int = b"User-agent: *\nDisallow: /private/\n"   # an int is sent as that status
         self.posts = [community_post(i) for i in range(5)]
         self.rss = rss_feed()
         self.queries: dict[str, str] = {"20260505T09": "keyword,searches\n어린이날,120\n어린이날 선물,40\n"}
         self.hits: collections.Counter = collections.Counter()
         self.log: list[tuple[str, dict]] = []
+        self.targets: list[str] = []          # full request targets, query strings included
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -115,6 +118,7 @@ def _handler(server: PortalServer):
             parts = urlsplit(self.path)
             path, query = parts.path, parse_qs(parts.query)
             nth = server.record(path, dict(self.headers))
+            server.targets.append(self.path)
             if server.delay:
                 time.sleep(server.delay)
             try:
@@ -146,7 +150,10 @@ def _handler(server: PortalServer):
         def route(self, path: str, query: dict, nth: int) -> None:
             ok = json.dumps({"items": [], "next_page": None}).encode()
             if path == "/robots.txt":
-                self.send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+                if isinstance(server.robots, int):
+                    self.send(server.robots, b"", "text/plain")
+                else:
+                    self.send(200, server.robots, "text/plain")
             elif path == "/api/posts":
                 since = query.get("since", [""])[0]
                 page = int(query.get("page", ["1"])[0])

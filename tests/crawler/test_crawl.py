@@ -74,16 +74,17 @@ def test_one_pass_collects_every_source_into_raw_and_contract_parquet(settings, 
 def test_second_pass_is_conditional_and_stores_nothing_twice(settings, db_url, server):
     crawl_once(settings, db_url, now=NOW)
     server.posts.append(community_post(7, minute=30))
+    server.posts.append(community_post(8, minute=3) | {"created_at": "2026-05-05T09:03:30+00:00"})  # arrived late
     summary = crawl_once(settings, db_url, now=NOW + timedelta(minutes=10))
     s = summary.sources
     assert s["news"].outcomes == {"not_modified": 1} and s["blog"].statuses == {"304": 1}
     assert s["drop"].outcomes == {"not_modified": 1} and s["queries"].outcomes == {"not_modified": 1}
-    assert (s["community"].posts, s["community"].pages) == (1, 1)
-    since_requests = [p for p, h in server.log if p == "/api/posts"]
-    assert len(since_requests) == 4
-    assert summary.posts == 1
+    # the feed is asked from 5 minutes before the newest post seen: the late one is caught too
+    assert [t for t in server.targets if t.startswith("/api/posts")][-1].startswith("/api/posts?since=2026-05-05T08%3A59%3A00%2B00%3A00&page=")
+    assert (s["community"].posts, s["community"].duplicates) == (2, 5)
+    assert summary.posts == 2
     batch = read_posts([posts_dir(settings)])
-    assert len(batch.accepted) == 11 and batch.rejects.empty
+    assert len(batch.accepted) == 12 and batch.rejects.empty
 
 
 def test_the_same_post_under_another_id_or_source_is_stored_once(server, fast, tmp_path, db_url):

@@ -159,3 +159,21 @@ def test_retry_after_parses_seconds_and_http_dates():
     assert parse_retry_after("2") == 2.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
     assert parse_retry_after(None) is None and parse_retry_after("later") is None
+
+
+def test_robots_crawl_delay_spaces_requests_to_that_host(server, fast):
+    server.robots = b"User-agent: issuewire-crawler\nCrawl-delay: 1\nDisallow: /private/\n"
+    with Fetcher(fast) as f:
+        t0 = time.monotonic()
+        assert f.fetch(server.url("/api/posts")).ok and f.fetch(server.url("/feed.xml")).ok
+        assert time.monotonic() - t0 >= 0.95
+        assert f.fetch(server.url("/private/x")).outcome == "robots_disallowed"
+
+
+@pytest.mark.parametrize("status, allowed", [(404, True), (410, True), (500, False), (503, False)])
+def test_robots_missing_allows_all_and_unavailable_disallows_all(server, fast, status, allowed):
+    server.robots = status
+    with Fetcher(fast.replace(retries=0)) as f:
+        r = f.fetch(server.url("/api/posts"))
+    assert (r.outcome == "ok") is allowed
+    assert server.hits["/api/posts"] == (1 if allowed else 0)
