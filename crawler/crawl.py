@@ -199,9 +199,15 @@ def _collect_file(got: Collected, raw: RawStore, now: datetime) -> None:
 
 
 # ---------------------------------------------------------------- 4. absorbing (in the calling thread)
-def content_hash(title: str, body: str) -> str:
-    """The same text under another post_id is the same post (mirrors, re-posts): whitespace-insensitive."""
-    text = " ".join(title.split()) + "\x1f" + " ".join(body.split())
+def content_hash(author_id: str, title: str, body: str) -> str:
+    """One author's same text under another post_id is the same post (a re-post, a mirror of one
+    publisher's article in two feeds); whitespace does not count. Different authors writing the
+    same words are different posts: that is exactly the signal the issue detector counts.
+
+        >>> content_hash("u1", "어린이날  선물", "") == content_hash("u1", "어린이날 선물", " ")
+        True
+    """
+    text = "\x1f".join(" ".join(part.split()) for part in (author_id, title, body))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -260,8 +266,7 @@ def absorb(got: Collected, store, parts: PartWriter, summary: CrawlSummary, now:
                           "part": by_id[p["post_id"]]} for p in fresh]
             stats.posts += len(fresh)
         if src.kind == "json_feed" and got.outcome == "ok" and not got.truncated and good:
-            newest = max(p["published_at"] for p in good).isoformat()
-            cursor = max(newest, got.entry.cursor or "")
+            cursor = next_cursor(got.entry.cursor, [p["published_at"] for p in good], now)
     staged += parts.stage_rejects(src.name, hour_key(now), pd.DataFrame(bad, columns=REJECT_COLUMNS))
     crawled = got.outcome in ("ok", "not_modified")
     update = FetchUpdate(got.entry.url, crawled=crawled, inspected=crawled and got.fresh, status=got.status,
@@ -275,9 +280,23 @@ def absorb(got: Collected, store, parts: PartWriter, summary: CrawlSummary, now:
     summary.hours.update(p.hour for p in staged if p.kind == "posts")
 
 
+def next_cursor(cursor: str | None, published: list[pd.Timestamp], now: datetime) -> str:
+    """The newest publication time seen, never behind the old cursor nor ahead of ``now`` (a post
+    dated in the future must not make the feed skip everything until then).
+
+        >>> next_cursor("2026-05-05T09:00:00+00:00", [pd.Timestamp("2030-01-01T00:00Z")],
+        ...             datetime(2026, 5, 5, 10, tzinfo=timezone.utc))
+        '2026-05-05T10:00:00+00:00'
+    """
+    newest = min(max(published), pd.Timestamp(now))
+    if cursor:
+        newest = max(newest, pd.Timestamp(cursor))
+    return newest.tz_convert("UTC").isoformat()
+
+
 def _dedupe(posts: list[dict], store, stats) -> list[dict]:
     for p in posts:
-        p["_hash"] = content_hash(p["title"], p["body"])
+        p["_hash"] = content_hash(p["author_id"], p["title"], p["body"])
     seen_ids, seen_hashes = store.seen([p["post_id"] for p in posts], [p["_hash"] for p in posts])
     fresh = []
     for p in posts:
@@ -298,10 +317,12 @@ def crawl_pass(settings: CrawlSettings, store, now: datetime | None = None,
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     summary = CrawlSummary()
     parts, raw = PartWriter(settings.data_dir), RawStore(settings.data_dir)
-    summary.recovered = parts.recover(store.committed_parts())
+    leftovers = parts.leftovers()
+    summary.recovered = parts.recover(leftovers, store.committed_parts([parts.key_of_leftover(t) for t in leftovers]))
     by_name = {s.name: s for s in settings.sources}
-    store.sync_urls((url, s.name) for s in settings.sources for url in planned_urls(s, now))
-    current = {url for s in settings.sources for url in planned_urls(s, now)}
+    planned = [(url, s.name) for s in settings.sources for url in planned_urls(s, now)]
+    store.sync_urls(planned)
+    current = {url for url, _ in planned}
     entries = [e for e in store.entries(list(by_name)) if e.url in current]
     due = due_entries(entries, now, SchedulePolicy.from_settings(settings))
     summary.due = len(due)

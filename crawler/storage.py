@@ -21,7 +21,7 @@ hour. ``published_at`` is written as an ISO 8601 string with its offset.
 
 **Resumability.** A part is first written as ``<final>.tmp`` (invisible to readers, which only
 take ``.parquet``), then recorded in the database together with the post ids it holds, then
-renamed. :meth:`PartWriter.recover` runs before every crawl: a ``.tmp`` whose final name the
+renamed. :meth:`PartWriter.recover` runs before every crawl on the :meth:`PartWriter.leftovers`: a ``.tmp`` whose final name the
 database committed is renamed (the crawl died between commit and rename); any other ``.tmp`` is
 deleted (it died before the commit, so the URL was not marked crawled and its posts are fetched
 again). Posts are therefore never lost and never stored twice.
@@ -191,17 +191,21 @@ class PartWriter:
         for part in parts:
             part.tmp.unlink(missing_ok=True)
 
-    def recover(self, committed: set[str]) -> tuple[int, int]:
-        """Finish or undo parts a crashed crawl left as ``.tmp``; returns (published, deleted)."""
+    def leftovers(self) -> list[Path]:
+        """``.tmp`` parts a crashed crawl left behind."""
+        return sorted(self.root.rglob("*.parquet.tmp")) if self.root.exists() else []
+
+    def key_of_leftover(self, tmp: Path) -> str:
+        return self.key(tmp.with_name(tmp.name[: -len(".tmp")]))
+
+    def recover(self, leftovers: list[Path], committed: set[str]) -> tuple[int, int]:
+        """Publish the leftovers the database committed, delete the others; returns (published, deleted)."""
         published = deleted = 0
-        if not self.root.exists():
-            return 0, 0
-        for tmp in sorted(self.root.rglob("*.parquet.tmp")):
-            final = tmp.with_name(tmp.name[: -len(".tmp")])
-            if self.key(final) in committed:
-                os.replace(tmp, final)
+        for tmp in leftovers:
+            if self.key_of_leftover(tmp) in committed:
+                os.replace(tmp, tmp.with_name(tmp.name[: -len(".tmp")]))
                 published += 1
             else:
-                tmp.unlink()
+                tmp.unlink(missing_ok=True)
                 deleted += 1
         return published, deleted

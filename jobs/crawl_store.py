@@ -191,8 +191,16 @@ class CrawlStore:
             return seen_ids, seen_hashes
         return self._run("looking up stored posts", work)
 
-    def committed_parts(self) -> set[str]:
-        return self._run("reading committed parts", lambda conn: set(conn.scalars(sa.select(crawl_parts.c.part))))
+    def committed_parts(self, names: Iterable[str]) -> set[str]:
+        """Which of these part names (paths relative to the data dir) were committed."""
+        names = list(names)
+
+        def work(conn):
+            found = set()
+            for i in range(0, len(names), _CHUNK):
+                found |= set(conn.scalars(sa.select(crawl_parts.c.part).where(crawl_parts.c.part.in_(names[i:i + _CHUNK]))))
+            return found
+        return self._run("reading committed parts", work)
 
     # ------------------------------------------------------------ the one transaction per fetched URL
     def commit_fetch(self, update: FetchUpdate, now: datetime, parts: list[dict] = (),

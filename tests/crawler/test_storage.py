@@ -46,9 +46,11 @@ def test_recover_publishes_committed_parts_and_deletes_the_rest(tmp_path):
     writer = PartWriter(tmp_path)
     committed = writer.stage_posts("s", posts(("p1", "2026-05-05T09:00Z")))
     orphan = writer.stage_posts("s", posts(("p2", "2026-05-05T09:00Z")))
-    assert writer.recover({committed[0].key}) == (1, 1)
+    leftovers = writer.leftovers()
+    assert [writer.key_of_leftover(t) for t in leftovers] == sorted([committed[0].key, orphan[0].key])
+    assert writer.recover(leftovers, {committed[0].key}) == (1, 1)
     assert committed[0].final.exists() and not orphan[0].tmp.exists() and not orphan[0].final.exists()
-    assert writer.recover(set()) == (0, 0)
+    assert writer.leftovers() == []
 
 
 def test_query_parts_are_named_after_the_url_so_a_refetch_replaces_them(tmp_path):
