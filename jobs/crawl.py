@@ -5,8 +5,12 @@
     >>> summary.posts, sorted(summary.hours)                                   # doctest: +SKIP
     (7, ['20260505T09'])
 
-The hourly run calls :func:`crawl_once` before reading ``<data_dir>/processed/posts`` when
-sources are configured; ``issuewire crawl`` (:mod:`jobs.crawl_cli`) calls it on its own.
+The hourly run crawls first when sources are configured, then reads the hour's partition::
+
+    summary = crawl_if_configured(args.sources, db_url, data_dir=args.data_dir)   # None without sources
+    posts = read_posts([hour_posts_dir(settings_data_dir, hour)])                  # posts of [H, H+1)
+
+``issuewire crawl`` (:mod:`jobs.crawl_cli`) calls :func:`crawl_once` on its own.
 Errors leave as :class:`crawler.settings.CrawlConfigError` (bad sources file) or
 :class:`jobs.crawl_store.CrawlStoreError` (database); HTTP trouble never raises, it is counted in
 the summary.
@@ -14,13 +18,17 @@ the summary.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
 
 from crawler.crawl import crawl_pass
 from crawler.settings import CrawlConfigError, CrawlSettings, load_crawl_settings
+from crawler.storage import hour_key
 from crawler.summary import CrawlSummary
 from jobs.crawl_store import CrawlStore, CrawlStoreError
 
-__all__ = ["crawl_once", "posts_dir", "queries_dir", "CrawlSettings", "CrawlSummary", "CrawlConfigError",
+__all__ = ["crawl_once", "crawl_if_configured", "posts_dir", "queries_dir", "hour_posts_dir", "hour_queries_dir", "CrawlSettings", "CrawlSummary", "CrawlConfigError",
            "CrawlStoreError", "load_crawl_settings"]
 
 
@@ -41,3 +49,25 @@ def posts_dir(settings: CrawlSettings):
 def queries_dir(settings: CrawlSettings):
     """The folder of crawled query counts (``crawler.ingest.read_query_counts`` accepts it as is)."""
     return settings.data_dir / "processed" / "queries"
+
+
+def crawl_if_configured(sources: str | Path | None, db_url: str, now: datetime | None = None,
+                        **overrides) -> CrawlSummary | None:
+    """For the hourly run: one pass when a sources file is given (``overrides`` are its CLI flags), else None."""
+    if not sources:
+        return None
+    return crawl_once(load_crawl_settings(sources, **overrides), db_url, now=now)
+
+
+def hour_posts_dir(data_dir: str | Path, hour) -> Path:
+    """``<data_dir>/processed/posts/hour=YYYYMMDDTHH``: the posts published in ``[hour, hour + 1h)``.
+
+        >>> hour_posts_dir("var/data", pd.Timestamp("2026-05-05T18:00+09:00")).as_posix()
+        'var/data/processed/posts/hour=20260505T09'
+    """
+    return Path(data_dir) / "processed" / "posts" / f"hour={hour_key(pd.Timestamp(hour))}"
+
+
+def hour_queries_dir(data_dir: str | Path, hour) -> Path:
+    """``<data_dir>/processed/queries/hour=YYYYMMDDTHH``: the query counts of ``hour``."""
+    return Path(data_dir) / "processed" / "queries" / f"hour={hour_key(pd.Timestamp(hour))}"

@@ -73,6 +73,7 @@ class PortalServer:
         self.hits: collections.Counter = collections.Counter()
         self.log: list[tuple[str, dict]] = []
         self.targets: list[str] = []          # full request targets, query strings included
+        self.inflight = self.peak_inflight = 0   # requests being answered now / at most at once
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -118,13 +119,19 @@ def _handler(server: PortalServer):
             parts = urlsplit(self.path)
             path, query = parts.path, parse_qs(parts.query)
             nth = server.record(path, dict(self.headers))
-            server.targets.append(self.path)
-            if server.delay:
-                time.sleep(server.delay)
+            with server._lock:
+                server.targets.append(self.path)
+                server.inflight += 1
+                server.peak_inflight = max(server.peak_inflight, server.inflight)
             try:
+                if server.delay:
+                    time.sleep(server.delay)
                 self.route(path, query, nth)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+            finally:
+                with server._lock:
+                    server.inflight -= 1
 
         def send(self, code: int, body: bytes = b"", ctype: str = "application/json", headers: dict | None = None) -> None:
             self.send_response(code)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime
 
 from crawler.ingest import read_posts
 from jobs.crawl_cli import add_crawl_command
@@ -91,3 +92,16 @@ def test_an_unreachable_database_is_exit_1(tmp_path, server, capsys):
     code = run(["crawl", "--sources", sources_file(tmp_path, server), "--db",
                 "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"])
     assert code == 1 and "crawl store: creating the crawl tables failed" in capsys.readouterr().err
+
+
+def test_the_hourly_run_helper_crawls_only_when_sources_are_configured(tmp_path, server):
+    import pandas as pd
+    from jobs.crawl import crawl_if_configured, hour_posts_dir, hour_queries_dir
+    db = f"sqlite:///{tmp_path / 'run.sqlite'}"
+    assert crawl_if_configured(None, db) is None
+    summary = crawl_if_configured(sources_file(tmp_path, server), db,
+                                  now=datetime.fromisoformat("2026-05-05T10:05+00:00"))
+    assert summary.posts == 8
+    hour = pd.Timestamp("2026-05-05T18:00+09:00")
+    assert len(read_posts([hour_posts_dir(tmp_path / "data", hour)]).accepted) == 8
+    assert hour_queries_dir(tmp_path / "data", hour).is_dir()

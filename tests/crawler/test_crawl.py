@@ -173,3 +173,14 @@ def test_crash_between_commit_and_rename_is_finished_by_the_next_pass(settings, 
     batch = read_posts([posts_dir(settings)])
     assert len(batch.accepted) == 10 and batch.rejects.empty
     assert not list(settings.data_dir.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("per_host, expect_peak", [(2, 2), (6, 6)])
+def test_the_pool_respects_the_per_host_limit(server, fast, tmp_path, per_host, expect_peak):
+    server.delay = 0.1
+    feeds = tuple(SourceSettings(f"news{i}", "rss", url=server.url(f"/feed.xml?n={i}"), mapping="rss")
+                  for i in range(12))
+    summary = crawl_once(fast.replace(sources=feeds, workers=8, per_host_concurrency=per_host, read_timeout=2),
+                         f"sqlite:///{tmp_path / 'c.sqlite'}", now=NOW)
+    assert summary.failed == 0 and summary.sources["news0"].statuses == {"200": 1}
+    assert server.peak_inflight == expect_peak
