@@ -27,7 +27,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -61,6 +61,7 @@ class Collected:
     records: list[tuple[str, int, Any]] = field(default_factory=list)   # (where, line, record | RowError)
     fresh: bool = False          # at least one new body was parsed
     truncated: bool = False      # a JSON feed had more pages than max_pages
+    retry_after: float | None = None
 
     @property
     def status(self) -> str:
@@ -130,7 +131,7 @@ def _fetch_and_keep(got: Collected, fetcher: Fetcher, raw: RawStore, url: str, n
     e = got.entry
     result = fetcher.fetch(url, e.etag if conditional else None, e.last_modified if conditional else None)
     got.statuses.extend(result.statuses)
-    got.outcome, got.error = result.outcome, result.error or None
+    got.outcome, got.error, got.retry_after = result.outcome, result.error or None, result.retry_after
     if result.ok:
         raw.save(got.source.name, url, result.body, now, {"status": result.status, "etag": result.etag,
                                                           "last_modified": result.last_modified,
@@ -270,7 +271,8 @@ def absorb(got: Collected, store, parts: PartWriter, summary: CrawlSummary, now:
     staged += parts.stage_rejects(src.name, hour_key(now), pd.DataFrame(bad, columns=REJECT_COLUMNS))
     crawled = got.outcome in ("ok", "not_modified")
     update = FetchUpdate(got.entry.url, crawled=crawled, inspected=crawled and got.fresh, status=got.status,
-                         error=got.error, etag=got.etag, last_modified=got.last_modified, cursor=cursor)
+                         error=got.error, etag=got.etag, last_modified=got.last_modified, cursor=cursor,
+                         not_before=now + timedelta(seconds=got.retry_after) if got.retry_after and not crawled else None)
     try:
         store.commit_fetch(update, now, parts=[p.record for p in staged], seen_posts=seen_rows)
     except BaseException:

@@ -13,7 +13,8 @@ Due URLs come out in this order: never scheduled first, then longest since crawl
 crawled counts as longest), then least recently inspected. A URL that was scheduled but not
 crawled since (it failed, or the crawl died on it) is held back for ``hold_back`` seconds,
 doubled per consecutive failure up to ``hold_back_max`` — a poison URL is retried ever more
-slowly instead of on every pass.
+slowly instead of on every pass. A server's ``Retry-After`` longer than the fetcher waits is
+kept as ``not_before``: the URL is not due before then.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class ScheduleEntry:
     last_error: str | None = None
     failures: int = 0
     cursor: str | None = None
+    not_before: datetime | None = None    # the server's Retry-After when it was longer than we wait
 
     @property
     def pending(self) -> bool:
@@ -60,6 +62,7 @@ class FetchUpdate:
     etag: str | None = None
     last_modified: str | None = None
     cursor: str | None = None
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class SchedulePolicy:
 
 
 def is_due(entry: ScheduleEntry, now: datetime, policy: SchedulePolicy) -> bool:
+    if entry.not_before is not None and now < entry.not_before:
+        return False
     if entry.last_scheduled is None:
         return True
     held = policy.held_until(entry)

@@ -47,6 +47,7 @@ crawl_schedule = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("failures", sa.Integer, nullable=False, default=0),
     sa.Column("cursor", sa.String(500)),
+    sa.Column("not_before", sa.DateTime(timezone=True)),
 )
 
 crawl_seen_posts = sa.Table(
@@ -144,7 +145,7 @@ class CrawlStore:
             out = []
             for row in conn.execute(query.order_by(crawl_schedule.c.url)).mappings():
                 rec = dict(row)
-                for name in ("last_scheduled", "last_crawled", "last_inspected"):
+                for name in ("last_scheduled", "last_crawled", "last_inspected", "not_before"):
                     rec[name] = _utc(rec[name])
                 out.append(ScheduleEntry(**rec))
             return out
@@ -161,7 +162,7 @@ class CrawlStore:
 
     def _update_values(self, update: FetchUpdate, now: datetime) -> dict:
         c = crawl_schedule.c
-        values: dict = {"last_status": update.status, "last_error": update.error}
+        values: dict = {"last_status": update.status, "last_error": update.error, "not_before": update.not_before}
         if update.crawled:
             values.update(last_crawled=now, crawled_count=c.crawled_count + 1, failures=0)
             if update.status != "304":      # a fresh body: its validators replace the old ones, even by none

@@ -184,3 +184,16 @@ def test_the_pool_respects_the_per_host_limit(server, fast, tmp_path, per_host, 
                          f"sqlite:///{tmp_path / 'c.sqlite'}", now=NOW)
     assert summary.failed == 0 and summary.sources["news0"].statuses == {"200": 1}
     assert server.peak_inflight == expect_peak
+
+
+def test_a_retry_after_longer_than_we_wait_keeps_the_url_off_until_then(server, fast, tmp_path):
+    settings = fast.replace(sources=(SourceSettings("busy", "json_feed", url=server.url("/rate/long")),),
+                            retry_after_max=0.5, hold_back_seconds=0)
+    db = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    assert crawl_once(settings, db, now=NOW).sources["busy"].outcomes == {"rate_limited": 1}
+    (entry,) = CrawlStore(db).entries()
+    assert entry.not_before == NOW + timedelta(seconds=1)
+    assert crawl_once(settings, db, now=NOW + timedelta(seconds=0.5)).due == 0
+    later = crawl_once(settings, db, now=NOW + timedelta(seconds=1))
+    assert later.sources["busy"].outcomes == {"ok": 1}
+    assert CrawlStore(db).entries()[0].not_before is None
