@@ -22,8 +22,10 @@ from __future__ import annotations
 import threading
 import time
 import urllib.robotparser
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import requests
@@ -93,10 +95,14 @@ class HostLimiter:
         with self._lock:
             self._delays[host] = max(self.delay, delay)
 
-    def slot(self, host: str) -> "_Slot":
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        """Hold one of ``host``'s slots, starting no sooner than its delay allows."""
         with self._lock:
             sem = self._sems.setdefault(host, threading.BoundedSemaphore(self.concurrency))
-        return _Slot(self, host, sem)
+        with sem:
+            self._wait_turn(host)
+            yield
 
     def _wait_turn(self, host: str) -> None:
         with self._lock:
@@ -105,18 +111,6 @@ class HostLimiter:
             self._next_start[host] = start + self._delays.get(host, self.delay)
         if start > now:
             time.sleep(start - now)
-
-
-class _Slot:
-    def __init__(self, limiter: HostLimiter, host: str, sem: threading.Semaphore):
-        self.limiter, self.host, self.sem = limiter, host, sem
-
-    def __enter__(self) -> None:
-        self.sem.acquire()
-        self.limiter._wait_turn(self.host)
-
-    def __exit__(self, *exc) -> None:
-        self.sem.release()
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
