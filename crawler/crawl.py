@@ -322,6 +322,10 @@ def crawl_pass(settings: CrawlSettings, store, now: datetime | None = None,
     leftovers = parts.leftovers()
     summary.recovered = parts.recover(leftovers, store.committed_parts([parts.key_of_leftover(t) for t in leftovers]))
     by_name = {s.name: s for s in settings.sources}
+    for s in settings.sources:
+        if s.path and not Path(s.path).is_dir():   # a drop folder that vanished is a failure, not silence
+            summary.source(s.name).outcomes["missing_folder"] += 1
+            summary.source(s.name).errors.append(f"{s.path}: drop folder does not exist")
     planned = [(url, s.name) for s in settings.sources for url in planned_urls(s, now)]
     store.sync_urls(planned)
     current = {url for url, _ in planned}

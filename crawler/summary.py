@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 FAILED_OUTCOMES = ("client_error", "server_error", "rate_limited", "timeout", "connection_error",
-                   "too_large", "robots_disallowed", "parse_error", "error")
+                   "too_large", "robots_disallowed", "parse_error", "error", "missing_folder")
 
 
 @dataclass

@@ -197,3 +197,9 @@ def test_a_retry_after_longer_than_we_wait_keeps_the_url_off_until_then(server, 
     later = crawl_once(settings, db, now=NOW + timedelta(seconds=1))
     assert later.sources["busy"].outcomes == {"ok": 1}
     assert CrawlStore(db).entries()[0].not_before is None
+
+
+def test_a_missing_drop_folder_is_reported_not_silent(fast, tmp_path):
+    settings = fast.replace(sources=(SourceSettings("drop", "drop_folder", path=str(tmp_path / "gone")),))
+    summary = crawl_once(settings, f"sqlite:///{tmp_path / 'c.sqlite'}", now=NOW)
+    assert summary.failed == 1 and "does not exist" in summary.sources["drop"].errors[0]
