@@ -10,7 +10,8 @@
 Settings are resolved once, in this order (later wins): built-in defaults, the ``[crawl]`` table of
 the sources file, then the flags given here. Exit codes: 0 the pass ran (URLs that failed are
 listed and held back for the next pass), 2 the sources file or a flag is invalid, 1 the crawl
-database failed, 3 the pass ran but some URL failed and ``--fail-on-errors`` was given.
+database failed, 3 the pass ran but some URL failed and ``--fail-on-errors`` was given, 4 another
+crawl is running on the same data dir (nothing was done).
 """
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.settings import CrawlConfigError, load_crawl_settings
-from jobs.crawl import crawl_once
+from jobs.crawl import CrawlBusyError, crawl_once
 from jobs.crawl_store import CrawlStoreError
 
-EXIT_OK, EXIT_STORE, EXIT_CONFIG, EXIT_FAILED_URLS = 0, 1, 2, 3
+EXIT_OK, EXIT_STORE, EXIT_CONFIG, EXIT_FAILED_URLS, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def add_crawl_command(subparsers, default_db: str | None = None) -> argparse.ArgumentParser:
@@ -64,6 +65,9 @@ def run_crawl_command(args: argparse.Namespace) -> int:
     except CrawlStoreError as exc:
         print(f"issuewire crawl: error: {exc}", file=sys.stderr)
         return EXIT_STORE
+    except CrawlBusyError as exc:
+        print(f"issuewire crawl: error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))
     else:

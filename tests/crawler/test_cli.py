@@ -105,3 +105,11 @@ def test_the_hourly_run_helper_crawls_only_when_sources_are_configured(tmp_path,
     hour = pd.Timestamp("2026-05-05T18:00+09:00")
     assert len(read_posts([hour_posts_dir(tmp_path / "data", hour)]).accepted) == 8
     assert hour_queries_dir(tmp_path / "data", hour).is_dir()
+
+
+def test_a_second_crawl_on_the_same_data_dir_exits_4(tmp_path, server, capsys):
+    from jobs.crawl import crawl_lock
+    with crawl_lock(tmp_path / "data"):
+        assert run(["crawl", "--sources", sources_file(tmp_path, server)]) == 4
+    assert "another crawl is running" in capsys.readouterr().err
+    assert run(["crawl", "--sources", sources_file(tmp_path, server), "--now", "2026-05-05T10:05+00:00"]) == 0
