@@ -36,7 +36,7 @@ import pandas as pd
 
 from crawler.feeds import ParseError, parse_csv, parse_feed, parse_json_page
 from crawler.fetcher import Fetcher
-from crawler.ingest import (MAX_RAW_CHARS, REJECT_COLUMNS, IngestError, RowError, expand_paths, iter_raw_rows,
+from crawler.ingest import (MAX_RAW_CHARS, IngestError, RowError, expand_paths, iter_raw_rows,
                             validate_post, validate_query_count)
 from crawler.mappings import mapping_for
 from crawler.schedule import FetchUpdate, ScheduleEntry, SchedulePolicy, due_entries
@@ -252,23 +252,23 @@ def absorb(got: Collected, store, parts: PartWriter, summary: CrawlSummary, now:
     stats.rejected += len(bad)
     staged, seen_rows, cursor = [], [], None
     if src.kind == "query_counts":
-        frame = pd.DataFrame(good, columns=["hour", "query", "count"])
-        if not frame.empty:
-            frame = frame.groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
-        staged += parts.stage_queries(src.name, got.entry.url, frame)
-        stats.queries += len(frame)
+        summed: dict[tuple, int] = {}
+        for row in good:   # the same query twice in one hour's file counts once, summed
+            summed[(row["hour"], row["query"])] = summed.get((row["hour"], row["query"]), 0) + row["count"]
+        rows = [{"hour": h, "query": q, "count": c} for (h, q), c in sorted(summed.items())]
+        staged += parts.stage_queries(src.name, got.entry.url, rows)
+        stats.queries += len(rows)
     else:
         fresh = _dedupe(good, store, stats)
         if fresh:
-            frame = pd.DataFrame(fresh)
-            staged += parts.stage_posts(src.name, frame)
+            staged += parts.stage_posts(src.name, fresh)
             by_id = {pid: p.key for p in staged for pid in p.post_ids}
             seen_rows = [{"post_id": p["post_id"], "content_hash": p["_hash"], "source": src.name,
                           "part": by_id[p["post_id"]]} for p in fresh]
             stats.posts += len(fresh)
         if src.kind == "json_feed" and got.outcome == "ok" and not got.truncated and good:
             cursor = next_cursor(got.entry.cursor, [p["published_at"] for p in good], now)
-    staged += parts.stage_rejects(src.name, hour_key(now), pd.DataFrame(bad, columns=REJECT_COLUMNS))
+    staged += parts.stage_rejects(src.name, hour_key(now), bad)
     crawled = got.outcome in ("ok", "not_modified")
     update = FetchUpdate(got.entry.url, crawled=crawled, inspected=crawled and got.fresh, status=got.status,
                          error=got.error, etag=got.etag, last_modified=got.last_modified, cursor=cursor,

@@ -4,7 +4,7 @@
     >>> raw.save("news", "http://127.0.0.1:8080/feed.xml", body, fetched_at=now)        # doctest: +SKIP
     PosixPath('var/data/raw/news/2026-05-05/09/090312-3f2a9c1e04-feed.xml')
     >>> parts = PartWriter("var/data")                                                  # doctest: +SKIP
-    >>> staged = parts.stage_posts("news", posts_frame)     # one .tmp file per hour     # doctest: +SKIP
+    >>> staged = parts.stage_posts("news", valid_posts)     # one .tmp file per hour     # doctest: +SKIP
     >>> store.commit_fetch(update, now, parts=[s.record for s in staged], ...)          # doctest: +SKIP
     >>> parts.publish(staged)                               # .tmp -> part-*.parquet     # doctest: +SKIP
 
@@ -40,8 +40,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from crawler.ingest import POST_COLUMNS, QUERY_COLUMNS, REJECT_COLUMNS
+from crawler.ingest import POST_COLUMNS, REJECT_COLUMNS
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -124,13 +126,27 @@ class StagedPart:
                 "rows": self.rows}
 
 
-def posts_for_parquet(posts: pd.DataFrame) -> pd.DataFrame:
-    """Validated posts -> exactly the contract columns, ``published_at`` as ISO 8601 with offset."""
-    out = posts[POST_COLUMNS].copy()
-    out["published_at"] = [pd.Timestamp(t).tz_convert("UTC").isoformat() for t in posts["published_at"]]
+POST_SCHEMA = pa.schema([(c, pa.int64() if c == "recommend_count" else pa.float64() if c == "editor_score"
+                          else pa.string()) for c in POST_COLUMNS])
+QUERY_SCHEMA = pa.schema([("hour", pa.string()), ("query", pa.string()), ("count", pa.int64())])
+REJECT_SCHEMA = pa.schema([(c, pa.int64() if c == "line" else pa.string()) for c in REJECT_COLUMNS])
+
+
+def iso_utc(ts: pd.Timestamp | datetime) -> str:
+    """ISO 8601 in UTC with its offset: ``2026-05-05T09:00:00+00:00``."""
+    return pd.Timestamp(ts).tz_convert("UTC").isoformat()
+
+
+def posts_table(posts: list[dict]) -> pa.Table:
+    """Validated posts (``crawler.ingest.validate_post`` dicts) -> exactly the contract columns, with
+    ``published_at`` as ISO 8601 text. Built straight in Arrow: pandas costs more than the write here."""
+    cols = {c: [p.get(c) for p in posts] for c in POST_COLUMNS}
+    cols["published_at"] = [iso_utc(t) for t in cols["published_at"]]
     for name in ("post_id", "channel", "author_id", "title", "body", "url", "source"):
-        out[name] = out[name].fillna("").astype(str)
-    return out.astype({"recommend_count": "int64", "editor_score": "float64"}).reset_index(drop=True)
+        cols[name] = ["" if v is None else str(v) for v in cols[name]]
+    cols["recommend_count"] = [int(v or 0) for v in cols["recommend_count"]]
+    cols["editor_score"] = [float(v or 0.0) for v in cols["editor_score"]]
+    return pa.table(cols, schema=POST_SCHEMA)
 
 
 class PartWriter:
@@ -142,44 +158,43 @@ class PartWriter:
     def folder(self, kind: str, hour: str, source: str) -> Path:
         return self.root / kind / f"hour={hour}" / f"source={_SAFE.sub('_', source)}"
 
-    def _stage(self, kind: str, source: str, hour: str, frame: pd.DataFrame, name: str) -> StagedPart:
+    def _stage(self, kind: str, source: str, hour: str, table: pa.Table, name: str,
+               post_ids: list[str] = ()) -> StagedPart:
         final = self.folder(kind, hour, source) / name
         tmp = final.with_name(final.name + ".tmp")
         tmp.parent.mkdir(parents=True, exist_ok=True)
-        frame.reset_index(drop=True).to_parquet(tmp, index=False)
-        ids = frame["post_id"].tolist() if "post_id" in frame else []
-        return StagedPart(tmp, final, source, kind, hour, len(frame), ids, self.key(final))
+        pq.write_table(table, tmp)
+        return StagedPart(tmp, final, source, kind, hour, table.num_rows, list(post_ids), self.key(final))
 
     def key(self, final: Path) -> str:
         return final.relative_to(self.root.parent).as_posix()
 
-    def stage_posts(self, source: str, posts: pd.DataFrame) -> list[StagedPart]:
+    def stage_posts(self, source: str, posts: list[dict]) -> list[StagedPart]:
         """One new part per hour of ``published_at``; names are unique, so parts never overwrite."""
-        if posts.empty:
-            return []
-        hours = posts["published_at"].map(hour_key)
-        table = posts_for_parquet(posts)
-        return [self._stage("posts", source, hour, table[(hours == hour).to_numpy()],
-                            f"part-{uuid.uuid4().hex[:16]}.parquet") for hour in sorted(set(hours))]
+        by_hour: dict[str, list[dict]] = {}
+        for post in posts:
+            by_hour.setdefault(hour_key(post["published_at"]), []).append(post)
+        return [self._stage("posts", source, hour, posts_table(rows), f"part-{uuid.uuid4().hex[:16]}.parquet",
+                            [p["post_id"] for p in rows]) for hour, rows in sorted(by_hour.items())]
 
-    def stage_queries(self, source: str, url: str, queries: pd.DataFrame) -> list[StagedPart]:
-        """One part per hour, named after the URL: re-fetching an hour's file replaces its counts."""
-        if queries.empty:
-            return []
+    def stage_queries(self, source: str, url: str, queries: list[dict]) -> list[StagedPart]:
+        """``{hour, query, count}`` rows, one part per hour named after the URL: re-fetching an hour's
+        file replaces its counts instead of adding to them."""
         digest = hashlib.sha1(url.encode()).hexdigest()[:16]
-        hours = queries["hour"].map(hour_key)
-        table = queries[QUERY_COLUMNS].copy()
-        table["hour"] = [pd.Timestamp(t).tz_convert("UTC").isoformat() for t in queries["hour"]]
-        table = table.astype({"count": "int64"})
-        return [self._stage("queries", source, hour, table[(hours == hour).to_numpy()], f"part-{digest}.parquet")
-                for hour in sorted(set(hours))]
+        by_hour: dict[str, list[dict]] = {}
+        for row in queries:
+            by_hour.setdefault(hour_key(row["hour"]), []).append(row)
+        return [self._stage("queries", source, hour, pa.table(
+                    {"hour": [iso_utc(r["hour"]) for r in rows], "query": [r["query"] for r in rows],
+                     "count": [int(r["count"]) for r in rows]}, schema=QUERY_SCHEMA), f"part-{digest}.parquet")
+                for hour, rows in sorted(by_hour.items())]
 
-    def stage_rejects(self, source: str, hour: str, rejects: pd.DataFrame) -> list[StagedPart]:
-        if rejects.empty:
+    def stage_rejects(self, source: str, hour: str, rejects: list[dict]) -> list[StagedPart]:
+        if not rejects:
             return []
-        table = rejects[REJECT_COLUMNS].astype({"line": "int64"}).astype(
-            {c: str for c in REJECT_COLUMNS if c != "line"})
-        return [self._stage("rejects", source, hour, table, f"part-{uuid.uuid4().hex[:16]}.parquet")]
+        cols = {c: [r[c] if c == "line" else str(r[c]) for r in rejects] for c in REJECT_COLUMNS}
+        return [self._stage("rejects", source, hour, pa.table(cols, schema=REJECT_SCHEMA),
+                            f"part-{uuid.uuid4().hex[:16]}.parquet")]
 
     @staticmethod
     def publish(parts: list[StagedPart]) -> None:

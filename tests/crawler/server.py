@@ -10,6 +10,7 @@ Routes (``server.hits[path]`` counts requests, ``server.log`` keeps ``(path, hea
 ``/robots.txt``              disallows ``/private/`` for everyone (``server.robots``: body or status)
 ``/api/posts``               paged JSON (``?since=ISO&page=N``), ``server.posts`` items, 2 per page
 ``/feed.xml``, ``/atom.xml`` RSS / Atom with ETag and Last-Modified; 304 on a matching condition
+                             (``?feed=K`` on either of the first two: a distinct feed, its own post ids)
 ``/flaky/<key>``             500 for the first ``server.fail_first`` requests of that key, then JSON
 ``/always500``               500 forever
 ``/rate/<key>``              429 with ``Retry-After: 1`` on the first request of that key, then JSON
@@ -44,9 +45,9 @@ def community_post(i: int, hour: str = "2026-05-05T09", minute: int | None = Non
             "link": f"http://127.0.0.1/c{i}", "likes": i}
 
 
-def rss_feed(n: int = 3) -> bytes:
+def rss_feed(n: int = 3, feed: str = "") -> bytes:
     items = "".join(
-        f"<item><guid>rss-{i}</guid><title>뉴스 &lt;b&gt;{i}&lt;/b&gt;</title><link>http://127.0.0.1/n{i}</link>"
+        f"<item><guid>{feed}rss-{i}</guid><title>뉴스 &lt;b&gt;{i}&lt;/b&gt;{feed}</title><link>http://127.0.0.1/n{i}</link>"
         f"<description>&lt;p&gt;어린이날 행사 기사 {i}&lt;/p&gt;</description><category>news</category>"
         f"<dc:creator>기자{i}</dc:creator><pubDate>Tue, 05 May 2026 18:{i:02d}:00 +0900</pubDate></item>"
         for i in range(n))
@@ -165,12 +166,15 @@ def _handler(server: PortalServer):
                 since = query.get("since", [""])[0]
                 page = int(query.get("page", ["1"])[0])
                 items = [p for p in server.posts if not since or p["created_at"] > since]
+                if "feed" in query:   # ?feed=K: a distinct feed with its own posts (the benchmark's many sources)
+                    feed = query["feed"][0]
+                    items = [{**p, "id": f"{feed}-{p['id']}", "content": f"{p['content']} {feed}"} for p in items]
                 chunk = items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
                 more = page * PAGE_SIZE < len(items)
                 self.send(200, json.dumps({"items": chunk, "next_page": page + 1 if more else None},
                                           ensure_ascii=False).encode())
             elif path == "/feed.xml":
-                self.conditional(server.rss, "application/rss+xml")
+                self.conditional(rss_feed(3, query["feed"][0]) if "feed" in query else server.rss, "application/rss+xml")
             elif path == "/atom.xml":
                 self.conditional(atom_feed(), "application/atom+xml")
             elif path.startswith("/flaky/"):

@@ -7,14 +7,14 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from crawler.ingest import POST_COLUMNS, read_posts, validate_post
-from crawler.storage import PartWriter, RawStore, hour_key, posts_for_parquet
+from crawler.storage import PartWriter, RawStore, hour_key, posts_table
 
 AT = datetime(2026, 5, 5, 9, 3, 12, tzinfo=timezone.utc)
 
 
 def posts(*specs):
-    return pd.DataFrame([validate_post({"post_id": pid, "channel": "c", "author_id": "a", "title": "t " + pid,
-                                        "body": "b", "published_at": when, "source": "s"}) for pid, when in specs])
+    return [validate_post({"post_id": pid, "channel": "c", "author_id": "a", "title": "t " + pid,
+                                        "body": "b", "published_at": when, "source": "s"}) for pid, when in specs]
 
 
 def test_raw_bodies_are_kept_byte_for_byte_in_date_hour_folders(tmp_path):
@@ -55,10 +55,10 @@ def test_recover_publishes_committed_parts_and_deletes_the_rest(tmp_path):
 
 def test_query_parts_are_named_after_the_url_so_a_refetch_replaces_them(tmp_path):
     writer = PartWriter(tmp_path)
-    counts = pd.DataFrame({"hour": [pd.Timestamp("2026-05-05T09:00Z")], "query": ["q"], "count": [1]})
+    counts = [{"hour": pd.Timestamp("2026-05-05T09:00Z"), "query": "q", "count": 1}]
     first = writer.stage_queries("qs", "http://x/20260505T09.csv", counts)
     writer.publish(first)
-    second = writer.stage_queries("qs", "http://x/20260505T09.csv", counts.assign(count=5))
+    second = writer.stage_queries("qs", "http://x/20260505T09.csv", [{**counts[0], "count": 5}])
     writer.publish(second)
     assert first[0].final == second[0].final
     assert pd.read_parquet(second[0].final).to_dict("records") == [
@@ -67,4 +67,4 @@ def test_query_parts_are_named_after_the_url_so_a_refetch_replaces_them(tmp_path
 
 def test_hour_key_is_utc():
     assert hour_key(pd.Timestamp("2026-01-01T00:30+09:00")) == "20251231T15"
-    assert posts_for_parquet(posts(("p", "2026-05-05T09:00Z")))["url"].tolist() == [""]
+    assert posts_table(posts(("p", "2026-05-05T09:00Z"))).column("url").to_pylist() == [""]
