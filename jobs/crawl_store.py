@@ -13,8 +13,8 @@ with ``create_all``; SQLite and PostgreSQL alike. Three tables:
 ``crawl_seen_posts`` every stored post_id with its content hash and the part file holding it
 ``crawl_parts``      every processed Parquet part whose records were committed
 
-:meth:`CrawlStore.commit_fetch` writes the parts, the seen posts and the schedule update of one
-fetched URL in one transaction, which is what makes a crashed crawl resumable without losing or
+:meth:`CrawlStore.commit_fetches` writes the parts, the seen posts and the schedule updates of a
+batch of fetched URLs in one transaction, which is what makes a crashed crawl resumable without losing or
 duplicating posts (see :mod:`crawler.storage`). Database errors leave here as
 :class:`CrawlStoreError`.
 """
@@ -203,18 +203,25 @@ class CrawlStore:
             return found
         return self._run("reading committed parts", work)
 
-    # ------------------------------------------------------------ the one transaction per fetched URL
-    def commit_fetch(self, update: FetchUpdate, now: datetime, parts: list[dict] = (),
-                     seen_posts: list[dict] = ()) -> None:
+    # ------------------------------------------------------------ the one transaction per batch of fetched URLs
+    def commit_fetches(self, updates: list[FetchUpdate], now: datetime, parts: list[dict] = (),
+                       seen_posts: list[dict] = ()) -> None:
         """Parts (``part, source, kind, hour, rows``), seen posts (``post_id, content_hash, source,
-        part``) and the schedule update of one URL, all or nothing."""
+        part``) and the schedule updates of a batch of URLs, all or nothing."""
         def work(conn):
             if parts:
                 names = [p["part"] for p in parts]
-                conn.execute(crawl_parts.delete().where(crawl_parts.c.part.in_(names)))
+                for i in range(0, len(names), _CHUNK):
+                    conn.execute(crawl_parts.delete().where(crawl_parts.c.part.in_(names[i:i + _CHUNK])))
                 conn.execute(crawl_parts.insert(), [{**p, "committed_at": now} for p in parts])
             if seen_posts:
                 conn.execute(crawl_seen_posts.insert(), [{**s, "seen_at": now} for s in seen_posts])
-            conn.execute(crawl_schedule.update().where(crawl_schedule.c.url == update.url)
-                         .values(**self._update_values(update, now)))
-        self._run(f"recording the crawl of {update.url}", work)
+            for update in updates:
+                conn.execute(crawl_schedule.update().where(crawl_schedule.c.url == update.url)
+                             .values(**self._update_values(update, now)))
+        self._run(f"recording the crawl of {len(updates)} URL(s)", work)
+
+    def commit_fetch(self, update: FetchUpdate, now: datetime, parts: list[dict] = (),
+                     seen_posts: list[dict] = ()) -> None:
+        """:meth:`commit_fetches` for one URL."""
+        self.commit_fetches([update], now, parts, seen_posts)

@@ -124,15 +124,14 @@ def _handler(server: PortalServer):
                 server.targets.append(self.path)
                 server.inflight += 1
                 server.peak_inflight = max(server.peak_inflight, server.inflight)
+            if server.delay:
+                time.sleep(server.delay)
+            with server._lock:   # counted before answering: the client holds its slot at least this long
+                server.inflight -= 1
             try:
-                if server.delay:
-                    time.sleep(server.delay)
                 self.route(path, query, nth)
             except (BrokenPipeError, ConnectionResetError):
                 pass
-            finally:
-                with server._lock:
-                    server.inflight -= 1
 
         def send(self, code: int, body: bytes = b"", ctype: str = "application/json", headers: dict | None = None) -> None:
             self.send_response(code)

