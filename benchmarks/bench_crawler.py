@@ -12,6 +12,7 @@ the ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     with PortalServer(delay=args.delay) as server:
         one_pass(server, 2, 2)   # warm-up: imports, robots, first Parquet write
         print(f"server delay {args.delay * 1000:.0f} ms/response, {args.feeds} JSON feeds x 3 pages + "
-              f"{args.feeds} RSS feeds, {args.repeats} repeats, full passes (fetch+raw+parse+Parquet+commit)")
+              f"{args.feeds} RSS feeds, {args.repeats} repeats, full passes (fetch+raw+parse+Parquet+commit); "
+              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (server and crawler share them)")
         for workers in args.workers:
             runs = [one_pass(server, workers, args.feeds) for _ in range(args.repeats)]
             rates = [pages / elapsed for pages, elapsed in runs]
