@@ -4,7 +4,7 @@
     >>> summary.lines()[-1]                                            # doctest: +SKIP
     'total: 4 due url(s), 7 post(s), 2 query row(s), 0 failed, hours 20260505T09, 0.4s'
 
-The steps, each a function here:
+The steps:
 
 1. :func:`crawler.collect.planned_urls` — the URLs a source stands for: its feed URL, the last
    ``lookback_hours`` hourly query-count URLs (``{hour}`` filled in), or the files of a drop folder
