@@ -3,7 +3,7 @@
     $ python benchmarks/bench_crawler.py                 # defaults: 24 JSON feeds x 3 pages + 24 RSS feeds
     $ python benchmarks/bench_crawler.py --delay 0.05 --repeats 7
 
-The server (tests/crawler/server.py, on 127.0.0.1 only) sleeps ``--delay`` seconds in every
+The server (tests/crawler/portal_server.py, on 127.0.0.1 only) sleeps ``--delay`` seconds in every
 response, like a real origin's latency, so the pool's concurrency is what is measured. Each
 repeat is a whole fresh pass (new data dir and SQLite schedule): fetch, keep raw, parse,
 validate, dedupe, write Parquet, commit. Prints the median pages/second per worker count and
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "crawler")]
 
-from server import PortalServer  # noqa: E402
+from portal_server import PortalServer  # noqa: E402
 
 from crawler.crawl import crawl_pass  # noqa: E402
 from crawler.settings import CrawlSettings, SourceSettings  # noqa: E402

@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))   # the server module sits beside the tests
 
-from server import PortalServer  # noqa: E402
+from portal_server import PortalServer  # noqa: E402
 
 from crawler.settings import CrawlSettings  # noqa: E402
 

@@ -14,7 +14,7 @@ from crawler.settings import SourceSettings
 from crawler.storage import PartWriter
 from jobs.crawl import crawl_once, posts_dir, queries_dir
 from jobs.crawl_store import CrawlStore
-from server import community_post
+from portal_server import community_post
 
 NOW = datetime(2026, 5, 5, 10, 5, tzinfo=timezone.utc)
 

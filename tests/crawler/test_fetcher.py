@@ -8,7 +8,7 @@ import pytest
 
 from crawler.feeds import ParseError, parse_json_page
 from crawler.fetcher import Fetcher, HostLimiter, parse_retry_after
-from server import HUGE_BYTES
+from portal_server import HUGE_BYTES
 
 
 def test_ok_sends_a_user_agent_that_names_the_service(server, fast):

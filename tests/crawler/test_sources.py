@@ -11,7 +11,7 @@ from crawler.feeds import ParseError, html_to_text, parse_csv, parse_feed, parse
 from crawler.ingest import validate_post, validate_query_count
 from crawler.mappings import mapping_for, post_mapping, query_mapping
 from crawler.settings import CrawlConfigError, CrawlSettings, SourceSettings, load_crawl_settings
-from server import atom_feed, community_post, rss_feed
+from portal_server import atom_feed, community_post, rss_feed
 
 
 @pytest.mark.parametrize("module", ["crawler.feeds", "crawler.fetcher", "crawler.mappings", "crawler.schedule",
