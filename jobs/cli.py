@@ -5,6 +5,8 @@
     $ issuewire backfill --from 2026-02-08T00:00+09:00 --to 2026-02-09T23:00+09:00 --posts ...
     $ issuewire schedule --posts drop/ --queries drop/        # every hour at the configured minute
     $ issuewire demo                                          # simulated hours on shipped data
+    $ issuewire crawl --sources sources.toml --db URL         # one polite pass over the due sources
+    $ issuewire run --hour H --sources sources.toml ...       # crawl first, then run the hour
 
 Exit codes: 0 ok, 2 bad input (a file, the dictionary, the override file, a setting),
 3 database error (nothing published), 4 publish error (DB written, Redis or the file not).
@@ -20,6 +22,7 @@ from crawler.ingest import IngestError
 from dictionaries import DictionaryError
 from jobs.feed import PublishError
 from jobs.settings import SettingsError, resolve_settings
+from jobs.crawl_store import CrawlStoreError
 from jobs.store import StoreError
 from titling.overrides import OverrideError
 
@@ -27,8 +30,10 @@ EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH = 2, 3, 4
 
 
 def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
-    p.add_argument("--posts", nargs="+", required=need_posts, metavar="FILE",
+    p.add_argument("--posts", nargs="+", default=[], metavar="FILE",
                    help="post files (JSONL/CSV/Parquet, .gz ok) or folders of them")
+    p.add_argument("--sources", dest="crawl_sources", metavar="FILE",
+                   help="crawl these sources first (TOML, see `issuewire crawl`) and read the hour's crawled posts")
     p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
     p.add_argument("--posts-mapping", dest="posts_mapping", help="field mapping of the post files (e.g. knews)")
     p.add_argument("--dictionary", help="keyword dictionary TSV")
@@ -43,7 +48,12 @@ def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
 
 
 SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
-                 "redis_prefix", "feed_file")
+                 "redis_prefix", "feed_file", "crawl_sources")
+
+
+def _need_inputs(args, settings) -> None:
+    if not args.posts and not settings.crawl_sources:
+        raise SettingsError("give --posts FILE... or --sources FILE (crawl first)")
 
 
 def settings_from_args(args: argparse.Namespace, environ=None):
@@ -55,6 +65,7 @@ def cmd_run(args) -> int:
     from jobs.hourly import RunContext, parse_hour, run_hour
 
     settings = settings_from_args(args)
+    _need_inputs(args, settings)
     report = run_hour(RunContext(settings), parse_hour(args.hour, settings.timezone), args.posts, args.queries)
     if not args.quiet:
         print(report.summary())
@@ -65,6 +76,7 @@ def cmd_backfill(args) -> int:
     from jobs.hourly import RunContext, backfill, parse_hour
 
     settings = settings_from_args(args)
+    _need_inputs(args, settings)
     start, end = parse_hour(args.start, settings.timezone), parse_hour(args.end, settings.timezone)
     if end < start:
         raise SettingsError(f"--to {args.end} is before --from {args.start}")
@@ -77,6 +89,7 @@ def cmd_schedule(args) -> int:
     from jobs.scheduler import run_scheduler
 
     settings = settings_from_args(args)
+    _need_inputs(args, settings)
     return run_scheduler(settings, args.posts, args.queries, once=args.once)
 
 
@@ -102,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--once", action="store_true", help="catch up once and exit (for cron)")
     p.set_defaults(func=cmd_schedule)
+    from jobs.crawl_cli import add_crawl_command
+
+    add_crawl_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)
@@ -117,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
         print(f"issuewire: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except StoreError as exc:
+    except (StoreError, CrawlStoreError) as exc:
         print(f"issuewire: error: {exc}", file=sys.stderr)
         return EXIT_DATABASE
     except PublishError as exc:

@@ -163,6 +163,8 @@ def run_hour(ctx: RunContext | Settings, hour: pd.Timestamp, posts_paths: Sequen
     s = ctx.settings
     hour = pd.Timestamp(hour).tz_convert("UTC")
     started = utc_now()
+    if s.crawl_sources:
+        posts_paths, queries_paths = crawl_for_hour(s, hour, posts_paths, queries_paths)
     result, counts, rejects, queries, timings = compute_hour(ctx, hour, posts_paths, queries_paths)
     document = feed_document(result, s.timezone)
     version = feed_version(document, hour.strftime("%Y%m%dT%H"))
@@ -198,6 +200,19 @@ def run_hour(ctx: RunContext | Settings, hour: pd.Timestamp, posts_paths: Sequen
     if errors:
         raise PublishError("; ".join(errors))
     return RunReport(hour, counts, document, version, redis_ok, path, timings)
+
+
+def crawl_for_hour(settings: Settings, hour: pd.Timestamp, posts_paths: Sequence[str],
+                   queries_paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Crawl the configured sources once, then add the hour's crawled partitions to the inputs."""
+    from crawler.settings import load_crawl_settings
+    from jobs.crawl import crawl_once, hour_posts_dir, hour_queries_dir
+
+    crawl = load_crawl_settings(settings.crawl_sources)
+    crawl_once(crawl, settings.db_url)
+    posts = list(posts_paths) + [str(p) for p in [hour_posts_dir(crawl.data_dir, hour)] if p.exists()]
+    queries = list(queries_paths) + [str(p) for p in [hour_queries_dir(crawl.data_dir, hour)] if p.exists()]
+    return posts, queries
 
 
 def backfill(ctx: RunContext, start: pd.Timestamp, end: pd.Timestamp, posts_paths: Sequence[str],

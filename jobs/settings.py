@@ -50,6 +50,7 @@ class Settings:
     influential_authors: str = str(default_influential_authors_path())
     overrides: str | None = None
     posts_mapping: str | None = None
+    crawl_sources: str | None = None
     timezone: str = "Asia/Seoul"
     schedule_minute: int = 5
     max_catchup_hours: int = 48
