@@ -14,7 +14,10 @@
 Positives: ratings >= 3 of 5 (>= 6 of 10); users and items with >= 10 positives (iterative).
 Metrics: Recall@20, NDCG@20, Hit@10, coverage@20 on each list; NDCG@100 on each model's
 top-100 and, for the ensemble, on the reciprocal-rank-fused list. ``ensemble`` is hard
-voting of EASE, RecVAE and Mult-VAE top-10s into 20 items; ``ensemble_rrf`` is the fused list.
+voting of EASE, RecVAE and Mult-VAE top-10s into up to 20 items (shorter when the members
+agree), ``ensemble_rrf`` the fused list, ``ensemble_vote+fill`` the vote followed by the fused
+list (what ``issuewire recommend`` serves before issue re-ranking). On ``kmrd`` the issue
+re-ranking check of ``eval_recommender_issues.py`` follows the table.
 Table: mean +- standard deviation over seeds; ``fit_s`` is training wall time.
 """
 
@@ -31,6 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval_recommender_datasets import load_kmrd, load_ml100k  # noqa: E402
+from eval_recommender_issues import evaluate_issue_rerank, format_issue_report  # noqa: E402
 
 from recommender.baselines import ItemKNN, Popularity  # noqa: E402
 from recommender.data import DataSettings, Interactions, data_fingerprint  # noqa: E402
@@ -39,6 +43,7 @@ from recommender.ensemble import hard_vote, reciprocal_rank_fusion  # noqa: E402
 from recommender.metrics import evaluate_ranking, ndcg_at_k  # noqa: E402
 from recommender.mult_vae import MultVAE  # noqa: E402
 from recommender.recvae import RecVAE  # noqa: E402
+from recommender.serving import _first_unique  # noqa: E402
 from recommender.splits import strong_generalization_split, time_split  # noqa: E402
 
 ENSEMBLE_MEMBERS = ("ease", "recvae", "mult_vae")
@@ -78,6 +83,9 @@ def run_split(train: Interactions, val, test, seed: int, args) -> list[dict]:
     rows.append({"model": "ensemble", "fit_s": fit_total + comb_s, **ens})
     rows.append({"model": "ensemble_rrf", "fit_s": fit_total + comb_s,
                  **evaluate_ranking(fused, test.target, train.n_items)})
+    filled = _first_unique(np.concatenate([vote.item_idx, fused], axis=1), 100)
+    rows.append({"model": "ensemble_vote+fill", "fit_s": fit_total + comb_s,
+                 **evaluate_ranking(filled, test.target, train.n_items)})
     return rows
 
 
@@ -91,6 +99,7 @@ def main(argv=None) -> int:
     p.add_argument("--ease-l2", type=float, default=None)
     p.add_argument("--fast", action="store_true", help="few epochs: a smoke run, not a result")
     p.add_argument("--csv", help="also write the per-seed rows here")
+    p.add_argument("--no-issues", action="store_true", help="kmrd: skip the issue re-ranking check")
     args = p.parse_args(argv)
 
     if args.dataset == "ml100k":
@@ -133,20 +142,25 @@ def main(argv=None) -> int:
         fmt = "{:.2f}" if m == "fit_s" else "{:.4f}"
         table[m] = [f"{fmt.format(a)} ± {fmt.format(b)}" for a, b in zip(mean[m], std[m])]
     print(f"\n{args.dataset}, {args.seeds} seed(s){' (FAST smoke run)' if args.fast else ''}:")
-    print(table.to_markdown() if _has_tabulate() else table.to_string())
+    print(markdown_table(table))
     best_member = mean.loc[list(ENSEMBLE_MEMBERS) + ["pop", "pop_recent", "item_knn"], "ndcg@20"].idxmax()
     for m in ("recall@20", "ndcg@20"):
         diff = mean.loc["ensemble", m] - mean.loc[best_member, m]
         print(f"ensemble vs best single ({best_member}) on {m}: {diff:+.4f}")
+    if args.dataset == "kmrd" and not args.no_issues:
+        t_test = float(np.quantile(data.times.data, 1 - args.test_share))
+        t_val = float(np.quantile(data.times.data, 1 - 2 * args.test_share))
+        members = lambda: [m for m in make_models(0, args.threads, args.fast, args.ease_l2)
+                           if m.name in ENSEMBLE_MEMBERS]
+        print(format_issue_report(evaluate_issue_rerank(data, members, t_val, t_test)))
     return 0
 
 
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-        return True
-    except ImportError:
-        return False
+def markdown_table(df: pd.DataFrame) -> str:
+    head = ["model", *df.columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join([str(i), *map(str, row)]) + " |" for i, row in zip(df.index, df.values)]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
