@@ -72,7 +72,7 @@ class Interactions:
     user_ids: np.ndarray
     item_ids: np.ndarray
     times: sp.csr_matrix | None = None
-    items: pd.DataFrame | None = None  # item_id, title, genres
+    items: pd.DataFrame | None = field(default=None, repr=False)  # item_id, title, genres
     _user_index: dict = field(default=None, repr=False)
     _item_index: dict = field(default=None, repr=False)
 
