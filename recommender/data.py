@@ -104,16 +104,13 @@ class Interactions:
         u = pd.Index(user_ids).get_indexer(users)
         i = pd.Index(item_ids).get_indexer(items_col)
         ok = (u >= 0) & (i >= 0)
-        u, i = u[ok], i[ok]
+        t = (np.zeros(len(users)) if timestamps is None else np.asarray(timestamps, dtype=np.float64))[ok]
+        pairs = pd.DataFrame({"u": u[ok], "i": i[ok], "t": t}).sort_values("t", kind="stable")
+        pairs = pairs.drop_duplicates(["u", "i"], keep="last")  # a repeated pair keeps its latest time
+        u, i, t = pairs["u"].to_numpy(), pairs["i"].to_numpy(), pairs["t"].to_numpy()
         shape = (len(user_ids), len(item_ids))
         mat = sp.csr_matrix((np.ones(len(u), dtype=np.float32), (u, i)), shape=shape)
-        mat.sum_duplicates()
-        mat.data[:] = 1.0
-        times = None
-        if timestamps is not None:
-            t = np.asarray(timestamps, dtype=np.float64)[ok]
-            times = sp.csr_matrix((t, (u, i)), shape=shape)
-            times.sum_duplicates()
+        times = sp.csr_matrix((t, (u, i)), shape=shape) if timestamps is not None else None
         return cls(mat, user_ids, item_ids, times, items)
 
     @property

@@ -138,7 +138,7 @@ class Ensemble(Recommender):
         self._fit(interactions, None)
         return self
 
-    def _member_lists(self, history, depth: int, exclude_seen: bool) -> list[np.ndarray]:
+    def member_lists(self, history, depth: int, exclude_seen: bool) -> list[np.ndarray]:
         lists = []
         for m in self.members:
             idx, val = m.recommend_history(history, depth, exclude_seen)
@@ -147,7 +147,7 @@ class Ensemble(Recommender):
 
     def vote_history(self, history: sp.csr_matrix, exclude_seen: bool = True) -> VoteResult:
         self._check_fitted()
-        lists = self._member_lists(history, self.per_model_k, exclude_seen)
+        lists = self.member_lists(history, self.per_model_k, exclude_seen)
         return hard_vote(lists, self.train_.n_items, self.per_model_k, self.max_items, self.member_names)
 
     def recommend_history(self, history, k: int = 10, exclude_seen: bool = True):
@@ -158,7 +158,7 @@ class Ensemble(Recommender):
             res = self.vote_history(history, exclude_seen)
             idx, val = res.item_idx[:, :k], res.scores[:, :k]
         else:
-            lists = self._member_lists(history, max(k, self.rrf_depth), exclude_seen)
+            lists = self.member_lists(history, max(k, self.rrf_depth), exclude_seen)
             idx, val = reciprocal_rank_fusion(lists, self.train_.n_items, k, self.rrf_c)
         return idx, val
 

@@ -51,7 +51,7 @@ def ensemble_candidates(ens: Ensemble, history: sp.csr_matrix, n_candidates: int
     history = sp.csr_matrix(history, dtype=np.float32)
     n_items = ens.train_.n_items
     depth = max(n_candidates, ens.per_model_k)
-    lists = ens._member_lists(history, depth, exclude_seen)
+    lists = ens.member_lists(history, depth, exclude_seen)
     vote = hard_vote(lists, n_items, ens.per_model_k, ens.max_items, ens.member_names)
     fused, _ = reciprocal_rank_fusion(lists, n_items, depth, ens.rrf_c)
     idx = _first_unique(np.concatenate([vote.item_idx, fused], axis=1), n_candidates)

@@ -71,3 +71,9 @@ def test_top_k_sorted_unique_matches_sort(scores, k):
     assert all(len(set(r)) == kk for r in idx)
     ref = -np.sort(-scores, axis=1)[:, :kk]
     np.testing.assert_array_equal(vals, ref)
+
+
+def test_from_pairs_repeated_pair_keeps_latest_time():
+    d = Interactions.from_pairs(["a", "a", "b"], ["x", "x", "x"], [5.0, 9.0, 1.0])
+    assert d.matrix.toarray().tolist() == [[1.0], [1.0]]
+    assert d.times.toarray().ravel().tolist() == [9.0, 1.0]
