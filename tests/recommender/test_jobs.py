@@ -131,3 +131,10 @@ def test_cli_train_and_recommend_exit_codes(files, capsys):
     assert rc == 0 and "exported 2 users" in capsys.readouterr().out
     rc = cli_main(["train-recommender", "--interactions", str(files / "missing.csv"), *base])
     assert rc == 1
+
+
+def test_redis_failure_becomes_export_error():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    with pytest.raises(jr.ExportError, match="Redis export failed"):
+        jr.RedisRecoExporter(client, "x").publish("v1", [{"user_id": 1, "items": []}], {})
