@@ -206,6 +206,8 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
     key = f"ndcg@{s.top_k}"
     promote = current_metrics is None or metrics[key] >= current_metrics[key]
     issue = {"weight": 0.0, "note": "no validation feed given: issue boost off"}
+    if validation_feed_path is not None and data.items is None:
+        issue["note"] = "no item file: issue keywords cannot be matched, boost off"
     if validation_feed_path is not None and data.items is not None:
         feed = load_feed(validation_feed_path)
         boost, _ = item_boosts(item_issue_features(data.items, issues_from_feed(feed), feed.get("hour")),
@@ -283,7 +285,10 @@ def recommend(s: RecommenderSettings, feed_path=None, out_path=None, redis_clien
     boost = np.zeros(data.n_items, np.float32)
     source = np.full(data.n_items, "", dtype=object)
     feed_hour, keywords = None, {}
-    if feed_path is not None and data.items is not None:
+    note = "no feed file: issue boost off" if feed_path is None else f"issue weight {weight}"
+    if feed_path is not None and data.items is None:
+        note = "model trained without an item file: issue keywords cannot be matched, boost off"
+    elif feed_path is not None:
         feed = load_feed(feed_path)
         feed_hour = feed.get("hour")
         issues = issues_from_feed(feed)
@@ -299,7 +304,8 @@ def recommend(s: RecommenderSettings, feed_path=None, out_path=None, redis_clien
         r.update(version=version, model_version=bundle["version"], feed_hour=feed_hour)
     meta = {"version": version, "model_version": bundle["version"], "feed_hour": feed_hour,
             "issue_weight": weight, "n_users": len(records),
-            "n_boosted_items": int((boost > 0).sum()), "fingerprint": bundle["fingerprint"]}
+            "n_boosted_items": int((boost > 0).sum()), "fingerprint": bundle["fingerprint"],
+            "issue_note": note}
     if out_path is not None:
         write_jsonl_atomic(records, out_path)
     if redis_client is not None:

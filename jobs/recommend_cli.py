@@ -85,7 +85,7 @@ def run_recommend(args) -> int:
     except (RecommenderError, OSError, ValueError) as e:
         return _fail(str(e))
     print(f"exported {meta['n_users']} users as {meta['version']} "
-          f"(issue weight {meta['issue_weight']}, {meta['n_boosted_items']} boosted items)")
+          f"({meta['issue_note']}; {meta['n_boosted_items']} boosted items)")
     return 0
 
 
