@@ -150,9 +150,12 @@ def main(argv=None) -> int:
     print(f"\n{args.dataset}, {args.seeds} seed(s){' (FAST smoke run)' if args.fast else ''}:")
     print(markdown_table(table))
     best_member = mean.loc[list(ENSEMBLE_MEMBERS) + ["pop", "pop_recent", "item_knn"], "ndcg@20"].idxmax()
-    for m in ("recall@20", "ndcg@20"):
-        diff = mean.loc["ensemble", m] - mean.loc[best_member, m]
-        print(f"ensemble vs best single ({best_member}) on {m}: {diff:+.4f}")
+    by = res.set_index(["seed", "model"])
+    for ens in ("ensemble", "ensemble_rrf", "ensemble_vote+fill"):
+        for m in ("recall@20", "ndcg@20"):
+            d = by.xs(ens, level="model")[m] - by.xs(best_member, level="model")[m]
+            print(f"{ens} - {best_member} (best single) on {m}, paired over seeds: "
+                  f"{d.mean():+.4f} ± {d.std(ddof=0):.4f} (ahead in {int((d > 0).sum())}/{len(d)} seeds)")
     if args.dataset == "kmrd" and not args.no_issues:
         t_test = float(np.quantile(data.times.data, 1 - args.test_share))
         t_val = float(np.quantile(data.times.data, 1 - 2 * args.test_share))
