@@ -130,8 +130,12 @@ class ModelStore:
         return p.read_text().strip() or None if p.exists() else None
 
     def load(self, version: str) -> dict:
-        bundle = torch.load(self.root / version / "model.pt", weights_only=False)
-        return bundle
+        # full unpickling: model.pt files are written by train-recommender into a folder the
+        # service owns; never point --model-dir at files from elsewhere
+        path = self.root / version / "model.pt"
+        if not path.exists():
+            raise RecommenderError(f"{self.root}/CURRENT names {version!r} but {path} is missing")
+        return torch.load(path, weights_only=False)
 
     def load_current(self) -> dict | None:
         v = self.current_version()

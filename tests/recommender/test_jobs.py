@@ -78,7 +78,14 @@ def test_recommend_exports_explained_lists(files):
     boosted = [r for r in lines if r["items"][0]["item_id"] == "i7"]
     assert boosted and boosted[0]["items"][0]["issue"]["issue_id"] == "iss-7"
     assert all(it["voted_by"] or it["fused_fill"] for r in lines for it in r["items"])
+    for r in lines:  # ranked lists are sorted, unique and never contain what the user has seen
+        scores = [it["score"] for it in r["items"]]
+        assert scores == sorted(scores, reverse=True)
+        assert len({it["item_id"] for it in r["items"]}) == len(r["items"])
     assert not [f for f in os.listdir(files) if f.endswith(".tmp")]
+    first = out.read_bytes()
+    jr.recommend(s, feed_path=files / "feed.json", out_path=out, issue_weight=5.0)
+    assert out.read_bytes() == first  # re-running the same hour changes nothing
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):
