@@ -41,7 +41,6 @@ import pandas as pd
 import torch
 
 from recommender.base import RecommenderError
-from recommender.baselines import ItemKNN  # noqa: F401  (available as a member)
 from recommender.data import DataSettings, Interactions, data_fingerprint
 from recommender.ease import EASE
 from recommender.ensemble import Ensemble
