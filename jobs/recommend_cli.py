@@ -13,7 +13,7 @@ Usage::
         [--rating-threshold 3] [--min-count 10] [--validation-days 7] [--epochs 100] [--threads 2]
     issuewire recommend [--model-dir var/recommender] [--feed-file var/feed/{hour}.json --hour H] \\
         [--out var/recommender/export.jsonl] [--redis-url redis://127.0.0.1:6379/0] \\
-        [--prefix issuewire] [--no-redis] [--issue-weight W] [--users u1,u2]
+        [--prefix issuewire] [--no-redis] [--issue-weight W] [--users u1,u2] [--top-k 20]
 
 Exit codes: 0 done (``train-recommender``: also when the candidate was kept but not
 promoted - the output says so), 1 a recommender/data/export error (one line on stderr),
@@ -29,17 +29,32 @@ import sys
 __all__ = ["add_recommender_commands", "run_train", "run_recommend"]
 
 
+# Optional flags are registered with default=SUPPRESS so that a value the lead's parser sets at
+# the top level (e.g. ``issuewire --redis-url ... recommend``) is not overwritten by a subparser
+# default; the defaults live here, in one place.
+DEFAULTS = {"model_dir": "var/recommender", "rating_threshold": 3.0, "min_count": 10, "threads": None,
+            "top_k": 20, "items": None, "validation_feed": None, "validation_days": 7.0, "epochs": 100,
+            "seed": 0, "no_progress": False, "feed_file": None, "hour": None, "out": None,
+            "redis_url": "redis://127.0.0.1:6379/0", "prefix": "issuewire", "no_redis": False,
+            "issue_weight": None, "users": None}
+
+
+def _opt(args, name):
+    return getattr(args, name, DEFAULTS[name])
+
+
 def _settings(args):
     from jobs.recommend import RecommenderSettings
     from recommender.data import DataSettings
 
-    threshold = None if args.rating_threshold is not None and args.rating_threshold < 0 else args.rating_threshold
-    data = DataSettings(rating_threshold=threshold, min_user_count=args.min_count, min_item_count=args.min_count)
-    return RecommenderSettings(model_dir=args.model_dir, data=data,
-                               validation_days=getattr(args, "validation_days", 7.0),
-                               vae_epochs=getattr(args, "epochs", 100), threads=args.threads,
-                               seed=getattr(args, "seed", 0), top_k=args.top_k,
-                               progress=not getattr(args, "no_progress", False))
+    threshold = _opt(args, "rating_threshold")
+    threshold = None if threshold is not None and threshold < 0 else threshold
+    data = DataSettings(rating_threshold=threshold, min_user_count=_opt(args, "min_count"),
+                        min_item_count=_opt(args, "min_count"))
+    return RecommenderSettings(model_dir=_opt(args, "model_dir"), data=data,
+                               validation_days=_opt(args, "validation_days"), vae_epochs=_opt(args, "epochs"),
+                               threads=_opt(args, "threads"), seed=_opt(args, "seed"), top_k=_opt(args, "top_k"),
+                               progress=not _opt(args, "no_progress"))
 
 
 def _fail(message: str) -> int:
@@ -52,7 +67,8 @@ def run_train(args) -> int:
     from recommender.base import RecommenderError
 
     try:
-        out = train_recommender(_settings(args), args.interactions, args.items, args.validation_feed)
+        out = train_recommender(_settings(args), args.interactions, _opt(args, "items"),
+                                _opt(args, "validation_feed"))
     except (RecommenderError, OSError, ValueError) as e:
         return _fail(str(e))
     verdict = "promoted to current" if out["promoted"] else "NOT promoted (worse than current)"
@@ -66,22 +82,21 @@ def run_recommend(args) -> int:
     from jobs.recommend import recommend
     from recommender.base import RecommenderError
 
-    feed = args.feed_file
+    feed, hour = _opt(args, "feed_file"), _opt(args, "hour")
     if feed and "{hour}" in feed:
-        if not args.hour:
+        if not hour:
             return _fail("--feed-file contains {hour}: give --hour")
         import pandas as pd
-        feed = feed.replace("{hour}", pd.Timestamp(args.hour).strftime("%Y%m%dT%H"))
+        feed = feed.replace("{hour}", pd.Timestamp(hour).strftime("%Y%m%dT%H"))
     client = None
     try:
-        if not args.no_redis:
+        if not _opt(args, "no_redis"):
             import redis
-            client = redis.Redis.from_url(args.redis_url)
-        users = None
-        if args.users:
-            users = args.users.split(",")
-        meta = recommend(_settings(args), feed_path=feed, out_path=args.out, redis_client=client,
-                         redis_prefix=args.prefix, users=users, issue_weight=args.issue_weight)
+            client = redis.Redis.from_url(_opt(args, "redis_url"))
+        users = _opt(args, "users")
+        users = users.split(",") if users else None
+        meta = recommend(_settings(args), feed_path=feed, out_path=_opt(args, "out"), redis_client=client,
+                         redis_prefix=_opt(args, "prefix"), users=users, issue_weight=_opt(args, "issue_weight"))
     except (RecommenderError, OSError, ValueError) as e:
         return _fail(str(e))
     print(f"exported {meta['n_users']} users as {meta['version']} "
@@ -89,37 +104,44 @@ def run_recommend(args) -> int:
     return 0
 
 
+def _flag(p, flag: str, help: str, **kw) -> None:
+    """An optional flag whose default lives in DEFAULTS (shown in --help), never in the namespace."""
+    default = DEFAULTS[flag.lstrip("-").replace("-", "_")]
+    if default not in (None, False):
+        help = f"{help} (default: {default})"
+    p.add_argument(flag, default=argparse.SUPPRESS, help=help, **kw)
+
+
 def _common(p):
-    p.add_argument("--model-dir", default="var/recommender", help="model store folder")
-    p.add_argument("--rating-threshold", type=float, default=3.0,
-                   help="ratings >= this are positives (negative: no threshold)")
-    p.add_argument("--min-count", type=int, default=10, help="min positives per user and item")
-    p.add_argument("--threads", type=int, default=None, help="torch threads")
-    p.add_argument("--top-k", type=int, default=20, help="items per user")
+    _flag(p, "--model-dir", "model store folder")
+    _flag(p, "--threads", "torch threads", type=int)
+    _flag(p, "--top-k", "items per user", type=int)
 
 
 def add_recommender_commands(subparsers) -> None:
     """Register ``train-recommender`` and ``recommend`` on an argparse subparsers object."""
     t = subparsers.add_parser("train-recommender", help="daily: train, validate, promote if not worse")
     t.add_argument("--interactions", required=True, help="CSV/Parquet: user_id,item_id,[rating],timestamp")
-    t.add_argument("--items", help="CSV/Parquet: item_id,title,[genres]")
-    t.add_argument("--validation-feed", help="issue feed JSON at the validation cut, to choose the issue weight")
-    t.add_argument("--validation-days", type=float, default=7.0, help="time-based validation window")
-    t.add_argument("--epochs", type=int, default=100, help="max VAE epochs (early stopping)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--no-progress", action="store_true")
+    _flag(t, "--items", "CSV/Parquet: item_id,title,[genres]")
+    _flag(t, "--validation-feed", "issue feed JSON at the validation cut, to choose the issue weight")
+    _flag(t, "--validation-days", "time-based validation window in days", type=float)
+    _flag(t, "--epochs", "max VAE epochs (early stopping)", type=int)
+    _flag(t, "--seed", "random seed", type=int)
+    _flag(t, "--no-progress", "no progress bars", action="store_true")
+    _flag(t, "--rating-threshold", "ratings >= this are positives; negative: no threshold", type=float)
+    _flag(t, "--min-count", "min positives per user and per item", type=int)
     _common(t)
     t.set_defaults(func=run_train)
 
     r = subparsers.add_parser("recommend", help="hourly: re-rank with current issues, export file + Redis")
-    r.add_argument("--feed-file", help="issue feed JSON; may contain {hour} (YYYYMMDDTHH)")
-    r.add_argument("--hour", help="ISO 8601 hour for {hour} in --feed-file")
-    r.add_argument("--out", help="export JSONL path (written atomically)")
-    r.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    r.add_argument("--prefix", default="issuewire", help="Redis key prefix (the feed prefix)")
-    r.add_argument("--no-redis", action="store_true")
-    r.add_argument("--issue-weight", type=float, default=None, help="override the validated weight")
-    r.add_argument("--users", help="comma-separated user ids (default: all)")
+    _flag(r, "--feed-file", "issue feed JSON; may contain {hour} (YYYYMMDDTHH)")
+    _flag(r, "--hour", "ISO 8601 hour for {hour} in --feed-file")
+    _flag(r, "--out", "export JSONL path (written atomically)")
+    _flag(r, "--redis-url", "Redis to export to")
+    _flag(r, "--prefix", "Redis key prefix (the feed prefix)")
+    _flag(r, "--no-redis", "skip the Redis export", action="store_true")
+    _flag(r, "--issue-weight", "override the validated issue weight", type=float)
+    _flag(r, "--users", "comma-separated user ids (default: all)")
     _common(r)
     r.set_defaults(func=run_recommend)
 

@@ -125,9 +125,10 @@ def test_redis_export_switches_pointer_and_expires_old(files):
 
 
 def test_cli_train_and_recommend_exit_codes(files, capsys):
-    base = ["--model-dir", str(files / "models"), "--min-count", "3", "--threads", "1"]
+    base = ["--model-dir", str(files / "models"), "--threads", "1"]
     rc = cli_main(["train-recommender", "--interactions", str(files / "inter.csv"), "--items",
-                   str(files / "items.csv"), "--epochs", "2", "--validation-days", "2", "--no-progress", *base])
+                   str(files / "items.csv"), "--epochs", "2", "--validation-days", "2", "--no-progress",
+                   "--min-count", "3", *base])
     assert rc == 0 and "promoted to current" in capsys.readouterr().out
     rc = cli_main(["recommend", "--no-redis", "--out", str(files / "e.jsonl"), "--feed-file",
                    str(files / "{hour}.json"), "--hour", "2023-11-24T20:00", *base])
@@ -145,3 +146,16 @@ def test_redis_failure_becomes_export_error():
     client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
     with pytest.raises(jr.ExportError, match="Redis export failed"):
         jr.RedisRecoExporter(client, "x").publish("v1", [{"user_id": 1, "items": []}], {})
+
+
+def test_cli_keeps_top_level_options_of_the_parent_parser():
+    import argparse
+
+    from jobs.recommend_cli import _opt, add_recommender_commands
+    parser = argparse.ArgumentParser(prog="issuewire")
+    parser.add_argument("--redis-url", default="redis://parent:6379/0")
+    add_recommender_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["--redis-url", "redis://chosen:1/0", "recommend", "--no-redis"])
+    assert args.redis_url == "redis://chosen:1/0" and args.func.__name__ == "run_recommend"
+    args = parser.parse_args(["recommend", "--prefix", "p"])
+    assert _opt(args, "prefix") == "p" and _opt(args, "model_dir") == "var/recommender"
