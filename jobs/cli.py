@@ -7,6 +7,8 @@
     $ issuewire demo                                          # simulated hours on shipped data
     $ issuewire crawl --sources sources.toml --db URL         # one polite pass over the due sources
     $ issuewire run --hour H --sources sources.toml ...       # crawl first, then run the hour
+    $ issuewire train-recommender --interactions ratings.csv  # daily; promote only if not worse
+    $ issuewire recommend --feed-file feed-{hour}.json --hour H --out export.jsonl
 
 Exit codes: 0 ok, 2 bad input (a file, the dictionary, the override file, a setting),
 3 database error (nothing published), 4 publish error (DB written, Redis or the file not).
@@ -116,8 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="catch up once and exit (for cron)")
     p.set_defaults(func=cmd_schedule)
     from jobs.crawl_cli import add_crawl_command
+    from jobs.recommend_cli import add_recommender_commands
 
     add_crawl_command(sub)
+    add_recommender_commands(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)
