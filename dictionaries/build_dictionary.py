@@ -67,6 +67,7 @@ SEED = [  # keyword, type, aliases
     ("밀라노 코르티나 동계올림픽", "event", ["밀라노올림픽"]), ("최가온", "person", []),
     ("김길리", "person", []), ("자민당", "organisation", ["자유민주당"]), ("무기징역", "common", []),
     ("내란", "common", []), ("전투기", "common", []), ("추락", "common", []),
+    ("코르티나담페초", "place", ["코르티나"]),
     ("더불어민주당", "organisation", ["민주당"]), ("국민의힘", "organisation", []),
     ("자유한국당", "organisation", []), ("청와대", "organisation", []),
 ]
@@ -142,9 +143,10 @@ def read_corpora(data: pathlib.Path) -> dict[str, list[str]]:
     return corpora
 
 
-def document_frequencies(docs: list[str]):
+def document_frequencies(docs: list[str], lexicon=frozenset()):
     """Counters over stemmed words: unigram df, bigram df (bare first word), surface case
-    counts, and name cues (bare word followed by a parenthesis or a title such as 선수)."""
+    counts, and name cues (bare word followed by a parenthesis or a title such as 선수).
+    A word found whole in ``lexicon`` is not stripped (코르티나 stays, not 코르티 + 나)."""
     df, pairs, cases = collections.Counter(), collections.Counter(), collections.Counter()
     names = collections.Counter()
     for doc in docs:
@@ -152,7 +154,7 @@ def document_frequencies(docs: list[str]):
         previous = None
         for match in _WORD.finditer(doc):
             raw = match.group()
-            stem = strip_particle(raw)
+            stem = raw if raw in lexicon else strip_particle(raw)
             key = stem.lower()
             words.add(key)
             cases[stem] += 1
@@ -213,18 +215,27 @@ def okt_nouns_only(words: list[str]) -> set[str]:
     return {w for w in words if all(tag == "Noun" for _, tag in okt.pos(w))}
 
 
-def build(data: pathlib.Path, min_docs: int = 2, log=print):
+def komoran_not_nouns(words: list[str]) -> set[str]:
+    """The words in which Komoran finds no noun at all (열린 = 열리/VV + ㄴ/ETM, 이제 = MAG)."""
+    from konlpy.tag import Komoran
+
+    komoran = Komoran()
+    noun = ("NNG", "NNP", "NNB", "NR", "SL", "SH", "XR", "NA")  # NA: unknown to Komoran
+    return {w for w in words if not any(tag.startswith(noun) for _, tag in komoran.pos(w))}
+
+
+def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
     """Return (rows: list of (keyword, type, aliases), stopwords: sorted list)."""
     corpora = read_corpora(data)
     log("documents:", {k: len(v) for k, v in corpora.items()})
-    freq = {name: document_frequencies(docs) for name, docs in corpora.items()}
+    lexicon, families = read_lexicon()
+    freq = {name: document_frequencies(docs, lexicon) for name, docs in corpora.items()}
     df, pairs, cases, names = (collections.Counter() for _ in range(4))
     for unigram, bigram, case, name in freq.values():
         df.update(unigram)
         pairs.update(bigram)
         cases.update(case)
         names.update(name)
-    lexicon, families = read_lexicon()
     log("lexicon:", len(lexicon), "distinct stems:", len(df))
 
     text_corpora = [name for name in corpora if name != "trends"]
@@ -262,6 +273,16 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print):
     log("lexicon/name/latin words:", len(chosen), "unknown to check with Okt:", len(unknown))
     for word in okt_nouns_only(sorted(unknown)):
         chosen[word] = entity_type(word, "new")
+    # The lexicons hold inflected verbs and adverbs or rare homographs of them (열린, 하지,
+    # 이제, 통한): a word is dropped when Komoran reads a verb, adverb or ending in it.
+    doubtful = [w for w in chosen if chosen[w] not in ("person", "organisation", "place")
+                and all("가" <= ch <= "힣" for ch in w)]
+    dropped = komoran_not_nouns(doubtful)
+    for word in dropped:
+        del chosen[word]
+    if dropped_out is not None:
+        dropped_out.extend(sorted(dropped))
+    log("dropped as not nouns:", len(dropped), "of", len(doubtful))
 
     known = set(chosen) | {w for w in lexicon if len(w) == 1}
     for (first, second), count in pairs.items():
