@@ -92,6 +92,6 @@ def test_shipped_dictionary_matches_news_phrases():
     m = KeywordMatcher.from_dictionary(load_dictionary(default_dictionary_path()),
                                        load_stopwords(default_stopwords_path()))
     found = {kw for kw, _, _ in m.find("설 연휴를 앞두고 자민당이 압승했고 최가온은 동계올림픽에서 "
-                                       "금메달을 땄다. 내란 우두머리 혐의에 무기징역, 전투기 추락")}
+                                       "금메달을 땄다. 내란을 일으킨 혐의에 무기징역, 전투기 추락")}
     assert {"설 연휴", "자민당", "최가온", "동계올림픽", "내란", "무기징역", "전투기", "추락"} <= found
     assert not found & {"것", "오늘", "기자"}
