@@ -24,9 +24,11 @@ What is kept (``df`` = number of distinct documents):
    with a family name and not ending like a verb (new names such as ``최가온``,
    typed person);
 3. Latin or mixed words (``SK하이닉스``, ``AI``) with ``df >= 4 * min_docs``;
-4. two-word phrases (``설 연휴``) whose parts are both known nouns, seen in
-   ``>= 15 * min_docs`` documents and in at least a quarter of the documents of
-   their rarer part;
+4. two-word phrases (``볼로디미르 젤렌스키``) whose parts are both known nouns,
+   seen in ``>= 15 * min_docs`` documents and in at least half of the documents
+   of their first word: the matcher keeps the longest entry at a start, so a
+   looser rule would let ``대통령 지지율`` take the hits of ``대통령``; phrases
+   starting with a :data:`SEED` keyword are left out (``내란`` keeps its hits);
 5. the hand-made :data:`SEED` entries (events with aliases).
 
 Types come from the lexicon (Okt politician/k-pop lists -> person, company
@@ -285,10 +287,11 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
     log("dropped as not nouns:", len(dropped), "of", len(doubtful))
 
     known = set(chosen) | {w for w in lexicon if len(w) == 1}
+    seeded = {keyword for keyword, _, _ in SEED}  # hand entries are not shadowed by phrases
     for (first, second), count in pairs.items():
-        if count < 15 * min_docs or first in stop or second in stop:
+        if count < 15 * min_docs or first in stop or second in stop or first in seeded:
             continue
-        if first in known and second in known and count >= 0.25 * min(df[first], df[second]):
+        if first in known and second in known and count >= 0.5 * df[first]:
             chosen[f"{first} {second}"] = entity_type(f"{first} {second}", "")
 
     rows = {word: (" ".join(display_form(part, cases) for part in word.split()), kind, [])
