@@ -81,10 +81,11 @@ class KeywordMatcher:
     def __init__(self, surfaces: dict[str, str], stopwords=frozenset(), weights=None):
         """``surfaces``: surface -> canonical keyword; ``weights``: keyword -> dictionary weight."""
         stop = {surface_key(w) for w in stopwords}
+        stopped = {k for k in set(surfaces.values()) if surface_key(k) in stop} if stop else set()
         by_key: dict[str, str] = {}
         for surface, keyword in surfaces.items():
             key = surface_key(surface)
-            if key and key not in stop and surface_key(keyword) not in stop:
+            if key and key not in stop and keyword not in stopped:
                 by_key.setdefault(key, keyword)
         self._surfaces = dict(surfaces)
         self._stopwords = frozenset(stopwords)
