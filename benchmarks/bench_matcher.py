@@ -62,13 +62,16 @@ def synthetic_posts(words: list[str], n: int, size: int, seed: int) -> list[str]
     return pieces
 
 
-def median_time(fn, repeats: int) -> float:
-    times = []
+def median_times(variants: dict, repeats: int) -> dict[str, float]:
+    """Median seconds per variant; repeats interleave the variants so that load from
+    other processes on the machine hits them alike and the ratios stay meaningful."""
+    times = {name: [] for name in variants}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in variants.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def python_filter(matcher: KeywordMatcher, patterns: list[str], texts: list[str]):
@@ -93,10 +96,11 @@ def bench(name: str, dictionary, stopwords, texts, repeats: int, with_python_fil
     chars = sum(map(len, texts))
     work = " " + "\0 ".join(map(fold, texts)) + "\0"
     patterns = [" " + k for k in matcher._pattern_keys]
-    rows = {}
-    rows["find_many"] = median_time(lambda: matcher.find_many(texts), repeats)
-    rows["raw rs"] = median_time(
-        lambda: matcher._automaton.find_matches_as_indexes(work, overlapping=True), repeats)
+    variants = {
+        "find_many": lambda: matcher.find_many(texts),
+        "raw rs": lambda: matcher._automaton.find_matches_as_indexes(work, overlapping=True),
+    }
+    py_build = float("nan")
     try:
         import ahocorasick
 
@@ -106,12 +110,13 @@ def bench(name: str, dictionary, stopwords, texts, repeats: int, with_python_fil
             automaton.add_word(p, i)
         automaton.make_automaton()
         py_build = time.perf_counter() - start
-        rows["raw py"] = median_time(lambda: list(automaton.iter(work)), repeats)
+        variants["raw py"] = lambda: list(automaton.iter(work))
     except ImportError:
-        py_build = float("nan")
+        pass
     if with_python_filter:
-        rows["py filter"] = median_time(
-            lambda: python_filter(matcher, [p[1:] for p in patterns], texts), repeats)
+        keys = [p[1:] for p in patterns]
+        variants["py filter"] = lambda: python_filter(matcher, keys, texts)
+    rows = median_times(variants, repeats)
     hits = len(matcher.find_many(texts))
     print(f"\n{name}: {len(patterns):,} surfaces; matcher build {build:.1f} s "
           f"(pyahocorasick build {py_build:.1f} s); {len(texts):,} posts, {chars / 1e6:.2f} M chars, "
