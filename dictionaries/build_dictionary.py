@@ -86,7 +86,10 @@ HAND_STOPWORDS = """
 가능 필요 예정 계획 상황 문제 내용 부분 방안 방식 측면 차원 수준 기준 대상 과정 결과 이유
 사실 얘기 말씀 생각 의견 입장 발언 설명 주장 지적 강조 언급 전망 분석 평가 확인 발표 진행
 씨 님 군 양 등의 따라 통해 함께 대비 비해 달리 관계자 측근 여부 만큼 때문에 가장 매우 다시
+현지시간 한국시간 현지시각 전날 전일 당일 금일 익일 이튿날 지난달 이달 다음달 지난주 이번주 다음주
+A씨 B씨 C씨 D씨 E씨 씨는 본지 본사 취재진 취재 기고 칼럼 사설 게시물 원문 바로가기
 """.split()
+NOT_KEYWORDS = {"현지 시각", "본 게시물", "접전 끝", "부총리 겸", "직무대행 겸", "퀴즈 정답", "설과 추석"}
 NOT_STOPWORDS = {"정부", "대통령", "시장", "경제", "국민", "서울", "한국", "미국", "기업", "정책",
                  "경찰", "국회", "사회", "지역", "교육", "투자", "금리", "주식", "증시", "부동산",
                  "중국", "일본", "북한", "법원", "검찰", "선거", "의원", "대표", "정치"}
@@ -247,7 +250,7 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
             stop.add(word)
     stop |= {normalize_text(p).lower() for p in publishers(data)}
     stop -= NOT_STOPWORDS
-    stop = {w for w in stop if not w.isdigit()}
+    stop = {w.lower() for w in stop if not w.isdigit()}
 
     chosen: dict[str, str] = {}  # keyword -> type
     unknown = []
@@ -294,6 +297,8 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
         if first in known and second in known and count >= 0.5 * df[first]:
             chosen[f"{first} {second}"] = entity_type(f"{first} {second}", "")
 
+    for word in NOT_KEYWORDS:
+        chosen.pop(word, None)
     rows = {word: (" ".join(display_form(part, cases) for part in word.split()), kind, [])
             for word, kind in chosen.items()}
     for keyword, kind, aliases in SEED:  # hand entries win
