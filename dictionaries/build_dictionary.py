@@ -24,9 +24,11 @@ What is kept (``df`` = number of distinct documents):
    with a family name and not ending like a verb (new names such as ``최가온``,
    typed person);
 3. Latin or mixed words (``SK하이닉스``, ``AI``) with ``df >= 4 * min_docs``;
-4. two-word phrases (``설 연휴``) whose parts are both known nouns, seen in
-   ``>= 15 * min_docs`` documents and in at least a quarter of the documents of
-   their rarer part;
+4. two-word phrases (``볼로디미르 젤렌스키``) whose parts are both known nouns,
+   seen in ``>= 15 * min_docs`` documents and in at least half of the documents
+   of their first word: the matcher keeps the longest entry at a start, so a
+   looser rule would let ``대통령 지지율`` take the hits of ``대통령``; phrases
+   starting with a :data:`SEED` keyword are left out (``내란`` keeps its hits);
 5. the hand-made :data:`SEED` entries (events with aliases).
 
 Types come from the lexicon (Okt politician/k-pop lists -> person, company
@@ -65,8 +67,9 @@ SEED = [  # keyword, type, aliases
     ("설 연휴", "event", ["설연휴"]), ("설", "event", ["설날"]), ("추석", "event", []),
     ("추석 연휴", "event", ["추석연휴"]), ("동계올림픽", "event", ["동계 올림픽"]),
     ("밀라노 코르티나 동계올림픽", "event", ["밀라노올림픽"]), ("최가온", "person", []),
-    ("김길리", "person", []), ("자민당", "organisation", ["자유민주당"]), ("무기징역", "common", []),
+    ("김길리", "person", []), ("자민당", "organisation", ["자유민주당", "자민"]), ("무기징역", "common", []),
     ("내란", "common", []), ("전투기", "common", []), ("추락", "common", []),
+    ("코르티나담페초", "place", ["코르티나"]),
     ("더불어민주당", "organisation", ["민주당"]), ("국민의힘", "organisation", []),
     ("자유한국당", "organisation", []), ("청와대", "organisation", []),
 ]
@@ -83,7 +86,10 @@ HAND_STOPWORDS = """
 가능 필요 예정 계획 상황 문제 내용 부분 방안 방식 측면 차원 수준 기준 대상 과정 결과 이유
 사실 얘기 말씀 생각 의견 입장 발언 설명 주장 지적 강조 언급 전망 분석 평가 확인 발표 진행
 씨 님 군 양 등의 따라 통해 함께 대비 비해 달리 관계자 측근 여부 만큼 때문에 가장 매우 다시
+현지시간 한국시간 현지시각 전날 전일 당일 금일 익일 이튿날 지난달 이달 다음달 지난주 이번주 다음주
+A씨 B씨 C씨 D씨 E씨 씨는 본지 본사 취재진 취재 기고 칼럼 사설 게시물 원문 바로가기
 """.split()
+NOT_KEYWORDS = {"현지 시각", "본 게시물", "접전 끝", "부총리 겸", "직무대행 겸", "퀴즈 정답", "설과 추석"}
 NOT_STOPWORDS = {"정부", "대통령", "시장", "경제", "국민", "서울", "한국", "미국", "기업", "정책",
                  "경찰", "국회", "사회", "지역", "교육", "투자", "금리", "주식", "증시", "부동산",
                  "중국", "일본", "북한", "법원", "검찰", "선거", "의원", "대표", "정치"}
@@ -142,9 +148,10 @@ def read_corpora(data: pathlib.Path) -> dict[str, list[str]]:
     return corpora
 
 
-def document_frequencies(docs: list[str]):
+def document_frequencies(docs: list[str], lexicon=frozenset()):
     """Counters over stemmed words: unigram df, bigram df (bare first word), surface case
-    counts, and name cues (bare word followed by a parenthesis or a title such as 선수)."""
+    counts, and name cues (bare word followed by a parenthesis or a title such as 선수).
+    A word found whole in ``lexicon`` is not stripped (코르티나 stays, not 코르티 + 나)."""
     df, pairs, cases = collections.Counter(), collections.Counter(), collections.Counter()
     names = collections.Counter()
     for doc in docs:
@@ -152,7 +159,7 @@ def document_frequencies(docs: list[str]):
         previous = None
         for match in _WORD.finditer(doc):
             raw = match.group()
-            stem = strip_particle(raw)
+            stem = raw if raw in lexicon else strip_particle(raw)
             key = stem.lower()
             words.add(key)
             cases[stem] += 1
@@ -213,18 +220,27 @@ def okt_nouns_only(words: list[str]) -> set[str]:
     return {w for w in words if all(tag == "Noun" for _, tag in okt.pos(w))}
 
 
-def build(data: pathlib.Path, min_docs: int = 2, log=print):
+def komoran_not_nouns(words: list[str]) -> set[str]:
+    """The words in which Komoran finds no noun at all (열린 = 열리/VV + ㄴ/ETM, 이제 = MAG)."""
+    from konlpy.tag import Komoran
+
+    komoran = Komoran()
+    noun = ("NNG", "NNP", "NNB", "NR", "SL", "SH", "XR", "NA")  # NA: unknown to Komoran
+    return {w for w in words if not any(tag.startswith(noun) for _, tag in komoran.pos(w))}
+
+
+def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
     """Return (rows: list of (keyword, type, aliases), stopwords: sorted list)."""
     corpora = read_corpora(data)
     log("documents:", {k: len(v) for k, v in corpora.items()})
-    freq = {name: document_frequencies(docs) for name, docs in corpora.items()}
+    lexicon, families = read_lexicon()
+    freq = {name: document_frequencies(docs, lexicon) for name, docs in corpora.items()}
     df, pairs, cases, names = (collections.Counter() for _ in range(4))
     for unigram, bigram, case, name in freq.values():
         df.update(unigram)
         pairs.update(bigram)
         cases.update(case)
         names.update(name)
-    lexicon, families = read_lexicon()
     log("lexicon:", len(lexicon), "distinct stems:", len(df))
 
     text_corpora = [name for name in corpora if name != "trends"]
@@ -234,7 +250,7 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print):
             stop.add(word)
     stop |= {normalize_text(p).lower() for p in publishers(data)}
     stop -= NOT_STOPWORDS
-    stop = {w for w in stop if not w.isdigit()}
+    stop = {w.lower() for w in stop if not w.isdigit()}
 
     chosen: dict[str, str] = {}  # keyword -> type
     unknown = []
@@ -262,14 +278,27 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print):
     log("lexicon/name/latin words:", len(chosen), "unknown to check with Okt:", len(unknown))
     for word in okt_nouns_only(sorted(unknown)):
         chosen[word] = entity_type(word, "new")
+    # The lexicons hold inflected verbs and adverbs or rare homographs of them (열린, 하지,
+    # 이제, 통한): a word is dropped when Komoran reads a verb, adverb or ending in it.
+    doubtful = [w for w in chosen if chosen[w] not in ("person", "organisation", "place")
+                and all("가" <= ch <= "힣" for ch in w)]
+    dropped = komoran_not_nouns(doubtful)
+    for word in dropped:
+        del chosen[word]
+    if dropped_out is not None:
+        dropped_out.extend(sorted(dropped))
+    log("dropped as not nouns:", len(dropped), "of", len(doubtful))
 
     known = set(chosen) | {w for w in lexicon if len(w) == 1}
+    seeded = {keyword for keyword, _, _ in SEED}  # hand entries are not shadowed by phrases
     for (first, second), count in pairs.items():
-        if count < 15 * min_docs or first in stop or second in stop:
+        if count < 15 * min_docs or first in stop or second in stop or first in seeded:
             continue
-        if first in known and second in known and count >= 0.25 * min(df[first], df[second]):
+        if first in known and second in known and count >= 0.5 * df[first]:
             chosen[f"{first} {second}"] = entity_type(f"{first} {second}", "")
 
+    for word in NOT_KEYWORDS:
+        chosen.pop(word, None)
     rows = {word: (" ".join(display_form(part, cases) for part in word.split()), kind, [])
             for word, kind in chosen.items()}
     for keyword, kind, aliases in SEED:  # hand entries win

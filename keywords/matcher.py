@@ -37,13 +37,14 @@ table of particle codes carrying a bit mask of the finals each accepts.
 """
 from __future__ import annotations
 
+from itertools import chain
 from typing import Sequence
 
 import ahocorasick_rs
 import numpy as np
 import pandas as pd
 
-from keywords.normalize import fold, surface_key
+from keywords.normalize import fold_points, from_points, surface_key, to_points
 from keywords.particles import MAX_PARTICLE_LEN, PARTICLES, final_class
 
 __all__ = ["KeywordMatcher"]
@@ -80,16 +81,18 @@ class KeywordMatcher:
     def __init__(self, surfaces: dict[str, str], stopwords=frozenset(), weights=None):
         """``surfaces``: surface -> canonical keyword; ``weights``: keyword -> dictionary weight."""
         stop = {surface_key(w) for w in stopwords}
+        stopped = {k for k in set(surfaces.values()) if surface_key(k) in stop} if stop else set()
         by_key: dict[str, str] = {}
         for surface, keyword in surfaces.items():
             key = surface_key(surface)
-            if key and key not in stop and surface_key(keyword) not in stop:
+            if key and key not in stop and keyword not in stopped:
                 by_key.setdefault(key, keyword)
         self._surfaces = dict(surfaces)
         self._stopwords = frozenset(stopwords)
         canon = sorted(set(by_key.values()))
         index = {k: i for i, k in enumerate(canon)}
         keys = list(by_key)
+        self._pattern_keys = keys
         self.keywords: frozenset[str] = frozenset(canon)
         self._canon = np.array(canon, dtype=object)
         self._pattern_keyword = np.array([index[by_key[k]] for k in keys], dtype=np.int64)
@@ -119,16 +122,17 @@ class KeywordMatcher:
         empty = np.zeros(0, dtype=np.int64)
         if self._automaton is None or not texts:
             return empty, empty, empty, empty, lengths
-        work = " " + _SEP.join(map(fold, texts)) + "\0"
         offsets = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(lengths[:-1] + len(_SEP), out=offsets[1:])
         offsets += 1
-        found = self._automaton.find_matches_as_indexes(work, overlapping=True)
+        points = fold_points(to_points(" " + _SEP.join(texts) + "\0"))
+        points[offsets + lengths] = 0  # the separators (folding made them spaces)
+        found = self._automaton.find_matches_as_indexes(from_points(points), overlapping=True)
         if not found:
             return empty, empty, empty, empty, lengths
-        hits = np.array(found, dtype=np.int64)
+        hits = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found))
+        hits = hits.reshape(-1, 3)
         pattern, start, end = hits[:, 0], hits[:, 1] + 1, hits[:, 2]
-        points = np.frombuffer(work.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         bounds = np.flatnonzero((points == 32) | (points == 0))
         tail_len = bounds[np.searchsorted(bounds, end)] - end
         ok = tail_len == 0

@@ -29,7 +29,9 @@ import html
 import re
 import unicodedata
 
-__all__ = ["normalize_text", "fold", "surface_key"]
+import numpy as np
+
+__all__ = ["normalize_text", "fold", "fold_points", "surface_key", "to_points", "from_points"]
 
 _TAG = re.compile(r"<(?:[A-Za-z!/?][^<>]{0,2000})>")
 _URL = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+", re.IGNORECASE)
@@ -78,18 +80,56 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def _fold_table() -> np.ndarray:
+    """Folded code point of every BMP character; astral ones map to ``_ASTRAL``."""
+    table = np.full(0x110000, _ASTRAL, dtype=np.uint32)
+    for code in range(0x10000):
+        ch = chr(code)
+        low = ch.lower()
+        table[code] = 32 if _NON_ALNUM.match(ch) else ord(low) if len(low) == 1 else code
+    return table
+
+
+_ASTRAL = np.uint32(0xFFFFFFFF)
+_FOLD = _fold_table()
+_FOLD_BMP = {code: int(folded) for code, folded in enumerate(_FOLD[:0x10000]) if folded != code}
+
+
+def fold_points(points: np.ndarray) -> np.ndarray:
+    """:func:`fold` over a uint32 code-point array (the matcher folds a whole batch at once)."""
+    out = _FOLD[points]
+    if points.size and points.max() > 0xFFFF:
+        for i in np.flatnonzero(out == _ASTRAL):  # rare once emoji are removed
+            ch = chr(points[i])
+            low = ch.lower()
+            out[i] = 32 if _NON_ALNUM.match(ch) else ord(low) if len(low) == 1 else points[i]
+    return out
+
+
+def to_points(text: str) -> np.ndarray:
+    """Code points of ``text`` as uint32 (lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def from_points(points: np.ndarray) -> str:
+    return points.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
 def fold(text: str) -> str:
     """Lower-case and turn every non letter/digit into a space, keeping length.
+
+    Characters are folded one by one (a character whose lower case has several
+    code points, such as 'İ', is kept as it is), so folding is the same for a
+    text alone and inside a batch.
 
     >>> fold("“임재범”은 BTS!")
     ' 임재범 은 bts '
     """
-    folded = _NON_ALNUM.sub(" ", text).lower()
-    if len(folded) != len(text):  # e.g. 'İ'.lower() has two code points
-        folded = "".join(
-            low if len(low := ch.lower()) == 1 else ch for ch in _NON_ALNUM.sub(" ", text)
-        )
-    return folded
+    if text.isascii():
+        return _NON_ALNUM.sub(" ", text).lower()
+    if len(text) < 256 and max(text) <= "\uffff":
+        return text.translate(_FOLD_BMP)
+    return from_points(fold_points(to_points(text)))
 
 
 def surface_key(surface: str) -> str:

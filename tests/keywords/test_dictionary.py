@@ -84,3 +84,14 @@ def test_shipped_files_load():
         assert d.canonical(word) == word, word
     assert d.canonical("설 연휴") or d.canonical("설")
     assert {"것", "기자", "오늘"} <= stop and not stop & set(d.entries["keyword"])
+
+
+def test_shipped_dictionary_matches_news_phrases():
+    from keywords.matcher import KeywordMatcher
+
+    m = KeywordMatcher.from_dictionary(load_dictionary(default_dictionary_path()),
+                                       load_stopwords(default_stopwords_path()))
+    found = {kw for kw, _, _ in m.find("설 연휴를 앞두고 자민당이 압승했고 최가온은 동계올림픽에서 "
+                                       "금메달을 땄다. 내란을 일으킨 혐의에 무기징역, 전투기 추락")}
+    assert {"설 연휴", "자민당", "최가온", "동계올림픽", "내란", "무기징역", "전투기", "추락"} <= found
+    assert not found & {"것", "오늘", "기자"}

@@ -100,10 +100,13 @@ PIECES = (KEYWORDS + ["나가수", "방탄", "이", "가", "은", "는", "을", 
                       "”", ",", "·", "x", "X", "B", "T", "S", "1", "\u0130", "ß", "_"])
 
 
+PROPERTY_MATCHER = matcher(*KEYWORDS, aliases=ALIASES, stopwords=frozenset({"연휴"}))
+
+
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from(PIECES), max_size=25), st.lists(st.sampled_from(PIECES), max_size=5))
 def test_matcher_agrees_with_naive_scan(pieces, more):
-    m = matcher(*KEYWORDS, aliases=ALIASES, stopwords=frozenset({"연휴"}))
+    m = PROPERTY_MATCHER
     text, other = "".join(pieces), "".join(more)
     expected = naive_find(m._surfaces, text, stopwords={"연휴"})
     assert m.find(text) == expected

@@ -34,3 +34,13 @@ def test_never_raises_and_is_clean(text):
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 def test_fold_keeps_length(text):
     assert len(fold(text)) == len(text)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_fold_paths_agree(text):
+    from keywords.normalize import fold_points, from_points, to_points
+
+    vectorised = from_points(fold_points(to_points(text)))
+    assert fold(text) == vectorised == fold(text * 300)[: len(text)]
+    assert all(c == " " or c.isalnum() for c in vectorised)
