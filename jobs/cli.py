@@ -6,12 +6,17 @@
     $ issuewire schedule --posts drop/ --queries drop/        # every hour at the configured minute
     $ issuewire demo                                          # simulated hours on shipped data
 
+    $ issuewire status --db sqlite:///issuewire.sqlite --redis redis://127.0.0.1:6379/0
+    $ issuewire prune --db ... --feed-file 'feeds/feed-{hour}.json' [--dry-run]
+
 Exit codes: 0 ok, 2 bad input (a file, the dictionary, the override file, a setting),
-3 database error (nothing published), 4 publish error (DB written, Redis or the file not).
+3 database error (nothing published), 4 publish error (DB written, Redis or the file not),
+5 another run holds the run lock (or took it over from this one).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Sequence
@@ -19,11 +24,12 @@ from typing import Sequence
 from crawler.ingest import IngestError
 from dictionaries import DictionaryError
 from jobs.feed import PublishError
+from jobs.lock import LockBusyError, LockLostError
 from jobs.settings import SettingsError, resolve_settings
 from jobs.store import StoreError
 from titling.overrides import OverrideError
 
-EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH = 2, 3, 4
+EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH, EXIT_LOCKED = 2, 3, 4, 5
 
 
 def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
@@ -42,12 +48,22 @@ def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
     p.add_argument("--quiet", action="store_true", help="no per-hour summary lines")
 
 
+def _store_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", dest="db_url", help="database URL")
+    p.add_argument("--redis", dest="redis_url", help="Redis URL")
+    p.add_argument("--redis-prefix", dest="redis_prefix", help="prefix of every Redis key")
+    p.add_argument("--feed-file", dest="feed_file", help="JSON feed path; {hour} becomes YYYYMMDDTHH")
+    p.add_argument("--config", help="TOML config file")
+
+
 SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
                  "redis_prefix", "feed_file")
 
 
 def settings_from_args(args: argparse.Namespace, environ=None):
     flags = {k: getattr(args, k, None) for k in SETTING_FLAGS}
+    if getattr(args, "max_catchup_hours", None) is not None:
+        flags["max_catchup_hours"] = args.max_catchup_hours
     return resolve_settings(flags, os.environ if environ is None else environ, getattr(args, "config", None))
 
 
@@ -55,6 +71,7 @@ def cmd_run(args) -> int:
     from jobs.hourly import RunContext, parse_hour, run_hour
 
     settings = settings_from_args(args)
+    _logs(settings)
     report = run_hour(RunContext(settings), parse_hour(args.hour, settings.timezone), args.posts, args.queries)
     if not args.quiet:
         print(report.summary())
@@ -65,6 +82,7 @@ def cmd_backfill(args) -> int:
     from jobs.hourly import RunContext, backfill, parse_hour
 
     settings = settings_from_args(args)
+    _logs(settings)
     start, end = parse_hour(args.start, settings.timezone), parse_hour(args.end, settings.timezone)
     if end < start:
         raise SettingsError(f"--to {args.end} is before --from {args.start}")
@@ -77,7 +95,38 @@ def cmd_schedule(args) -> int:
     from jobs.scheduler import run_scheduler
 
     settings = settings_from_args(args)
-    return run_scheduler(settings, args.posts, args.queries, once=args.once)
+    _logs(settings)
+    now = None
+    if args.now:
+        from jobs.hourly import parse_hour
+
+        now = parse_hour(args.now, settings.timezone)
+    return run_scheduler(settings, args.posts, args.queries, once=args.once, now=now, progress=not args.quiet)
+
+
+def cmd_status(args) -> int:
+    from jobs.status import collect_status, format_status
+
+    settings = settings_from_args(args)
+    status = collect_status(settings, last=args.last)
+    print(json.dumps(status, default=str, ensure_ascii=False) if args.json else format_status(status))
+    return 0
+
+
+def cmd_prune(args) -> int:
+    from jobs.retention import prune
+
+    settings = settings_from_args(args)
+    _logs(settings)
+    summary = prune(settings, dry_run=args.dry_run)
+    print(summary.describe(dry_run=args.dry_run))
+    return 0
+
+
+def _logs(settings) -> None:
+    from jobs.runlog import configure_json_logs
+
+    configure_json_logs(settings.json_logs)
 
 
 def cmd_demo(args) -> int:
@@ -101,7 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schedule", help="run every hour at the configured minute, catching up missed hours")
     _common(p)
     p.add_argument("--once", action="store_true", help="catch up once and exit (for cron)")
+    p.add_argument("--max-catchup-hours", dest="max_catchup_hours", type=int,
+                   help="catch up at most this many hours back (default 48)")
+    p.add_argument("--now", help="treat this hour as the current time (replaying an outage)")
     p.set_defaults(func=cmd_schedule)
+    p = sub.add_parser("status", help="last runs, lock holder, current feed version")
+    _store_options(p)
+    p.add_argument("--last", type=int, default=24, help="how many hours to list")
+    p.add_argument("--json", action="store_true", help="machine-readable")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("prune", help="delete data older than the retention policy")
+    _store_options(p)
+    p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    p.set_defaults(func=cmd_prune)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)
@@ -123,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PublishError as exc:
         print(f"issuewire: error: {exc}", file=sys.stderr)
         return EXIT_PUBLISH
+    except (LockBusyError, LockLostError) as exc:
+        print(f"issuewire: error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except KeyboardInterrupt:
         return 130
 
