@@ -148,7 +148,11 @@ class RunContext:
         key = (kind, tuple((str(p), _stamp(p)) for p in paths))
         if key not in self._files:
             if kind == "posts":
-                self._files[key] = read_posts(paths, mapping=post_mapping(self.settings.posts_mapping))
+                s = self.settings
+                self._files[key] = read_posts(
+                    paths, mapping=post_mapping(s.posts_mapping), max_text_chars=s.max_text_chars,
+                    earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
+                    latest=pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=s.post_future_hours))
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]
