@@ -217,6 +217,7 @@ def run_hour(ctx: RunContext | Settings, hour: pd.Timestamp, posts_paths: Sequen
     hour = pd.Timestamp(hour).tz_convert("UTC")
     stages = StageLog(hour)
     started = utc_now()
+    stages.current = "lock"
     try:
         with ctx.hold_lock():
             report = _run_locked(ctx, hour, posts_paths, queries_paths, stages, started)
@@ -232,6 +233,7 @@ def run_hour(ctx: RunContext | Settings, hour: pd.Timestamp, posts_paths: Sequen
 def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths, stages: StageLog,
                 started) -> RunReport:
     s = ctx.settings
+    stages.current = "republish"
     publish_pending(ctx)
     result, counts, rejects, queries, timings = compute_hour(ctx, hour, posts_paths, queries_paths, stages)
     document = feed_document(result, s.timezone)
