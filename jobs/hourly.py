@@ -283,6 +283,7 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
                              error=redact("; ".join(notes)) or None, stage_seconds=_seconds_json(timings))
     checkpoint("marked")
     if errors:
+        stages.current = "redis" if redis_ok is False else "file"
         raise PublishError("; ".join(errors))
     return RunReport(hour, counts, document, version, redis_ok, path, timings)
 

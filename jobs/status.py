@@ -55,7 +55,7 @@ def collect_status(settings, last: int = 24, store: IssueStore | None = None, re
             "pending": {t: [str(v) for v in ledger.unpublished(t)["version"]] for t in ("redis", "file")},
             "failures": [{"hour": from_db_time(pd.Series([f["hour"]])).iloc[0].tz_convert(settings.timezone)
                           .isoformat(timespec="minutes"), "stage": f["stage"], "error": f["error"],
-                          "at": str(f["finished_at"])} for f in failures.to_dict("records")],
+                          "at": _t(f["finished_at"])} for f in failures.to_dict("records")],
             "redis_configured": bool(settings.redis_url)}
 
 
@@ -71,16 +71,20 @@ def _lag(seconds) -> str:
     return f"{seconds / 3600:.1f}h" if abs(seconds) < 172800 else f"{seconds / 86400:.0f}d"
 
 
+def _t(value) -> str:
+    return "-" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def format_status(status: dict[str, Any]) -> str:
     lines = []
     lock = status["lock"]
     if lock is None:
         lines.append("lock: never taken")
     elif lock["owner"]:
-        lines.append(f"lock: HELD by {lock['owner']} (token {lock['token']}, heartbeat {lock['heartbeat_at']}Z, "
-                     f"expires {lock['expires_at']}Z)")
+        lines.append(f"lock: HELD by {lock['owner']} (token {lock['token']}, since {_t(lock['acquired_at'])}, "
+                     f"heartbeat {_t(lock['heartbeat_at'])}, expires {_t(lock['expires_at'])})")
     else:
-        lines.append(f"lock: free (last token {lock['token']}, released {lock['expires_at']}Z)")
+        lines.append(f"lock: free (last token {lock['token']}, released {_t(lock['expires_at'])})")
     newest = status["runs"][0] if status["runs"] else None
     feed = f"newest run {newest['hour']} version {newest['version']}" if newest else "no runs yet"
     if status["redis_configured"]:
@@ -98,5 +102,5 @@ def format_status(status: dict[str, Any]) -> str:
         if versions and (target == "file" or status["redis_configured"]):
             lines.append(f"pending {target} publish (retried by the next run): {', '.join(versions[:5])}")
     for f in status["failures"]:
-        lines.append(f"failed attempt: hour {f['hour']} at stage {f['stage']} ({f['at']}Z): {f['error']}")
+        lines.append(f"failed attempt: hour {f['hour']} at stage {f['stage']} ({f['at']}): {f['error']}")
     return "\n".join(lines)
