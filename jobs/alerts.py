@@ -25,7 +25,7 @@ import pandas as pd
 log = logging.getLogger("issuewire.alerts")
 
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
-_SECRET_PARAM = re.compile(r"(?i)(?P<k>[?&;\s](?:[a-z_]*token|[a-z_]*key|password|passwd|pwd|secret|sig|"
+_SECRET_PARAM = re.compile(r"(?i)(?P<k>[?&;\s][a-z_]*(?:token|key|password|passwd|pwd|secret|sig|"
                            r"signature|auth)=)(?P<v>[^&\s\"']+)")
 _WEBHOOK_PATH = re.compile(r"(?i)(hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"']+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[a-z0-9._~+/=-]{8,}")

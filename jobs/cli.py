@@ -174,21 +174,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
-        print(f"issuewire: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except StoreError as exc:
-        print(f"issuewire: error: {exc}", file=sys.stderr)
-        return EXIT_DATABASE
-    except PublishError as exc:
-        print(f"issuewire: error: {exc}", file=sys.stderr)
-        return EXIT_PUBLISH
-    except (LockBusyError, LockLostError) as exc:
-        print(f"issuewire: error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return _guarded(args)
     except KeyboardInterrupt:
         return 130
+
+
+def _guarded(args) -> int:
+    """Run the command; our named errors become one redacted line on stderr and an exit code."""
+    from jobs.alerts import redact
+
+    try:
+        return args.func(args)
+    except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
+    except StoreError as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_DATABASE
+    except PublishError as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_PUBLISH
+    except (LockBusyError, LockLostError) as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 if __name__ == "__main__":
