@@ -98,9 +98,10 @@ def cmd_schedule(args) -> int:
     _logs(settings)
     now = None
     if args.now:
-        from jobs.hourly import parse_hour
+        import pandas as pd
 
-        now = parse_hour(args.now, settings.timezone)
+        now = pd.Timestamp(args.now)
+        now = (now.tz_localize(settings.timezone) if now.tzinfo is None else now).tz_convert("UTC")
     return run_scheduler(settings, args.posts, args.queries, once=args.once, now=now, progress=not args.quiet)
 
 

@@ -26,10 +26,10 @@ SIGNAL_LABELS = (("authors", "distinct authors"), ("expected_authors", "expected
                  ("surprise", "surprise (-log10 p)"), ("posts", "posts"), ("title_share", "in titles"),
                  ("query_volume", "search volume"), ("top_author_share", "top author's share"))
 STYLE = """
-body{font-family:system-ui,'Noto Sans KR',sans-serif;margin:24px;color:#1b1b1b;background:#fff}
+body{font-family:'Noto Sans KR','NanumGothic','Noto Sans CJK KR',system-ui,sans-serif;margin:24px;color:#1b1b1b;background:#fff}
 h1{font-size:22px;margin:0 0 4px} .meta{color:#555;margin-bottom:18px}
 h2{font-size:18px;border-bottom:2px solid #333;padding-bottom:4px;margin-top:28px}
-.issue{display:grid;grid-template-columns:1fr 340px;gap:8px 18px;border:1px solid #ddd;border-radius:6px;
+.issue{display:grid;grid-template-columns:1fr 330px;gap:8px 18px;border:1px solid #ddd;border-radius:6px;
  padding:10px 14px;margin:10px 0}
 .issue h3{margin:0;font-size:17px} .rank{color:#b00;margin-right:6px} .score{color:#555;font-weight:normal}
 .why{margin:4px 0;color:#333} table.signals{border-collapse:collapse;font-size:12px}
@@ -102,9 +102,10 @@ def chart_svg(hours: pd.DatetimeIndex, authors: list[float], expected: list[floa
         bars.append(f'<rect class="count" x="{x:.1f}" y="{y(a):.1f}" width="{max(bw - 1, 1):.1f}" '
                     f'height="{CHART_H - PAD - y(a):.1f}" fill="{colour}"><title>{html.escape(h)}: '
                     f'{a:g} authors</title></rect>')
-    points = " ".join(f"{PAD + (i + 0.5) * bw:.1f},{y(e):.1f}" for i, e in enumerate(expected) if e is not None)
-    line = (f'<polyline class="baseline" points="{points}" fill="none" stroke="#222" stroke-width="1.5" '
-            f'stroke-dasharray="4 3"/>' if points else "")
+    steps = " ".join(f"M{PAD + i * bw:.1f} {y(e):.1f}H{PAD + (i + 1) * bw:.1f}"
+                     for i, e in enumerate(expected) if e is not None)
+    line = (f'<path class="baseline" d="{steps}" fill="none" stroke="#222" stroke-width="1.5" '
+            f'stroke-dasharray="3 2"/>' if steps else "")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{CHART_H}" role="img" '
             f'aria-label="{html.escape(label)}"><rect width="{CHART_W}" height="{CHART_H}" fill="#f7f7f7"/>'
             + "".join(bars) + line + "</svg>")
@@ -120,7 +121,7 @@ def _issue_chart(series: pd.DataFrame, keyword: str, channel: str, hours: pd.Dat
     labels = [h.tz_convert(tz).strftime("%m-%d %H:00") for h in hours]
     svg = chart_svg(labels, authors, expected, f"{keyword}: distinct authors per hour vs expected")
     return (f'<figure class="chart">{svg}<figcaption>{html.escape(keyword)} — distinct authors per hour, '
-            f'last {len(hours)} h (bars; red = this hour) vs baseline (dashed)</figcaption></figure>')
+            f'last {len(hours)} h (bars; red = this hour) vs expected (dashed)</figcaption></figure>')
 
 
 def render_report(document: dict[str, Any], series: pd.DataFrame, version: str | None = None,
