@@ -34,7 +34,7 @@ h2{font-size:18px;border-bottom:2px solid #333;padding-bottom:4px;margin-top:28p
 .issue h3{margin:0;font-size:17px} .rank{color:#b00;margin-right:6px} .score{color:#555;font-weight:normal}
 .why{margin:4px 0;color:#333} table.signals{border-collapse:collapse;font-size:12px}
 table.signals td{padding:1px 8px 1px 0} ol.posts{margin:4px 0 0 18px;padding:0;font-size:13px}
-.chart figcaption{font-size:11px;color:#555} .empty{color:#777;font-style:italic}
+.chart{margin:0} .chart figcaption{font-size:11px;color:#555} .empty{color:#777;font-style:italic}
 """
 
 
@@ -106,9 +106,10 @@ def chart_svg(hours: pd.DatetimeIndex, authors: list[float], expected: list[floa
                      for i, e in enumerate(expected) if e is not None)
     line = (f'<path class="baseline" d="{steps}" fill="none" stroke="#222" stroke-width="1.5" '
             f'stroke-dasharray="3 2"/>' if steps else "")
+    scale = f'<text x="{PAD + 2}" y="{PAD + 9}" font-size="10" fill="#555">max {top / 1.1:g}</text>'
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" height="{CHART_H}" role="img" '
             f'aria-label="{html.escape(label)}"><rect width="{CHART_W}" height="{CHART_H}" fill="#f7f7f7"/>'
-            + "".join(bars) + line + "</svg>")
+            + "".join(bars) + line + scale + "</svg>")
 
 
 def _issue_chart(series: pd.DataFrame, keyword: str, channel: str, hours: pd.DatetimeIndex, tz: str) -> str:
