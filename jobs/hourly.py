@@ -7,7 +7,11 @@ Order of effects, so that a failure anywhere leaves the previous feed in place: 
 dictionary and the override file -> read inputs (an unreadable file stops here) -> compute ->
 one DB transaction -> Redis snapshot + pointer switch -> JSON file. A Redis or file failure
 after the DB commit is recorded on the run row (``redis_published`` / ``file_published``) and
-raised as :class:`PublishError`.
+raised as :class:`PublishError`; the next run re-publishes it (:func:`publish_pending`) from the
+stored document. Everything runs under the run lock (:mod:`jobs.lock`), whose fencing token the
+DB transaction re-checks; each stage logs one JSON line (:mod:`jobs.runlog`); every attempt is a
+``run_attempts`` row, and a failure (with its stage) or the recovery after it is alerted
+(:mod:`jobs.alerts`). The operator report (:mod:`jobs.report`) is written after the feed file.
 
 :class:`RunContext` keeps what is expensive to rebuild (the compiled matcher, parsed input
 files, the DB engine, the Redis client) so a backfill over hundreds of hours reads each file

@@ -13,7 +13,8 @@ The policy (settings, days, counted back from ``now``):
 * ``retain_runs_days`` (400): ``runs`` and ``run_attempts``. The newest run is always kept
   (catch-up starts after it). Rejects go with their ``first_hour`` under this policy too.
 * ``retain_files_days`` (14): feed files and reports matching ``feed_file``'s ``{hour}``
-  pattern, and raw input files (``.jsonl``/``.csv``/... optionally ``.gz``) under ``raw_dirs``,
+  pattern (and temporary ``.*.tmp`` files an hour old, left by a write killed before its rename),
+  and raw input files (``.jsonl``/``.csv``/... optionally ``.gz``) under ``raw_dirs``,
   by modification time. Nothing outside those folders is touched.
 * Redis snapshots expire by themselves (``snapshot_ttl_hours``); prune also deletes snapshot keys
   without a TTL that are not current (left by an older version or a hand edit).
@@ -100,6 +101,11 @@ def _old_files(settings, before_epoch: float) -> list[Path]:
         if folder.is_dir():
             out += [p for p in folder.iterdir() if p.is_file() and (pattern.match(p.name) or report.match(p.name))
                     and p.stat().st_mtime < before_epoch]
+    if settings.feed_file:
+        # temporary files of a write that was killed before its rename (a live write is seconds old)
+        folder = Path(settings.feed_file).parent
+        if folder.is_dir():
+            out += [p for p in folder.glob(".*.tmp") if p.is_file() and p.stat().st_mtime < time.time() - 3600]
     for raw in settings.raw_dirs:
         folder = Path(raw)
         if folder.is_dir():

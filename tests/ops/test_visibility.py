@@ -195,7 +195,9 @@ def test_prune_applies_the_policy(ran, tmp_path, redis_server):
     old = time.time() - 20 * 86400
     for name in ("old.jsonl.gz", "old-notes.txt", "new.csv"):
         (raw / name).write_text("x")
-    for p in [raw / "old.jsonl.gz", raw / "old-notes.txt", *sorted(feeds.glob("*T0[0-4].*"))]:
+    (feeds / ".feed-20260504T09.json.abc.tmp").write_text("{half")              # a killed write's leftover
+    for p in [raw / "old.jsonl.gz", raw / "old-notes.txt", *sorted(feeds.glob("*T0[0-4].*")),
+              feeds / ".feed-20260504T09.json.abc.tmp"]:
         os.utime(p, (old, old))
     client = redis.Redis.from_url(redis_server)
     prefix = ran["prefix"] + ":prune"
@@ -219,6 +221,7 @@ def test_prune_applies_the_policy(ran, tmp_path, redis_server):
     assert len(store.table("runs")) == 1               # only the newest run survives a 1-day policy
     assert sorted(p.name for p in raw.iterdir()) == ["new.csv", "old-notes.txt"]
     assert not list(feeds.glob("*T0[0-4].*")) and len(list(feeds.glob("*T0[5-9].*"))) == 10
+    assert not list(feeds.glob(".*.tmp"))
     assert not client.exists(f"{prefix}:snapshot:stray") and client.exists(f"{prefix}:snapshot:kept")
     assert "deleted: keyword_stats" in summary.describe()
     too_short = make_settings({"dictionary": ran["settings"].dictionary}, f"sqlite:///{db_file}",
