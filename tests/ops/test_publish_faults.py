@@ -25,8 +25,8 @@ def _hour(h):
     return START + pd.Timedelta(hours=h)
 
 
-def test_redis_down_is_recorded_and_the_next_run_republishes(ops_inputs, tmp_path, redis_server, redis_prefix):
-    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+def test_redis_down_is_recorded_and_the_next_run_republishes(ops_inputs, tmp_path, redis_server, redis_prefix,
+                                                             db_url):
     feed = str(tmp_path / "feeds" / "feed-{hour}.json")
     up = make_settings(ops_inputs, db_url, feed, redis_server, redis_prefix)
     down = make_settings(ops_inputs, db_url, feed, DOWN, redis_prefix)
@@ -63,6 +63,21 @@ def test_redis_down_is_recorded_and_the_next_run_republishes(ops_inputs, tmp_pat
                 if m["type"] == "message"]
     assert [m["version"] for m in messages] == [first.version, run["feed_version"], third.version]
     assert "pending redis" not in format_status(collect_status(up, last=5))
+
+
+def test_a_feed_file_that_could_not_be_written_is_written_by_the_next_run(ops_inputs, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    feeds = tmp_path / "feeds"
+    feeds.write_text("a file where the folder should be")
+    settings = make_settings(ops_inputs, db_url, str(feeds / "feed-{hour}.json"))
+    with pytest.raises(PublishError, match="feed file"):
+        run_hour(RunContext(settings), _hour(0), [ops_inputs["posts"]], [ops_inputs["queries"]])
+    assert IssueStore(db_url).run_record(_hour(0))["file_published"] in (False, 0)
+    feeds.unlink()                                            # the operator fixes the folder
+    run_hour(RunContext(settings), _hour(1), [ops_inputs["posts"]], [ops_inputs["queries"]])
+    missed = json.loads((feeds / "feed-20260504T00.json").read_text())
+    assert missed == json.loads(IssueStore(db_url).table("feeds", _hour(0)).iloc[0]["document"])
+    assert (feeds / "feed-20260504T01.json").exists() and IssueStore(db_url).run_record(_hour(0))["file_published"]
 
 
 def test_database_down_exits_3_and_publishes_nothing(ops_inputs, tmp_path, redis_server, redis_prefix, capsys):
