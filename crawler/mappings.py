@@ -8,6 +8,13 @@
 A mapping is a dict ``contract_field -> source field name or callable(record)``; fields the
 mapping does not name are taken from the record under the contract's own name.
 ``knews`` is the format of the akngs/knews-rss collectors (../shared/data/news_*).
+
+The crawler's sources name their mapping in the sources file (``mapping = "rss"``);
+:func:`mapping_for` resolves it against the post or the query-count table by the source's kind:
+
+    >>> to_query = query_mapping("query_csv")
+    >>> to_query({"keyword": "어린이날", "searches": "120", "hour": "2026-05-05T09:00+09:00"})["count"]
+    '120'
 """
 from __future__ import annotations
 
@@ -36,6 +43,38 @@ POST_MAPPINGS: dict[str, Mapping] = {
         "url": "url",
         "source": lambda rec: "knews",
     },
+    # the portal community API served as paged JSON (``{"items": [...], "next_page": 2}``)
+    "community_json": {
+        "post_id": "id",
+        "channel": "board",
+        "author_id": "writer",
+        "title": "subject",
+        "body": "content",
+        "published_at": "created_at",
+        "url": "link",
+        "recommend_count": "likes",
+        "editor_score": "editor_score",
+    },
+    # RSS 2.0 / Atom entries as flattened by crawler.feeds.parse_feed
+    "rss": {
+        "post_id": "id",
+        "channel": "category",
+        "author_id": "author",
+        "title": "title",
+        "body": "summary",
+        "published_at": "published",
+        "url": "link",
+    },
+}
+
+QUERY_MAPPINGS: dict[str, Mapping] = {
+    "contract": {},
+    # hourly search-count CSV drops: keyword,searches[,hour]
+    "query_csv": {
+        "query": "keyword",
+        "count": "searches",
+        "hour": "hour",
+    },
 }
 
 
@@ -47,12 +86,28 @@ def apply_mapping(mapping: Mapping, rec: dict) -> dict:
     return out
 
 
-def post_mapping(name: str | None) -> Callable[[dict], dict] | None:
-    """The named mapping as a function, or None for the contract itself."""
+def _named(table: dict[str, Mapping], kind: str, name: str | None) -> Callable[[dict], dict] | None:
     if name in (None, "", "contract"):
         return None
     try:
-        mapping = POST_MAPPINGS[name]
+        mapping = table[name]
     except KeyError:
-        raise ValueError(f"unknown post mapping {name!r}; known: {', '.join(sorted(POST_MAPPINGS))}") from None
+        raise ValueError(f"unknown {kind} mapping {name!r}; known: {', '.join(sorted(table))}") from None
     return lambda rec: apply_mapping(mapping, rec)
+
+
+def post_mapping(name: str | None) -> Callable[[dict], dict] | None:
+    """The named mapping as a function, or None for the contract itself."""
+    return _named(POST_MAPPINGS, "post", name)
+
+
+def query_mapping(name: str | None) -> Callable[[dict], dict] | None:
+    """The named query-count mapping as a function, or None for the contract itself."""
+    return _named(QUERY_MAPPINGS, "query-count", name)
+
+
+def mapping_for(source: Any) -> Callable[[dict], dict] | None:
+    """The mapping a configured source declares (``source.kind`` picks posts or query counts)."""
+    if source.kind == "query_counts":
+        return query_mapping(source.mapping)
+    return post_mapping(source.mapping)

@@ -1,12 +1,14 @@
-"""Baseline: how many distinct authors a keyword usually has in this hour of the day.
+"""Baseline: how many distinct authors (and posts, and searches) a keyword usually has now.
 
     >>> model = AuthorBaseline(seasonal_days=7, level_hours=24).fit(history, run_hours, hour)  # doctest: +SKIP
-    >>> model.expected(keys, activity_now)                                                      # doctest: +SKIP
+    >>> model.expected(keys, activity_now)             # expected distinct authors           # doctest: +SKIP
+    >>> model.expected_frame(keys, activity_now)       # authors, posts and query volume     # doctest: +SKIP
 
-For hour H and each (keyword, channel):
+For hour H and each (keyword, channel), for each value (authors, posts, query_volume):
 
-* ``seasonal`` — mean distinct authors at the same hour of day over the last ``seasonal_days``
-  days (H-24h, H-48h, ...), counting only hours that were actually run;
+* ``weekly`` — mean at the same hour of the week over the last ``weekly_weeks`` weeks
+  (H-7d, H-14d, ...), counting only hours that were actually run;
+* ``seasonal`` — mean at the same hour of day over the last ``seasonal_days`` days;
 * ``level`` — mean over the last ``level_hours`` hours that were run;
 * both are Gamma-Poisson shrunk towards a prior rate, so a keyword never seen before (or the
   very first hour of a new installation) gets ``prior_rate`` instead of a division by zero:
@@ -16,7 +18,9 @@ For hour H and each (keyword, channel):
   burst is normal, yet a lasting step up is learnt within a few hours instead of being masked
   forever. The hourly run masks only once warmed up (``warmup_hours`` of history): before
   that every keyword is "new" against the prior;
-* ``expected = w * seasonal + (1 - w) * level`` with ``w = seasonal_weight * n_s / (n_s + 1)``;
+* blended: ``w_w = weekly_weight * n_w / (n_w + 1)``, ``w_s = (1 - w_w) * seasonal_weight * n_s / (n_s + 1)``,
+  ``expected = w_w * weekly + w_s * seasonal + (1 - w_w - w_s) * level``, so a window with
+  no history yet weighs nothing;
 * scaled by how busy this hour is in the channel against the same blend of its total posts
   (clipped to ``activity_clip``), so a quiet Sunday night does not hide a burst and a busy
   Monday morning does not invent one.
@@ -30,12 +34,15 @@ import numpy as np
 import pandas as pd
 
 KEY = ["keyword", "channel"]
+VALUES = {"authors": "expected", "posts": "expected_posts", "query_volume": "expected_queries"}
+WINDOWS = ("weekly", "seasonal", "level")
 
 
 class AuthorBaseline:
     def __init__(self, seasonal_days: int = 7, level_hours: int = 24, seasonal_weight: float = 0.6,
                  prior_rate: float = 0.05, prior_strength: float = 2.0,
-                 activity_clip: tuple[float, float] = (0.25, 4.0), masked_clip: float = 1.5):
+                 activity_clip: tuple[float, float] = (0.25, 4.0), masked_clip: float = 1.5,
+                 weekly_weeks: int = 0, weekly_weight: float = 0.4):
         self.seasonal_days = seasonal_days
         self.level_hours = level_hours
         self.seasonal_weight = seasonal_weight
@@ -43,55 +50,72 @@ class AuthorBaseline:
         self.prior_strength = prior_strength
         self.activity_clip = activity_clip
         self.masked_clip = masked_clip
+        self.weekly_weeks = weekly_weeks
+        self.weekly_weight = weekly_weight
+
+    @staticmethod
+    def window_hours(hour: pd.Timestamp, seasonal_days: int, level_hours: int, weekly_weeks: int = 0) -> dict:
+        hour = pd.Timestamp(hour)
+        return {"weekly": pd.DatetimeIndex([hour - pd.Timedelta(weeks=w) for w in range(1, weekly_weeks + 1)]),
+                "seasonal": pd.DatetimeIndex([hour - pd.Timedelta(days=d) for d in range(1, seasonal_days + 1)]),
+                "level": pd.DatetimeIndex([hour - pd.Timedelta(hours=h) for h in range(1, level_hours + 1)])}
 
     def fit(self, history: pd.DataFrame, run_hours: pd.DatetimeIndex, hour: pd.Timestamp,
             activity: pd.DataFrame | None = None) -> "AuthorBaseline":
-        """``history``: hour, keyword, channel, authors, expected, masked of earlier hours;
-        ``run_hours``: every earlier hour that was run; ``activity``: hour, channel, posts."""
-        hour = pd.Timestamp(hour)
+        """``history``: hour, keyword, channel, authors [posts, query_volume], their expected
+        columns and masked, of earlier hours; ``run_hours``: every earlier hour that was run;
+        ``activity``: hour, channel, posts."""
         runs = pd.DatetimeIndex(run_hours)
-        self.seasonal_hours_ = runs.intersection(
-            pd.DatetimeIndex([hour - pd.Timedelta(days=d) for d in range(1, self.seasonal_days + 1)]))
-        self.level_hours_ = runs.intersection(
-            pd.DatetimeIndex([hour - pd.Timedelta(hours=h) for h in range(1, self.level_hours + 1)]))
-        self.keyword_means_ = self._means(history, "authors", mask_column="masked")
+        self.windows_ = {name: runs.intersection(hours) for name, hours in
+                         self.window_hours(hour, self.seasonal_days, self.level_hours, self.weekly_weeks).items()}
+        self.seasonal_hours_, self.level_hours_ = self.windows_["seasonal"], self.windows_["level"]
+        self.means_ = {value: self._means(history, value, mask_column="masked", expected_column=exp)
+                       for value, exp in VALUES.items() if history is not None and value in history}
+        if "authors" not in self.means_:
+            self.means_["authors"] = self._means(None, "authors")
+        self.keyword_means_ = self.means_["authors"]
         self.activity_means_ = self._means(activity, "posts", key=["channel"]) if activity is not None else None
         return self
 
-    def _means(self, frame: pd.DataFrame | None, value: str, key=KEY, mask_column: str | None = None) -> pd.DataFrame:
-        """Per key: shrunk seasonal and level means and their effective hour counts."""
-        out = {}
-        for name, hours in (("seasonal", self.seasonal_hours_), ("level", self.level_hours_)):
-            n_hours = len(hours)
-            if frame is None or frame.empty:
-                out[name] = pd.DataFrame(columns=[f"{name}_sum", f"{name}_n"])
+    def _means(self, frame: pd.DataFrame | None, value: str, key=KEY, mask_column: str | None = None,
+               expected_column: str = "expected") -> pd.DataFrame:
+        """Per key: the sum of each window (masked hours clipped); hour counts are per window."""
+        tables = []
+        for name, hours in self.windows_.items():
+            if frame is None or frame.empty or len(hours) == 0:
                 continue
             part = frame.loc[frame["hour"].isin(hours)]
-            values = part[value].astype(float)
-            if mask_column is not None and len(part):
+            values = part[value].astype(float).to_numpy()
+            if mask_column is not None and len(part) and expected_column in part:
                 masked = part[mask_column].astype(bool).to_numpy()
-                clipped = np.minimum(values.to_numpy(), self.masked_clip * part["expected"].astype(float).to_numpy())
-                values = pd.Series(np.where(masked, clipped, values.to_numpy()), index=part.index)
-            sums = values.groupby([part[k] for k in key]).sum()
-            table = pd.DataFrame(index=sums.index)
-            table[f"{name}_sum"] = sums.astype("float64")
-            table[f"{name}_n"] = float(n_hours)
-            out[name] = table
-        joined = out["seasonal"].join(out["level"], how="outer")
-        return joined
+                clipped = np.minimum(values, self.masked_clip * part[expected_column].astype(float).fillna(np.inf).to_numpy())
+                values = np.where(masked, clipped, values)
+            sums = pd.Series(values, index=part.index).groupby([part[k] for k in key]).sum()
+            tables.append(sums.rename(f"{name}_sum").astype("float64"))
+        return pd.concat(tables, axis=1) if tables else pd.DataFrame()
 
-    def _blend(self, means: pd.DataFrame, keys: pd.MultiIndex | pd.Index, prior: float | np.ndarray) -> np.ndarray:
-        means = means.reindex(keys)
-        n_s_default, n_l_default = float(len(self.seasonal_hours_)), float(len(self.level_hours_))
-        s_sum = means["seasonal_sum"].fillna(0.0).to_numpy(float) if "seasonal_sum" in means else np.zeros(len(keys))
-        s_n = means["seasonal_n"].fillna(n_s_default).to_numpy(float) if "seasonal_n" in means else np.full(len(keys), n_s_default)
-        l_sum = means["level_sum"].fillna(0.0).to_numpy(float) if "level_sum" in means else np.zeros(len(keys))
-        l_n = means["level_n"].fillna(n_l_default).to_numpy(float) if "level_n" in means else np.full(len(keys), n_l_default)
+    def _blend(self, means: pd.DataFrame, keys, prior: float | np.ndarray) -> np.ndarray:
+        means = means.reindex(keys) if len(means.columns) else pd.DataFrame(index=keys)
         k0 = self.prior_strength
-        seasonal = (s_sum + prior * k0) / (s_n + k0)
-        level = (l_sum + prior * k0) / (l_n + k0)
-        w = self.seasonal_weight * s_n / (s_n + 1.0)
-        return w * seasonal + (1.0 - w) * level
+        estimate, weight_left = np.zeros(len(keys)), np.ones(len(keys))
+        for name, share in (("weekly", self.weekly_weight), ("seasonal", self.seasonal_weight), ("level", 1.0)):
+            n = float(len(self.windows_[name]))
+            total = means[f"{name}_sum"].fillna(0.0).to_numpy(float) if f"{name}_sum" in means else np.zeros(len(keys))
+            mean = (total + prior * k0) / (n + k0)
+            w = weight_left * (share * n / (n + 1.0) if name != "level" else 1.0)
+            estimate += w * mean
+            weight_left = weight_left - w
+        return estimate
+
+    def _activity_ratio(self, keys: pd.DataFrame, activity_now: pd.Series | None) -> np.ndarray:
+        if activity_now is None or self.activity_means_ is None or not len(keys):
+            return np.ones(len(keys))
+        channels = pd.Index(keys["channel"])
+        usual = self._blend(self.activity_means_, channels, 0.0)
+        now = channels.map(activity_now).to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(usual > 0, now / usual, 1.0)
+        return np.clip(np.nan_to_num(ratio, nan=1.0, posinf=self.activity_clip[1]), *self.activity_clip)
 
     def expected(self, keys: pd.DataFrame, activity_now: pd.Series | None = None,
                  prior_rates: pd.Series | None = None) -> np.ndarray:
@@ -99,13 +123,17 @@ class AuthorBaseline:
         index = pd.MultiIndex.from_frame(keys[KEY]) if len(keys) else pd.MultiIndex.from_tuples([], names=KEY)
         prior = self.prior_rate if prior_rates is None else \
             keys["keyword"].map(prior_rates).fillna(self.prior_rate).to_numpy(float)
-        expected = self._blend(self.keyword_means_, index, prior)
-        if activity_now is not None and self.activity_means_ is not None and len(keys):
-            channels = pd.Index(keys["channel"])
-            usual = self._blend(self.activity_means_, channels, 0.0)
-            now = channels.map(activity_now).to_numpy(float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(usual > 0, now / usual, 1.0)
-            ratio = np.nan_to_num(ratio, nan=1.0, posinf=self.activity_clip[1])
-            expected = expected * np.clip(ratio, *self.activity_clip)
-        return expected
+        return self._blend(self.keyword_means_, index, prior) * self._activity_ratio(keys, activity_now)
+
+    def expected_frame(self, keys: pd.DataFrame, activity_now: pd.Series | None = None,
+                       prior_rates: pd.Series | None = None) -> pd.DataFrame:
+        """``expected_authors``, ``expected_posts`` and ``expected_queries`` for each row of ``keys``."""
+        index = pd.MultiIndex.from_frame(keys[KEY]) if len(keys) else pd.MultiIndex.from_tuples([], names=KEY)
+        ratio = self._activity_ratio(keys, activity_now)
+        authors = self.expected(keys, activity_now, prior_rates)
+        out = pd.DataFrame({"expected_authors": authors}, index=keys.index)
+        posts = self.means_.get("posts")
+        out["expected_posts"] = authors if posts is None else self._blend(posts, index, self.prior_rate) * ratio
+        queries = self.means_.get("query_volume")
+        out["expected_queries"] = 0.0 if queries is None else self._blend(queries, index, 0.0)
+        return out

@@ -1,22 +1,31 @@
-"""Detect: keywords used far more than usual, by many distinct authors -> ranked issue seeds.
+"""Detect: keywords used far more than usual, by many distinct people -> ranked issue seeds.
 
-    >>> seeds = BurstDetector(DetectSettings(top_n=6)).detect(stats, expected_authors)  # doctest: +SKIP
-    >>> seeds[["channel", "keyword", "score"]].head()                                    # doctest: +SKIP
+    >>> scored = BurstDetector(DetectSettings(), n_keywords=30000).score(stats, expected, was_issue)  # doctest: +SKIP
+    >>> seeds = BurstDetector(DetectSettings()).select(scored)                                        # doctest: +SKIP
 
-Per (keyword, channel) row of the hour's stats, with ``expected`` distinct authors from the
-baseline:
+Per (keyword, channel) row of the hour's stats and its baseline expectations:
 
-* ``surprise`` = -log10 P(X >= authors | Poisson(expected)) — the Poisson upper tail, exact at
-  low counts (3 authors against 0.05 expected is surprising; 3 against 2.5 is not), capped;
-* ``lift`` = (authors + 0.5) / (expected + 0.5);
-* ``score`` = surprise x (1 + title_weight x title share) x (1 + query_weight x log1p(query volume)):
-  a keyword that is in the titles and that people search for ranks above one only mentioned;
-* gates: at least ``min_authors`` distinct authors, top author's share of the posts at most
-  ``max_top_author_share`` (one author's flood is never an issue), ``lift >= min_lift`` and
-  ``surprise >= min_surprise``.
+* **significance** of distinct authors (the primary signal), posts and search-query volume:
+  the negative-binomial upper tail ``P(X >= observed)`` with mean ``expected`` and variance
+  ``expected + expected**2 / dispersion`` — Poisson at low counts (3 authors against 0.05
+  expected is surprising, 3 against 2.5 is not), tolerant of the overdispersion of busy
+  evergreen keywords at high counts. ``surprise_* = -log10 p``, capped.
+* **false discoveries** are controlled across the whole dictionary each hour: the authors'
+  p-values get Benjamini-Hochberg q-values with ``m = n_keywords`` (a keyword nobody used has
+  p = 1), and a new issue needs ``q <= fdr``.
+* **hysteresis**: a keyword that was an issue in the previous hour stays one while it keeps a
+  weaker evidence (``stay_surprise``, ``stay_lift``) instead of flickering on and off.
+* **gates against floods**: at least ``min_authors`` distinct authors (after near-duplicate
+  collapse, see :mod:`issues.spam`), top author's share of the posts at most
+  ``max_top_author_share``, normalised author entropy at least ``min_author_entropy``.
+* **fused score** = surprise_authors x (1 + title_weight x title share)
+  + posts_weight x min(surprise_posts, surprise_authors) + query_weight x surprise_queries
+  + influential_weight x min(influential, influential_cap) + spread_weight x (channels - 1);
+  the influential-author and spread terms are capped so one big blog cannot make an issue alone.
 
-Seeds are the rows that pass, ranked per channel by score (ties by keyword); the run keeps
-``seed_pool`` per channel for merging and publishes ``top_n`` after it.
+Every signal's value and surprise is kept (``signal_columns``) and published as the issue's
+"why". Seeds are the rows that pass, ranked per channel by score (ties by keyword), at most
+``seed_pool`` per channel; the run publishes ``top_n`` per channel after merging.
 """
 from __future__ import annotations
 
@@ -27,6 +36,7 @@ import pandas as pd
 from scipy import stats as sps
 
 MAX_SURPRISE = 300.0
+LN10 = np.log(10.0)
 
 
 @dataclass(frozen=True)
@@ -35,10 +45,20 @@ class DetectSettings:
     seed_pool: int = 40
     min_authors: int = 3
     max_top_author_share: float = 0.5
+    min_author_entropy: float = 0.3
     min_lift: float = 2.0
     min_surprise: float = 3.0
+    fdr: float = 0.01
+    dispersion: float = 20.0
+    stay_surprise: float = 1.5
+    stay_lift: float = 1.3
     title_weight: float = 0.5
-    query_weight: float = 0.1
+    posts_weight: float = 0.2
+    query_weight: float = 0.3
+    influential_weight: float = 0.5
+    influential_cap: float = 3.0
+    spread_weight: float = 0.3
+    spread_cap: int = 4
     seasonal_days: int = 7
     level_hours: int = 24
     seasonal_weight: float = 0.6
@@ -46,38 +66,91 @@ class DetectSettings:
     prior_strength_hours: float = 2.0
     continue_hours: int = 3
     warmup_hours: int = 6
+    half_life_hours: float = 6.0
+    weekly_weeks: int = 4
+    weekly_weight: float = 0.4
+    duplicate_threshold: float = 0.7
+
+
+def tail_log10p(observed: np.ndarray, expected: np.ndarray, dispersion: float = np.inf) -> np.ndarray:
+    """log10 P(X >= observed) under a negative binomial with this mean (Poisson if dispersion is inf)."""
+    observed = np.asarray(observed, dtype=float)
+    mean = np.maximum(np.asarray(expected, dtype=float), 1e-9)
+    if np.isinf(dispersion):
+        log_tail = sps.poisson.logsf(observed - 1, mean)
+    else:
+        log_tail = sps.nbinom.logsf(observed - 1, dispersion, dispersion / (dispersion + mean))
+    log_tail = np.where(observed <= 0, 0.0, log_tail)
+    return np.clip(np.nan_to_num(log_tail / LN10, nan=0.0, neginf=-MAX_SURPRISE), -MAX_SURPRISE, 0.0)
 
 
 def poisson_surprise(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """-log10 P(X >= observed) for X ~ Poisson(expected); 0 where observed is 0."""
-    observed = np.asarray(observed, dtype=float)
-    expected = np.maximum(np.asarray(expected, dtype=float), 1e-9)
-    log_tail = sps.poisson.logsf(observed - 1, expected)
-    surprise = -log_tail / np.log(10.0)
-    surprise = np.where(observed <= 0, 0.0, surprise)
-    return np.clip(np.nan_to_num(surprise, nan=0.0, posinf=MAX_SURPRISE), 0.0, MAX_SURPRISE)
+    return -tail_log10p(observed, expected)
+
+
+def bh_qvalues(log10_p: np.ndarray, m: int) -> np.ndarray:
+    """Benjamini-Hochberg q-values of ``len(log10_p)`` tests out of ``m`` (the rest have p = 1)."""
+    n = len(log10_p)
+    if n == 0:
+        return np.zeros(0)
+    m = max(m, n)
+    order = np.argsort(log10_p, kind="stable")
+    ranked = np.asarray(log10_p, float)[order] + np.log10(m) - np.log10(np.arange(1, n + 1))
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty(n)
+    q[order] = np.minimum(10.0 ** ranked, 1.0)
+    return q
 
 
 class BurstDetector:
-    def __init__(self, settings: DetectSettings = DetectSettings()):
-        self.settings = settings
+    signal_columns = ("authors", "expected_authors", "lift", "surprise", "q_value", "posts", "expected_posts",
+                      "surprise_posts", "title_share", "query_volume", "expected_queries", "surprise_queries",
+                      "influential", "channels", "top_author_share", "author_entropy")
 
-    def score(self, stats: pd.DataFrame, expected: np.ndarray) -> pd.DataFrame:
-        """The stats with ``expected``, ``lift``, ``surprise``, ``title_share``, ``score`` and ``passed``."""
+    def __init__(self, settings: DetectSettings = DetectSettings(), n_keywords: int = 0):
+        self.settings = settings
+        self.n_keywords = n_keywords
+
+    def score(self, stats: pd.DataFrame, expected: pd.DataFrame | np.ndarray,
+              was_issue: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+        """The stats with every signal's expectation and surprise, ``q_value``, ``score``, ``passed``."""
         s = self.settings
         out = stats.copy()
-        out["expected"] = np.asarray(expected, dtype=float)
+        if not isinstance(expected, pd.DataFrame):
+            expected = pd.DataFrame({"expected_authors": np.asarray(expected, float)})
+        out["expected_authors"] = expected["expected_authors"].to_numpy(float)
+        out["expected"] = out["expected_authors"]
+        for column, default in (("expected_posts", "expected_authors"), ("expected_queries", None)):
+            out[column] = expected[column].to_numpy(float) if column in expected else \
+                (out[default].to_numpy(float) if default else np.zeros(len(out)))
+        for column, default in (("influential", 0.0), ("channels", 1), ("author_entropy", 1.0)):
+            if column not in out:
+                out[column] = default
         authors = out["authors"].to_numpy(float)
-        out["lift"] = (authors + 0.5) / (out["expected"].to_numpy() + 0.5)
-        out["surprise"] = poisson_surprise(authors, out["expected"].to_numpy())
-        posts = np.maximum(out["posts"].to_numpy(float), 1.0)
-        out["title_share"] = out["title_hits"].to_numpy(float) / posts
+        log_p = tail_log10p(authors, out["expected_authors"], s.dispersion)
+        out["surprise"] = -log_p
+        out["lift"] = (authors + 0.5) / (out["expected_authors"].to_numpy() + 0.5)
+        out["surprise_posts"] = -tail_log10p(out["posts"], out["expected_posts"], s.dispersion)
+        queries = out["query_volume"].to_numpy(float)
+        out["surprise_queries"] = np.where(queries > 0, -tail_log10p(queries, np.maximum(out["expected_queries"], 1.0),
+                                                                     s.dispersion), 0.0)
+        out["q_value"] = np.ones(len(out))
+        for _, idx in out.groupby("channel", sort=False).indices.items():
+            out.iloc[idx, out.columns.get_loc("q_value")] = bh_qvalues(log_p[idx], self.n_keywords)
+        out["title_share"] = out["title_hits"].to_numpy(float) / np.maximum(out["posts"].to_numpy(float), 1.0)
         out["score"] = (out["surprise"] * (1.0 + s.title_weight * out["title_share"])
-                        * (1.0 + s.query_weight * np.log1p(out["query_volume"].to_numpy(float))))
-        out["passed"] = ((out["authors"] >= s.min_authors)
-                         & (out["top_author_share"] <= s.max_top_author_share)
-                         & (out["lift"] >= s.min_lift)
-                         & (out["surprise"] >= s.min_surprise))
+                        + s.posts_weight * np.minimum(out["surprise_posts"], out["surprise"])
+                        + s.query_weight * out["surprise_queries"]
+                        + s.influential_weight * np.minimum(out["influential"].astype(float), s.influential_cap)
+                        + s.spread_weight * np.minimum(out["channels"].astype(float) - 1.0, s.spread_cap))
+        clean = ((out["authors"] >= s.min_authors)
+                 & (out["top_author_share"] <= s.max_top_author_share)
+                 & (out["author_entropy"] >= s.min_author_entropy))
+        new = (out["lift"] >= s.min_lift) & (out["surprise"] >= s.min_surprise) & (out["q_value"] <= s.fdr)
+        staying = (out["lift"] >= s.stay_lift) & (out["surprise"] >= s.stay_surprise)
+        was = np.zeros(len(out), bool) if was_issue is None else np.asarray(was_issue, bool)
+        out["passed"] = clean & (new | (staying & was))
         return out
 
     def select(self, scored: pd.DataFrame) -> pd.DataFrame:
@@ -88,6 +161,6 @@ class BurstDetector:
         seeds = seeds.assign(seed_rank=seeds.groupby("channel").cumcount() + 1)
         return seeds.drop(columns="passed").reset_index(drop=True)
 
-    def detect(self, stats: pd.DataFrame, expected: np.ndarray) -> pd.DataFrame:
+    def detect(self, stats: pd.DataFrame, expected, was_issue=None) -> pd.DataFrame:
         """:meth:`score` then :meth:`select`."""
-        return self.select(self.score(stats, expected))
+        return self.select(self.score(stats, expected, was_issue))

@@ -18,9 +18,10 @@ import pandas as pd
 
 from clustering.bundle import bundle_posts
 from clustering.merge import merge_seeds
-from issues.aggregate import HOME, aggregate_keyword_stats, channel_activity
-from issues.baseline import AuthorBaseline
+from issues.aggregate import HOME
 from issues.detect import BurstDetector
+from issues.lifecycle import issue_state, ranking_score
+from issues.seeds import find_seeds
 from keywords.extract import KeywordExtractor, keyword_query_volume
 from keywords.matcher import KeywordMatcher
 from titling.overrides import Overrides
@@ -28,7 +29,7 @@ from titling.titles import TitleChooser, clean_title
 
 NAMED_ENTITY_TYPES = ("person", "organisation", "place", "event", "product")
 ISSUE_COLUMNS = ["channel", "rank", "issue_id", "keyword", "title", "title_source", "score", "facets",
-                 "post_ids", "signals", "pinned"]
+                 "post_ids", "signals", "pinned", "state", "onset"]
 BUNDLE_COLUMNS = ["channel", "issue_id", "position", "post_id", "title", "author_id", "url", "bundle_score"]
 
 
@@ -42,11 +43,12 @@ class HourInputs:
     doc_freq: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
     n_docs: int = 0
     history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["hour", "keyword", "channel", "authors", "expected", "masked"]))
+        columns=["hour", "keyword", "channel", "authors", "expected", "masked", "is_issue"]))
     run_hours: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([], tz="UTC"))
     activity_history: pd.DataFrame | None = None
     query_history: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
-    previous_issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["hour", "keyword", "issue_id"]))
+    previous_issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["hour", "keyword", "issue_id", "onset"]))
     overrides: Overrides = field(default_factory=Overrides)
 
 
@@ -57,12 +59,14 @@ class HourTools:
     dictionary: Any
     matcher: KeywordMatcher
     named_entities: frozenset[str] = frozenset()
+    influential: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
     @classmethod
-    def build(cls, dictionary, stopwords=frozenset()) -> "HourTools":
+    def build(cls, dictionary, stopwords=frozenset(), influential: pd.Series | None = None) -> "HourTools":
         entries = dictionary.entries
         named = frozenset(entries.loc[entries["type"].isin(NAMED_ENTITY_TYPES), "keyword"])
-        return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords), named)
+        return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords), named,
+                   influential if influential is not None else pd.Series(dtype=float))
 
 
 @dataclass
@@ -83,19 +87,31 @@ def issue_id_for(keyword: str, onset: pd.Timestamp) -> str:
 
 
 def _continuing_ids(previous: pd.DataFrame, hour: pd.Timestamp, within_hours: int) -> dict[str, tuple]:
-    """keyword -> (onset-sorting key, issue_id) of issues published in the last ``within_hours``."""
+    """keyword -> (onset, issue_id) of issues published in the last ``within_hours``."""
     if previous is None or previous.empty:
         return {}
     recent = previous.loc[(previous["hour"] < hour) & (previous["hour"] >= hour - pd.Timedelta(hours=within_hours))]
     recent = recent.sort_values("hour", kind="stable")
-    return {k: (h, i) for h, k, i in recent[["hour", "keyword", "issue_id"]].itertuples(index=False)}
+    onsets = recent["onset"] if "onset" in recent else recent["hour"]
+    onsets = onsets.where(onsets.notna(), recent["hour"])
+    return {k: (pd.Timestamp(o), i) for o, k, i in zip(onsets, recent["keyword"], recent["issue_id"])}
 
 
 def _signals(row: pd.Series) -> dict[str, float]:
-    return {"authors": int(row["authors"]), "expected_authors": round(float(row["expected"]), 4),
-            "lift": round(float(row["lift"]), 4), "surprise": round(float(row["surprise"]), 4),
-            "posts": int(row["posts"]), "title_share": round(float(row["title_share"]), 4),
-            "query_volume": int(row["query_volume"]), "top_author_share": round(float(row["top_author_share"]), 4)}
+    """The issue's "why": every signal's value and surprise, rounded for the feed."""
+    out = {}
+    for name in BurstDetector.signal_columns:
+        value = row[name] if name in row else 0
+        out[name] = int(value) if name in ("authors", "posts", "query_volume", "channels") else round(float(value), 4)
+    out["fused_score"] = round(float(row["score"]), 4)
+    return out
+
+
+def _authors_at(history: pd.DataFrame, hour: pd.Timestamp) -> dict[tuple[str, str], int]:
+    if history is None or history.empty:
+        return {}
+    rows = history.loc[history["hour"] == hour]
+    return dict(zip(zip(rows["keyword"], rows["channel"]), rows["authors"].astype(int)))
 
 
 def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
@@ -110,22 +126,16 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     post_keywords = extractor.extract(posts, inputs.doc_freq, inputs.n_docs, query_volume)
     post_keywords = post_keywords.loc[~post_keywords["keyword"].isin(inputs.overrides.blocked_keywords)]
 
-    stats = aggregate_keyword_stats(post_keywords, posts, query_volume)
     d = s.detect
-    baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight,
-                              d.prior_authors_per_hour, d.prior_strength_hours)
-    baseline.fit(inputs.history, inputs.run_hours, hour, inputs.activity_history)
-    activity = channel_activity(posts)
-    expected = baseline.expected(stats, activity)
-    detector = BurstDetector(d)
-    scored = detector.score(stats, expected)
-    seeds = detector.select(scored)
+    found = find_seeds(post_keywords, posts, query_volume, inputs, len(tools.matcher.keywords), d, tools.influential)
+    scored, seeds, activity = found.scored, found.seeds, found.activity
 
     titles = TitleChooser(tools.matcher, s.title, tools.dictionary.display_form).choose(
         seeds["keyword"].unique(), queries, inputs.query_history)
     title_of = titles["title"].to_dict()
 
     pk = post_keywords.merge(posts[["post_id", "channel"]], on="post_id")
+    previous_authors = _authors_at(inputs.history, hour - pd.Timedelta(hours=1))
     continuing = _continuing_ids(inputs.previous_issues, hour, d.continue_hours)
     channels = sorted((set(posts["channel"]) | {p.channel for p in inputs.overrides.pins}) - {HOME})
     issue_rows, bundle_rows = [], []
@@ -140,16 +150,20 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
             title = inputs.overrides.rewrites.get(g.keyword) or title_of.get(g.keyword) or g.keyword
             members = [g.keyword] + list(g.facets)
             known = [continuing[m] for m in members if m in continuing]
-            issue_id = min(known)[1] if known else issue_id_for(g.keyword, hour)
+            onset, issue_id = min(known) if known else (hour, issue_id_for(g.keyword, hour))
             if issue_id in used_ids:          # a former issue split in two: only one part continues it
-                issue_id = issue_id_for(g.keyword, hour)
+                onset, issue_id = hour, issue_id_for(g.keyword, hour)
             used_ids.add(issue_id)
+            state = issue_state(onset, hour, int(lead["authors"]),
+                                previous_authors.get((g.keyword, channel), previous_authors.get((lead["keyword"], channel))))
             rows.append({"channel": channel, "issue_id": issue_id, "keyword": g.keyword,
                          "title": clean_title(title) or g.keyword,
                          "title_source": "override" if g.keyword in inputs.overrides.rewrites else
                          (titles.at[g.keyword, "title_source"] if g.keyword in titles.index else "keyword"),
-                         "score": round(float(g.score), 6), "facets": list(g.facets),
-                         "post_ids": g.post_ids, "signals": _signals(lead), "pinned": False})
+                         "score": round(ranking_score(float(g.score), onset, hour, d.half_life_hours), 6),
+                         "facets": list(g.facets), "post_ids": g.post_ids, "signals": _signals(lead),
+                         "pinned": False, "state": state, "onset": onset})
+        rows.sort(key=lambda r: (-r["score"], r["keyword"]))
         rows = [r for r in rows if r["title"] not in inputs.overrides.blocked_titles]
         pins = [p for p in inputs.overrides.pins if p.channel == channel]
         top_score = max([r["score"] for r in rows], default=0.0)
@@ -160,7 +174,7 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
                            "keyword": p.keyword, "title": p.title or title_of.get(p.keyword, p.keyword),
                            "title_source": "override" if p.title else "keyword", "score": round(top_score, 6),
                            "facets": [], "post_ids": frozenset(post_sets.get(p.keyword, frozenset())),
-                           "signals": {}, "pinned": True})
+                           "signals": {}, "pinned": True, "state": "pinned", "onset": None})
         ranked = (pinned + rows)[: d.top_n]
         for rank, r in enumerate(ranked, start=1):
             r["rank"] = rank
@@ -176,10 +190,10 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     issues = pd.DataFrame(issue_rows, columns=ISSUE_COLUMNS)
     published = set(issues.loc[~issues["pinned"].astype(bool), "keyword"]) | {
         f for fs in issues["facets"] for f in fs}
-    warmed_up = len(baseline.level_hours_) >= d.warmup_hours
     scored = scored.assign(is_issue=scored["keyword"].isin(published))
-    scored["masked"] = scored["is_issue"] & warmed_up
+    scored["masked"] = scored["is_issue"] & found.warmed_up
     counts = {"posts": len(posts), "post_keywords": len(post_keywords), "seeds": int(len(seeds)),
+              "duplicate_posts": found.duplicate_posts,
               "issues": int((issues["channel"] == HOME).sum()) if len(issues) else 0}
     return HourResult(hour, post_keywords, scored, issues, pd.DataFrame(bundle_rows, columns=BUNDLE_COLUMNS),
                       [HOME] + channels, activity, counts)
@@ -197,5 +211,7 @@ def feed_document(result: HourResult, timezone: str = "Asia/Seoul") -> dict[str,
         channels[r.channel].append({
             "issue_id": r.issue_id, "rank": int(r.rank), "title": r.title, "keyword": r.keyword,
             "score": float(r.score), "post_ids": list(r.post_ids), "facets": list(r.facets),
-            "title_source": r.title_source, "pinned": bool(r.pinned), "signals": r.signals, "posts": posts})
+            "title_source": r.title_source, "pinned": bool(r.pinned), "state": r.state,
+            "onset": None if r.onset is None or pd.isna(r.onset) else pd.Timestamp(r.onset).tz_convert(timezone).isoformat(),
+            "signals": r.signals, "posts": posts})
     return {"hour": result.hour.tz_convert(timezone).isoformat(), "channels": channels}

@@ -5,6 +5,8 @@
     $ issuewire backfill --from 2026-02-08T00:00+09:00 --to 2026-02-09T23:00+09:00 --posts ...
     $ issuewire schedule --posts drop/ --queries drop/        # every hour at the configured minute
     $ issuewire demo                                          # simulated hours on shipped data
+    $ issuewire crawl --sources sources.toml --db URL         # one polite pass over the due sources
+    $ issuewire run --hour H --sources sources.toml ...       # crawl first, then run the hour
 
     $ issuewire status --db sqlite:///issuewire.sqlite --redis redis://127.0.0.1:6379/0
     $ issuewire prune --db ... --feed-file 'feeds/feed-{hour}.json' [--dry-run]
@@ -26,6 +28,7 @@ from dictionaries import DictionaryError
 from jobs.feed import PublishError
 from jobs.lock import LockBusyError, LockLostError
 from jobs.settings import SettingsError, resolve_settings
+from jobs.crawl_store import CrawlStoreError
 from jobs.store import StoreError
 from titling.overrides import OverrideError
 
@@ -33,8 +36,10 @@ EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH, EXIT_LOCKED = 2, 3, 4, 5
 
 
 def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
-    p.add_argument("--posts", nargs="+", required=need_posts, metavar="FILE",
+    p.add_argument("--posts", nargs="+", default=[], metavar="FILE",
                    help="post files (JSONL/CSV/Parquet, .gz ok) or folders of them")
+    p.add_argument("--sources", dest="crawl_sources", metavar="FILE",
+                   help="crawl these sources first (TOML, see `issuewire crawl`) and read the hour's crawled posts")
     p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
     p.add_argument("--posts-mapping", dest="posts_mapping", help="field mapping of the post files (e.g. knews)")
     p.add_argument("--dictionary", help="keyword dictionary TSV")
@@ -57,7 +62,12 @@ def _store_options(p: argparse.ArgumentParser) -> None:
 
 
 SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
-                 "redis_prefix", "feed_file")
+                 "redis_prefix", "feed_file", "crawl_sources")
+
+
+def _need_inputs(args, settings) -> None:
+    if not args.posts and not settings.crawl_sources:
+        raise SettingsError("give --posts FILE... or --sources FILE (crawl first)")
 
 
 def settings_from_args(args: argparse.Namespace, environ=None):
@@ -71,6 +81,7 @@ def cmd_run(args) -> int:
     from jobs.hourly import RunContext, parse_hour, run_hour
 
     settings = settings_from_args(args)
+    _need_inputs(args, settings)
     _logs(settings)
     report = run_hour(RunContext(settings), parse_hour(args.hour, settings.timezone), args.posts, args.queries)
     if not args.quiet:
@@ -82,6 +93,7 @@ def cmd_backfill(args) -> int:
     from jobs.hourly import RunContext, backfill, parse_hour
 
     settings = settings_from_args(args)
+    _need_inputs(args, settings)
     _logs(settings)
     start, end = parse_hour(args.start, settings.timezone), parse_hour(args.end, settings.timezone)
     if end < start:
@@ -95,6 +107,7 @@ def cmd_schedule(args) -> int:
     from jobs.scheduler import run_scheduler
 
     settings = settings_from_args(args)
+    _need_inputs(args, settings)
     _logs(settings)
     now = None
     if args.now:
@@ -164,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(p)
     p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     p.set_defaults(func=cmd_prune)
+    from jobs.crawl_cli import add_crawl_command
+
+    add_crawl_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)
@@ -189,7 +205,7 @@ def _guarded(args) -> int:
     except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
         print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
-    except StoreError as exc:
+    except (StoreError, CrawlStoreError) as exc:
         print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_DATABASE
     except PublishError as exc:

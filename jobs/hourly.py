@@ -31,6 +31,7 @@ import pandas as pd
 from crawler.ingest import IngestBatch, posts_in_hour, queries_in_hour, read_posts, read_query_counts
 from crawler.mappings import post_mapping
 from dictionaries import load_dictionary, load_stopwords
+from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from issues.pipeline import HourInputs, HourResult, HourTools, feed_document, run_hour_core
 from jobs.alerts import WebhookAlerter, redact
@@ -128,7 +129,8 @@ class RunContext:
             dictionary = load_dictionary(self.settings.dictionary)
             stopwords = load_stopwords(self.settings.stopwords) if self.settings.stopwords and \
                 Path(self.settings.stopwords).exists() else frozenset()
-            self._tools = HourTools.build(dictionary, stopwords)
+            self._tools = HourTools.build(dictionary, stopwords,
+                                          load_influential_authors(self.settings.influential_authors))
         return self._tools
 
     @property
@@ -193,7 +195,8 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
 
     with stages.stage("history") as log_counts:
         store = ctx.store
-        history, run_hours, activity = store.load_history(hour, s.detect.seasonal_days, s.detect.level_hours)
+        d = s.detect
+        history, run_hours, activity = store.load_history(hour, d.seasonal_days, d.level_hours, d.weekly_weeks)
         doc_freq, n_docs = store.doc_freq(hour, s.idf_window_days)
         inputs = HourInputs(hour=hour, posts=posts, queries=queries, doc_freq=doc_freq, n_docs=n_docs,
                             history=history, run_hours=run_hours, activity_history=activity,
@@ -239,6 +242,10 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
     s = ctx.settings
     stages.current = "republish"
     publish_pending(ctx)
+    if s.crawl_sources:
+        with stages.stage("crawl") as log_counts:
+            posts_paths, queries_paths = crawl_for_hour(s, hour, posts_paths, queries_paths)
+            log_counts.update(post_inputs=len(posts_paths), query_inputs=len(queries_paths))
     result, counts, rejects, queries, timings = compute_hour(ctx, hour, posts_paths, queries_paths, stages)
     document = feed_document(result, s.timezone)
     version = feed_version(document, hour.strftime("%Y%m%dT%H"))
@@ -351,6 +358,19 @@ def _after_success(ctx: RunContext, hour: pd.Timestamp, started, report: RunRepo
     if ctx.alerter is not None and previous is not None and previous["status"] != "ok":
         failed_hour = from_db_time(pd.Series([previous["hour"]])).iloc[0].tz_convert(ctx.settings.timezone)
         ctx.alerter.recovery(hour, failed_hour=failed_hour.isoformat(), failed_stage=previous["stage"])
+
+
+def crawl_for_hour(settings: Settings, hour: pd.Timestamp, posts_paths: Sequence[str],
+                   queries_paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Crawl the configured sources once, then add the hour's crawled partitions to the inputs."""
+    from crawler.settings import load_crawl_settings
+    from jobs.crawl import crawl_once, hour_posts_dir, hour_queries_dir
+
+    crawl = load_crawl_settings(settings.crawl_sources)
+    crawl_once(crawl, settings.db_url)
+    posts = list(posts_paths) + [str(p) for p in [hour_posts_dir(crawl.data_dir, hour)] if p.exists()]
+    queries = list(queries_paths) + [str(p) for p in [hour_queries_dir(crawl.data_dir, hour)] if p.exists()]
+    return posts, queries
 
 
 def backfill(ctx: RunContext, start: pd.Timestamp, end: pd.Timestamp, posts_paths: Sequence[str],

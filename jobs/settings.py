@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from clustering.bundle import BundleSettings
 from clustering.merge import MergeSettings
 from dictionaries import default_dictionary_path, default_stopwords_path
+from dictionaries.authors import default_influential_authors_path
 from issues.detect import DetectSettings
 from keywords.extract import ExtractSettings
 from titling.titles import TitleSettings
@@ -46,8 +47,10 @@ class Settings:
     feed_file: str | None = None
     dictionary: str = str(default_dictionary_path())
     stopwords: str = str(default_stopwords_path())
+    influential_authors: str = str(default_influential_authors_path())
     overrides: str | None = None
     posts_mapping: str | None = None
+    crawl_sources: str | None = None
     timezone: str = "Asia/Seoul"
     schedule_minute: int = 5
     max_catchup_hours: int = 48

@@ -20,7 +20,7 @@ import pandas as pd
 from jobs.lock import lock_holder
 from jobs.store import IssueStore, RunLedger, from_db_time
 
-STAGES = ("ingest", "history", "core", "store", "redis", "file", "report")
+STAGES = ("crawl", "ingest", "history", "core", "store", "redis", "file", "report")
 
 
 def collect_status(settings, last: int = 24, store: IssueStore | None = None, redis_client=None) -> dict[str, Any]:

@@ -48,7 +48,10 @@ keyword_stats = sa.Table(
     sa.Column("posts", sa.Integer, nullable=False), sa.Column("authors", sa.Integer, nullable=False),
     sa.Column("title_hits", sa.Integer, nullable=False), sa.Column("score_sum", sa.Float),
     sa.Column("top_author_share", sa.Float), sa.Column("query_volume", sa.BigInteger),
-    sa.Column("expected", sa.Float), sa.Column("surprise", sa.Float), sa.Column("score", sa.Float),
+    sa.Column("author_entropy", sa.Float), sa.Column("influential", sa.Float), sa.Column("channels", sa.Integer),
+    sa.Column("expected", sa.Float), sa.Column("expected_posts", sa.Float), sa.Column("expected_queries", sa.Float),
+    sa.Column("surprise", sa.Float), sa.Column("surprise_posts", sa.Float), sa.Column("surprise_queries", sa.Float),
+    sa.Column("q_value", sa.Float), sa.Column("score", sa.Float),
     sa.Column("is_issue", sa.Boolean, nullable=False), sa.Column("masked", sa.Boolean, nullable=False),
 )
 channel_activity = sa.Table(
@@ -72,7 +75,7 @@ issues = sa.Table(
     sa.Column("keyword", sa.String(200), nullable=False),
     sa.Column("title", sa.String(400), nullable=False), sa.Column("title_source", sa.String(16)),
     sa.Column("score", sa.Float), sa.Column("facets", sa.Text), sa.Column("signals", sa.Text),
-    sa.Column("pinned", sa.Boolean),
+    sa.Column("pinned", sa.Boolean), sa.Column("state", sa.String(16)), sa.Column("onset", sa.DateTime),
 )
 bundles = sa.Table(
     "bundles", metadata,
@@ -178,25 +181,29 @@ class IssueStore:
         frame = self._frame(q.order_by(runs.c.hour))
         return pd.DatetimeIndex(from_db_time(frame["hour"])) if len(frame) else pd.DatetimeIndex([], tz="UTC")
 
-    def load_history(self, hour: pd.Timestamp, seasonal_days: int = 7,
-                     level_hours: int = 24) -> tuple[pd.DataFrame, pd.DatetimeIndex, pd.DataFrame]:
+    def load_history(self, hour: pd.Timestamp, seasonal_days: int = 7, level_hours: int = 24,
+                     weekly_weeks: int = 0) -> tuple[pd.DataFrame, pd.DatetimeIndex, pd.DataFrame]:
         """Keyword stats and channel activity of just the hours the baseline reads: the same hour
-        on each of the last ``seasonal_days`` days and the last ``level_hours`` hours."""
+        of the week over ``weekly_weeks`` weeks, of the day over ``seasonal_days`` days, and the
+        last ``level_hours`` hours."""
+        from issues.baseline import AuthorBaseline
+
         hour = pd.Timestamp(hour)
-        wanted = sorted({hour - pd.Timedelta(days=d) for d in range(1, seasonal_days + 1)}
-                        | {hour - pd.Timedelta(hours=h) for h in range(1, level_hours + 1)})
+        windows = AuthorBaseline.window_hours(hour, seasonal_days, level_hours, weekly_weeks)
+        wanted = sorted(set().union(*windows.values()))
         run_hours = self.completed_hours(before=hour, since=wanted[0]).intersection(pd.DatetimeIndex(wanted))
         db_hours = [to_db_time(h) for h in run_hours]
-        stats = self._frame(sa.select(keyword_stats.c.hour, keyword_stats.c.keyword, keyword_stats.c.channel,
-                                      keyword_stats.c.authors, keyword_stats.c.expected,
-                                      keyword_stats.c.masked)
-                            .where(keyword_stats.c.hour.in_(db_hours)))
+        c = keyword_stats.c
+        stats = self._frame(sa.select(c.hour, c.keyword, c.channel, c.authors, c.posts, c.query_volume,
+                                      c.expected, c.expected_posts, c.expected_queries, c.masked, c.is_issue)
+                            .where(c.hour.in_(db_hours)))
         activity = self._frame(sa.select(channel_activity).where(channel_activity.c.hour.in_(db_hours)))
         for frame in (stats, activity):
             if len(frame):
                 frame["hour"] = from_db_time(frame["hour"])
         if stats.empty:
-            stats = pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "expected", "masked"])
+            stats = pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "posts", "query_volume", "expected",
+                                          "expected_posts", "expected_queries", "masked", "is_issue"])
         if activity.empty:
             activity = pd.DataFrame(columns=["hour", "channel", "posts"])
         return stats, run_hours, activity
@@ -228,15 +235,16 @@ class IssueStore:
 
     def previous_issues(self, hour: pd.Timestamp, within_hours: int) -> pd.DataFrame:
         lo = to_db_time(pd.Timestamp(hour) - pd.Timedelta(hours=within_hours))
-        frame = self._frame(sa.select(issues.c.hour, issues.c.keyword, issues.c.issue_id, issues.c.facets)
+        frame = self._frame(sa.select(issues.c.hour, issues.c.keyword, issues.c.issue_id, issues.c.facets, issues.c.onset)
                             .where(issues.c.hour >= lo, issues.c.hour < to_db_time(hour),
                                    sa.or_(issues.c.pinned.is_(None), issues.c.pinned.is_(False))))
         if frame.empty:
-            return pd.DataFrame(columns=["hour", "keyword", "issue_id"])
+            return pd.DataFrame(columns=["hour", "keyword", "issue_id", "onset"])
         frame["hour"] = from_db_time(frame["hour"])
+        frame["onset"] = from_db_time(pd.to_datetime(frame["onset"]))
         facets = frame.assign(keyword=frame["facets"].map(lambda f: json.loads(f or "[]"))).explode("keyword")
         both = pd.concat([frame, facets.dropna(subset=["keyword"])], ignore_index=True)
-        return both[["hour", "keyword", "issue_id"]].drop_duplicates(["hour", "keyword"])
+        return both[["hour", "keyword", "issue_id", "onset"]].drop_duplicates(["hour", "keyword"])
 
     def run_record(self, hour: pd.Timestamp) -> dict | None:
         frame = self._frame(sa.select(runs).where(runs.c.hour == to_db_time(hour)))
@@ -292,7 +300,8 @@ class IssueStore:
             "hour": h, "channel": r.channel, "rank": int(r.rank), "issue_id": r.issue_id, "keyword": r.keyword,
             "title": r.title, "title_source": r.title_source, "score": float(r.score),
             "facets": json.dumps(list(r.facets), ensure_ascii=False),
-            "signals": json.dumps(r.signals, ensure_ascii=False), "pinned": bool(r.pinned)}
+            "signals": json.dumps(r.signals, ensure_ascii=False), "pinned": bool(r.pinned), "state": r.state,
+            "onset": None if r.onset is None or pd.isna(r.onset) else to_db_time(r.onset)}
             for r in issue_rows.itertuples(index=False)]
         bundle_records = [dict(rec, hour=h) for rec in bundle_rows.to_dict("records")]
         reject_records = [dict(rec, first_hour=h, line=int(rec["line"]), source=str(rec["source"])[:500])

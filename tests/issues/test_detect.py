@@ -38,3 +38,50 @@ def test_flood_by_one_author_never_passes_whatever_its_volume():
     home = stats[stats.channel == "home"].iloc[0]
     assert (home.posts, home.authors, home.top_author_share) == (50, 1, 1.0)
     assert BurstDetector().detect(stats, np.full(len(stats), 0.01)).empty
+
+
+def test_influential_authors_file_errors_name_the_line(tmp_path):
+    from dictionaries import DictionaryError
+    from dictionaries.authors import load_influential_authors
+
+    path = tmp_path / "a.tsv"
+    path.write_text("author_id\tweight\nyna\t2\nblog\tlots\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="a.tsv:3: weight 'lots' is not a number"):
+        load_influential_authors(path)
+    assert load_influential_authors(None).empty
+
+
+def test_one_big_blog_cannot_make_an_issue_alone():
+    # 1 author with a huge influence weight: the author gate holds, the bonus is capped
+    stats = _stats([("대형", "home", 5, 1, 5, 1.0, 1.0, 0)]).assign(influential=100.0)
+    scored = BurstDetector().score(stats, np.array([0.01]))
+    assert not scored["passed"].iloc[0]
+    two = _stats([("k", "home", 5, 5, 5, 1.0, 0.2, 0)] * 2).assign(influential=[0.0, 100.0], keyword=["a", "b"])
+    scored = BurstDetector().score(two, np.array([0.5, 0.5]))
+    assert scored["score"].iloc[1] - scored["score"].iloc[0] == pytest.approx(0.5 * 3.0)
+
+
+def test_benjamini_hochberg_against_a_hand_computed_case():
+    from issues.detect import bh_qvalues
+    p = np.array([0.01, 0.04, 0.03, 0.5])
+    # sorted p: .01 .03 .04 .5 with m = 10 -> .1, .15, .1333, 1.25 -> monotone: .1, .1333, .1333, 1
+    q = bh_qvalues(np.log10(p), m=10)
+    np.testing.assert_allclose(q, [0.1, 0.4 / 3, 0.4 / 3, 1.0])
+
+
+def test_hysteresis_keeps_a_continuing_issue_on_weaker_evidence():
+    stats = _stats([("설", "home", 8, 7, 4, 1.0, 0.3, 0)])
+    expected = np.array([2.5])                                   # lift 2.5, surprise 1.69: not new
+    fresh = BurstDetector().score(stats, expected)
+    assert not fresh["passed"].iloc[0]
+    assert BurstDetector().score(stats, expected, was_issue=[True])["passed"].iloc[0]
+
+
+def test_negative_binomial_tolerates_busy_keywords():
+    from issues.detect import tail_log10p
+    poisson = -tail_log10p(np.array([130]), np.array([100.0]))[0]
+    nb = -tail_log10p(np.array([130]), np.array([100.0]), dispersion=20.0)[0]
+    assert poisson > 2.5 > nb                                    # 30% above a busy norm is routine
+    low_p = -tail_log10p(np.array([3]), np.array([0.05]))[0]
+    low_nb = -tail_log10p(np.array([3]), np.array([0.05]), dispersion=20.0)[0]
+    assert low_nb == pytest.approx(low_p, rel=0.05)              # and honest at low counts

@@ -1,0 +1,69 @@
+"""Seeds of one hour: aggregate -> baseline -> score -> collapse near-duplicates -> rescore -> select.
+
+    >>> found = find_seeds(post_keywords, posts, query_volume, inputs, n_keywords=31000,
+    ...                    settings=settings.detect, influential=authors)          # doctest: +SKIP
+    >>> found.seeds[["channel", "keyword", "score"]]                               # doctest: +SKIP
+
+Near-duplicate collapse (:mod:`issues.spam`) runs only over the posts of the keywords that would
+be seeds without it, so its cost follows the hour's candidates, not the whole stream; when it
+finds groups, the stats are aggregated again with each group counted as one author and every
+row is scored again. ``was_issue`` (published in the previous hour) drives the detector's
+hysteresis.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from issues.aggregate import aggregate_keyword_stats, channel_activity
+from issues.baseline import AuthorBaseline
+from issues.detect import BurstDetector, DetectSettings
+from issues.spam import near_duplicate_groups, posts_of_keywords
+
+
+@dataclass
+class FoundSeeds:
+    scored: pd.DataFrame            # every (keyword, channel) row with signals, score, passed
+    seeds: pd.DataFrame             # the passing rows, ranked per channel
+    activity: pd.Series             # posts per channel (and home)
+    warmed_up: bool                 # enough history to mask issue hours in the baseline
+    duplicate_posts: int            # posts that fell into a near-duplicate group
+
+
+def previous_hour_issues(history: pd.DataFrame, hour: pd.Timestamp) -> set[tuple[str, str]]:
+    """(keyword, channel) pairs that were issues in the hour before ``hour``."""
+    if history is None or history.empty or "is_issue" not in history:
+        return set()
+    last = history.loc[(history["hour"] == hour - pd.Timedelta(hours=1)) & history["is_issue"].astype(bool)]
+    return set(zip(last["keyword"], last["channel"]))
+
+
+def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: pd.Series, inputs,
+               n_keywords: int, settings: DetectSettings,
+               influential: pd.Series | None = None) -> FoundSeeds:
+    hour = pd.Timestamp(inputs.hour).tz_convert("UTC")
+    d = settings
+    baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight, d.prior_authors_per_hour,
+                              d.prior_strength_hours, weekly_weeks=d.weekly_weeks, weekly_weight=d.weekly_weight)
+    baseline.fit(inputs.history, inputs.run_hours, hour, inputs.activity_history)
+    activity = channel_activity(posts)
+    detector = BurstDetector(d, n_keywords=n_keywords)
+    before = previous_hour_issues(inputs.history, hour)
+
+    def score(duplicate_group=None) -> pd.DataFrame:
+        stats = aggregate_keyword_stats(post_keywords, posts, query_volume, influential, duplicate_group)
+        was = [(k, c) in before for k, c in zip(stats["keyword"], stats["channel"])]
+        return detector.score(stats, baseline.expected_frame(stats, activity), was)
+
+    scored = score()
+    candidates = scored.loc[scored["passed"], "keyword"].unique()
+    duplicates = 0
+    if len(candidates):
+        ids = posts_of_keywords(post_keywords, candidates)
+        groups = near_duplicate_groups(posts.loc[posts["post_id"].isin(ids)], threshold=d.duplicate_threshold)
+        duplicates = len(groups)
+        if duplicates:
+            scored = score(groups)
+    return FoundSeeds(scored, detector.select(scored), activity,
+                      len(baseline.level_hours_) >= d.warmup_hours, duplicates)
