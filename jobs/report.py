@@ -22,9 +22,14 @@ import pandas as pd
 
 CHART_HOURS = 48
 CHART_W, CHART_H, PAD = 320, 80, 4
-SIGNAL_LABELS = (("authors", "distinct authors"), ("expected_authors", "expected authors"), ("lift", "lift"),
-                 ("surprise", "surprise (-log10 p)"), ("posts", "posts"), ("title_share", "in titles"),
-                 ("query_volume", "search volume"), ("top_author_share", "top author's share"))
+SIGNAL_LABELS = (("fused_score", "fused score"), ("authors", "distinct authors"),
+                 ("expected_authors", "expected authors"), ("lift", "lift"), ("surprise", "surprise (-log10 p)"),
+                 ("q_value", "q-value (across the dictionary)"), ("posts", "posts"),
+                 ("expected_posts", "expected posts"), ("surprise_posts", "surprise of posts"),
+                 ("title_share", "in titles"), ("query_volume", "search volume"),
+                 ("expected_queries", "expected searches"), ("surprise_queries", "surprise of searches"),
+                 ("influential", "influential authors"), ("channels", "channels"),
+                 ("top_author_share", "top author's share"), ("author_entropy", "author entropy"))
 STYLE = """
 body{font-family:'Noto Sans KR','NanumGothic','Noto Sans CJK KR',system-ui,sans-serif;margin:24px;color:#1b1b1b;background:#fff}
 h1{font-size:22px;margin:0 0 4px} .meta{color:#555;margin-bottom:18px}
@@ -79,8 +84,15 @@ def why_sentence(signals: dict[str, Any]) -> str:
     extra = []
     if signals.get("title_share"):
         extra.append(f"{float(signals['title_share']):.0%} of its posts name it in the title")
+    if signals.get("posts") and signals.get("expected_posts") is not None:
+        extra.append(f"{int(signals['posts'])} posts against {float(signals['expected_posts']):.2g} expected")
     if signals.get("query_volume"):
-        extra.append(f"searched {int(signals['query_volume'])} times")
+        searched = f"searched {int(signals['query_volume'])} times"
+        if signals.get("expected_queries") is not None:
+            searched += f" against {float(signals['expected_queries']):.2g} expected"
+        extra.append(searched)
+    if signals.get("influential"):
+        extra.append(f"{float(signals['influential']):g} influential authors")
     if signals.get("top_author_share") is not None:
         extra.append(f"no author wrote more than {float(signals['top_author_share']):.0%}")
     return ": ".join([parts[0], ", ".join(parts[1:])]) + (". " + "; ".join(extra) + "." if extra else ".")
@@ -147,8 +159,10 @@ def render_report(document: dict[str, Any], series: pd.DataFrame, version: str |
         for item in items:
             signals = item.get("signals") or {}
             facets = [f for f in item.get("facets", []) if f != item["keyword"]]
-            table = "".join(f"<tr><td>{esc(label)}</td><td>{esc(str(signals[key]))}</td></tr>"
-                            for key, label in SIGNAL_LABELS if key in signals)
+            labels = dict(SIGNAL_LABELS)
+            keys = [k for k, _ in SIGNAL_LABELS if k in signals] + sorted(k for k in signals if k not in labels)
+            table = "".join(f"<tr><td>{esc(labels.get(k, k))}</td><td>{esc(str(signals[k]))}</td></tr>"
+                            for k in keys)
             posts = "".join(
                 f'<li><a href="{esc(p.get("url") or "#")}">{esc(p.get("title") or p["post_id"])}</a> '
                 f'<small>{esc(p.get("author_id") or "")}</small></li>' for p in item.get("posts", []))

@@ -15,7 +15,9 @@ from typing import Sequence
 
 import pandas as pd
 
+from jobs.alerts import redact
 from jobs.hourly import RunContext, publish_pending, run_hours
+from jobs.lock import LockBusyError
 
 log = logging.getLogger("issuewire.scheduler")
 
@@ -52,6 +54,18 @@ def catch_up(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (),
                          on_report=lambda r: log.info("ran %s", r.summary()), desc="catch-up")
 
 
+def scheduled_firing(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = ()) -> list:
+    """One firing of the scheduler: catch up; a busy lock (a manual run or another scheduler) or a
+    failed hour (already recorded and alerted) is logged, and the next firing tries again."""
+    try:
+        return catch_up(ctx, posts, queries, progress=False)
+    except LockBusyError as exc:
+        log.info("firing skipped: %s", exc)
+    except Exception as exc:  # noqa: BLE001 - the scheduler must keep firing
+        log.error("firing stopped: %s: %s", exc.__class__.__name__, redact(str(exc)))
+    return []
+
+
 def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), trigger=None, blocking=True):
     """A configured (not started) APScheduler; ``trigger`` defaults to the hourly cron minute."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -60,7 +74,7 @@ def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=ctx.settings.timezone)
     trigger = trigger or CronTrigger(minute=ctx.settings.schedule_minute, timezone=ctx.settings.timezone)
-    scheduler.add_job(catch_up, trigger, args=[ctx, list(posts), list(queries)], id="hourly-run",
+    scheduler.add_job(scheduled_firing, trigger, args=[ctx, list(posts), list(queries)], id="hourly-run",
                       max_instances=1, coalesce=True, misfire_grace_time=3600, replace_existing=True)
     return scheduler
 

@@ -107,3 +107,15 @@ def test_two_processes_never_overlap(ops_inputs, tmp_path):
                       [ops_inputs["queries"]])
     assert report.counts["posts_in_hour"] > 0 and time.monotonic() - started < 60
     assert lock_holder(IssueStore(db_url).engine)["owner"] is None
+
+
+def test_a_scheduler_firing_skips_while_another_run_holds_the_lock(ops_inputs, tmp_path, caplog):
+    from jobs.scheduler import scheduled_firing
+
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    ctx = RunContext(make_settings(ops_inputs, db_url))
+    other = RunLock(ctx.store.engine, ttl_seconds=60, owner="other-host:77:manual")
+    with other.held(), caplog.at_level("INFO", logger="issuewire.scheduler"):
+        assert scheduled_firing(ctx, [ops_inputs["posts"]], [ops_inputs["queries"]]) == []
+    assert "firing skipped: another run holds the lock: other-host:77:manual" in caplog.text
+    assert ctx.store.table("runs").empty
