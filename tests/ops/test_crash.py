@@ -120,3 +120,26 @@ def test_sigkill_at_every_point_keeps_the_previous_feed_and_the_next_run_complet
         # the previous snapshot is no longer current and now expires; the current never does
         assert client.ttl(f"{prefix}:snapshot:{prev_version}") > 0
         assert client.ttl(f"{prefix}:snapshot:{reference.version}") == -1
+
+
+def test_sigkill_inside_the_postgresql_transaction_leaves_nothing_and_the_lock_is_taken_over(
+        ops_inputs, tmp_path, pg_url):
+    """On PostgreSQL too: the server rolls back the killed process's transaction; the dead
+    holder's lock is taken over at once and the catch-up completes the hour."""
+    settings = make_settings(ops_inputs, pg_url, str(tmp_path / "feed.json"))
+    ctx = RunContext(settings)
+    run_hour(ctx, START + pd.Timedelta(hours=1), [ops_inputs["posts"]], [ops_inputs["queries"]])
+    before = (tmp_path / "feed.json").read_bytes()
+    proc = spawn_cli(["run", "--hour", HOUR.isoformat(), "--quiet", "--feed-file", str(tmp_path / "feed.json"),
+                      *cli_args(ops_inputs, pg_url)], {"IWTEST_PAUSE_AT": "store:in-transaction"})
+    try:
+        _wait_paused(proc, "store:in-transaction")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert _hour_rows(pg_url) == dict.fromkeys(_hour_rows(pg_url), 0)
+    assert (tmp_path / "feed.json").read_bytes() == before
+    reports = catch_up(RunContext(settings, _tools=ctx.tools), [ops_inputs["posts"]], [ops_inputs["queries"]],
+                       now=HOUR + pd.Timedelta(hours=1))
+    assert [r.hour for r in reports] == [HOUR]
+    assert _hour_rows(pg_url)["runs"] == 1 and json.loads((tmp_path / "feed.json").read_text()) == reports[0].document
