@@ -90,11 +90,12 @@ def format_status(status: dict[str, Any]) -> str:
     if status["redis_configured"]:
         feed = f"redis current {status['redis_current'] or '(none)'}; " + feed
     lines.append(f"feed: {feed}")
+    shown = [s for s in STAGES if s != "crawl" or any(s in r["stage_seconds"] for r in status["runs"])]
     header = (f"{'hour (local)':22} {'status':6} {'read':>6} {'rej':>5} {'in_h':>5} {'iss':>3} {'lag':>6} "
-              f"{'redis':>5} {'file':>4}  seconds ({'/'.join(STAGES)})")
+              f"{'redis':>5} {'file':>4}  seconds ({'/'.join(shown)})")
     lines.append(header)
     for r in status["runs"]:
-        secs = "/".join(f"{r['stage_seconds'][s]:.2f}" if s in r["stage_seconds"] else "-" for s in STAGES)
+        secs = "/".join(f"{r['stage_seconds'][s]:.2f}" if s in r["stage_seconds"] else "-" for s in shown)
         lines.append(f"{r['hour']:22} {r['status']:6} {r['posts_read']:>6} {r['posts_rejected']:>5} "
                      f"{r['posts_in_hour']:>5} {r['issues']:>3} {_lag(r['lag_seconds']):>6} {_flag(r['redis']):>5} "
                      f"{_flag(r['file']):>4}  {secs}" + (f"  ! {r['error']}" if r["error"] else ""))
