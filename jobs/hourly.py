@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -43,8 +42,6 @@ from jobs.runlog import StageLog
 from jobs.settings import Settings
 from jobs.store import IssueStore, RunLedger, StoreError, from_db_time, to_db_time, utc_now
 from titling.overrides import load_overrides
-
-log = logging.getLogger("issuewire.run")
 
 
 def parse_hour(text: str, timezone: str = "Asia/Seoul") -> pd.Timestamp:
@@ -324,7 +321,7 @@ def publish_pending(ctx: RunContext) -> list[str]:
                 else:
                     write_feed_file(document, s.feed_file, hour_label(hour.tz_convert(s.timezone)))
             except PublishError as exc:
-                log.warning("re-publish of %s to %s failed: %s", row.version, target, redact(str(exc)))
+                StageLog(hour).event("republish_failed", target=target, version=row.version, error=str(exc))
                 break
             ctx.store.mark_published(hour, **{target: True})
             StageLog(hour).event("republished", target=target, version=row.version)
