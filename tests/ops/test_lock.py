@@ -119,3 +119,15 @@ def test_a_scheduler_firing_skips_while_another_run_holds_the_lock(ops_inputs, t
         assert scheduled_firing(ctx, [ops_inputs["posts"]], [ops_inputs["queries"]]) == []
     assert "firing skipped: another run holds the lock: other-host:77:manual" in caplog.text
     assert ctx.store.table("runs").empty
+
+
+def test_the_heartbeat_keeps_a_long_run_holding(db_url):
+    store = IssueStore(db_url)
+    long_run = RunLock(store.engine, ttl_seconds=0.8, owner="host-a:101:aa", heartbeat_seconds=0.1)
+    with long_run.held():
+        time.sleep(2.0)                                       # well past the ttl: the heartbeat renews it
+        with pytest.raises(LockBusyError):
+            RunLock(store.engine, ttl_seconds=60, owner="host-b:202:bb").acquire()
+        long_run.check()                                      # still ours
+        row = lock_holder(store.engine)
+        assert (row["heartbeat_at"] - row["acquired_at"]).total_seconds() > 1.5
