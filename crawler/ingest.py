@@ -211,8 +211,13 @@ def _number(rec: dict, name: str, cast: Callable[[Any], Any]) -> Any:
     return number
 
 
-def validate_post(rec: dict, max_text_chars: int = 1_000_000) -> dict:
-    """One raw record -> a Post dict in the contract's types, or RowError with the reason."""
+def validate_post(rec: dict, max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
+                  latest: pd.Timestamp | None = None) -> dict:
+    """One raw record -> a Post dict in the contract's types, or RowError with the reason.
+
+    ``earliest`` / ``latest`` (UTC) bound ``published_at``: a post from the far past or the future
+    is a clock or parsing error upstream, not news.
+    """
     post = {name: _text(rec, name, required=True) for name in ("post_id", "channel", "author_id", "title", "body")}
     for name in ("post_id", "channel", "author_id"):
         post[name] = post[name].strip()
@@ -226,6 +231,10 @@ def validate_post(rec: dict, max_text_chars: int = 1_000_000) -> dict:
     if "published_at" not in rec or rec["published_at"] is None:
         raise RowError("missing field 'published_at'")
     post["published_at"] = parse_timestamp(rec["published_at"])
+    if earliest is not None and post["published_at"] < earliest:
+        raise RowError(f"published_at {post['published_at'].isoformat()} is before {earliest.isoformat()}")
+    if latest is not None and post["published_at"] > latest:
+        raise RowError(f"published_at {post['published_at'].isoformat()} is in the future (after {latest.isoformat()})")
     post["url"] = _text(rec, "url", required=False) or ""
     post["source"] = _text(rec, "source", required=False) or ""
     post["recommend_count"] = _number(rec, "recommend_count", int) or 0
@@ -271,9 +280,11 @@ def _read(paths, validate: Callable[[dict], dict], kind: str, columns: list[str]
 
 
 def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None,
-               max_text_chars: int = 1_000_000) -> IngestBatch:
+               max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
+               latest: pd.Timestamp | None = None) -> IngestBatch:
     """Read and validate posts from files; duplicates of a post_id after its first row are rejected."""
-    good, bad, read, files = _read(paths, lambda r: validate_post(r, max_text_chars), "post", POST_COLUMNS, mapping)
+    good, bad, read, files = _read(paths, lambda r: validate_post(r, max_text_chars, earliest, latest),
+                                   "post", POST_COLUMNS, mapping)
     first_seen: dict[str, str] = {}
     unique: list[dict] = []
     for row in good:

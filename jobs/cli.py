@@ -10,12 +10,17 @@
     $ issuewire train-recommender --interactions ratings.csv  # daily; promote only if not worse
     $ issuewire recommend --feed-file feed-{hour}.json --hour H --out export.jsonl
 
+    $ issuewire status --db sqlite:///issuewire.sqlite --redis redis://127.0.0.1:6379/0
+    $ issuewire prune --db ... --feed-file 'feeds/feed-{hour}.json' [--dry-run]
+
 Exit codes: 0 ok, 2 bad input (a file, the dictionary, the override file, a setting),
-3 database error (nothing published), 4 publish error (DB written, Redis or the file not).
+3 database error (nothing published), 4 publish error (DB written, Redis or the file not),
+5 another run holds the run lock (or took it over from this one).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Sequence
@@ -23,12 +28,13 @@ from typing import Sequence
 from crawler.ingest import IngestError
 from dictionaries import DictionaryError
 from jobs.feed import PublishError
+from jobs.lock import LockBusyError, LockLostError
 from jobs.settings import SettingsError, resolve_settings
 from jobs.crawl_store import CrawlStoreError
 from jobs.store import StoreError
 from titling.overrides import OverrideError
 
-EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH = 2, 3, 4
+EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH, EXIT_LOCKED = 2, 3, 4, 5
 
 
 def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
@@ -49,6 +55,14 @@ def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
     p.add_argument("--quiet", action="store_true", help="no per-hour summary lines")
 
 
+def _store_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", dest="db_url", help="database URL")
+    p.add_argument("--redis", dest="redis_url", help="Redis URL")
+    p.add_argument("--redis-prefix", dest="redis_prefix", help="prefix of every Redis key")
+    p.add_argument("--feed-file", dest="feed_file", help="JSON feed path; {hour} becomes YYYYMMDDTHH")
+    p.add_argument("--config", help="TOML config file")
+
+
 SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
                  "redis_prefix", "feed_file", "crawl_sources")
 
@@ -60,6 +74,8 @@ def _need_inputs(args, settings) -> None:
 
 def settings_from_args(args: argparse.Namespace, environ=None):
     flags = {k: getattr(args, k, None) for k in SETTING_FLAGS}
+    if getattr(args, "max_catchup_hours", None) is not None:
+        flags["max_catchup_hours"] = args.max_catchup_hours
     return resolve_settings(flags, os.environ if environ is None else environ, getattr(args, "config", None))
 
 
@@ -68,6 +84,7 @@ def cmd_run(args) -> int:
 
     settings = settings_from_args(args)
     _need_inputs(args, settings)
+    _logs(settings)
     report = run_hour(RunContext(settings), parse_hour(args.hour, settings.timezone), args.posts, args.queries)
     if not args.quiet:
         print(report.summary())
@@ -79,6 +96,7 @@ def cmd_backfill(args) -> int:
 
     settings = settings_from_args(args)
     _need_inputs(args, settings)
+    _logs(settings)
     start, end = parse_hour(args.start, settings.timezone), parse_hour(args.end, settings.timezone)
     if end < start:
         raise SettingsError(f"--to {args.end} is before --from {args.start}")
@@ -92,7 +110,39 @@ def cmd_schedule(args) -> int:
 
     settings = settings_from_args(args)
     _need_inputs(args, settings)
-    return run_scheduler(settings, args.posts, args.queries, once=args.once)
+    _logs(settings)
+    now = None
+    if args.now:
+        import pandas as pd
+
+        now = pd.Timestamp(args.now)
+        now = (now.tz_localize(settings.timezone) if now.tzinfo is None else now).tz_convert("UTC")
+    return run_scheduler(settings, args.posts, args.queries, once=args.once, now=now, progress=not args.quiet)
+
+
+def cmd_status(args) -> int:
+    from jobs.status import collect_status, format_status
+
+    settings = settings_from_args(args)
+    status = collect_status(settings, last=args.last)
+    print(json.dumps(status, default=str, ensure_ascii=False) if args.json else format_status(status))
+    return 0
+
+
+def cmd_prune(args) -> int:
+    from jobs.retention import prune
+
+    settings = settings_from_args(args)
+    _logs(settings)
+    summary = prune(settings, dry_run=args.dry_run)
+    print(summary.describe(dry_run=args.dry_run))
+    return 0
+
+
+def _logs(settings) -> None:
+    from jobs.runlog import configure_json_logs
+
+    configure_json_logs(settings.json_logs)
 
 
 def cmd_demo(args) -> int:
@@ -116,7 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schedule", help="run every hour at the configured minute, catching up missed hours")
     _common(p)
     p.add_argument("--once", action="store_true", help="catch up once and exit (for cron)")
+    p.add_argument("--max-catchup-hours", dest="max_catchup_hours", type=int,
+                   help="catch up at most this many hours back (default 48)")
+    p.add_argument("--now", help="treat this hour as the current time (replaying an outage)")
     p.set_defaults(func=cmd_schedule)
+    p = sub.add_parser("status", help="last runs, lock holder, current feed version")
+    _store_options(p)
+    p.add_argument("--last", type=int, default=24, help="how many hours to list")
+    p.add_argument("--json", action="store_true", help="machine-readable")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("prune", help="delete data older than the retention policy")
+    _store_options(p)
+    p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    p.set_defaults(func=cmd_prune)
     from jobs.crawl_cli import add_crawl_command
     from jobs.recommend_cli import add_recommender_commands
 
@@ -133,18 +195,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
-        print(f"issuewire: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except (StoreError, CrawlStoreError) as exc:
-        print(f"issuewire: error: {exc}", file=sys.stderr)
-        return EXIT_DATABASE
-    except PublishError as exc:
-        print(f"issuewire: error: {exc}", file=sys.stderr)
-        return EXIT_PUBLISH
+        return _guarded(args)
     except KeyboardInterrupt:
         return 130
+
+
+def _guarded(args) -> int:
+    """Run the command; our named errors become one redacted line on stderr and an exit code."""
+    from jobs.alerts import redact
+
+    try:
+        return args.func(args)
+    except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
+    except (StoreError, CrawlStoreError) as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_DATABASE
+    except PublishError as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_PUBLISH
+    except (LockBusyError, LockLostError) as exc:
+        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 if __name__ == "__main__":

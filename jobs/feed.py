@@ -27,6 +27,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from jobs.faults import checkpoint
+
 SWITCH_SCRIPT = """
 local current = redis.call('GET', KEYS[1])
 if current and string.sub(current, 1, 11) > string.sub(ARGV[1], 1, 11) then
@@ -77,9 +79,11 @@ class IssueFeedPublisher:
             pipe.hset(snapshot, mapping=fields)
             pipe.expire(snapshot, self.ttl_seconds)
             pipe.execute()
+            checkpoint("redis:snapshot-written")
             message = json.dumps({"version": version, "hour": document["hour"]}, ensure_ascii=False)
             switched = self._switch(keys=[self.key("current"), snapshot, self.key("published")],
                                     args=[version, self.ttl_seconds, self.key("snapshot") + ":", message])
+            checkpoint("redis:switched")
         except redis.RedisError as exc:
             raise PublishError(f"redis publish of {version} failed: {exc.__class__.__name__}: {exc}") from None
         return bool(switched)
@@ -114,6 +118,7 @@ def write_feed_file(document: dict[str, Any], path_template: str, label: str) ->
                 fh.write("\n")
                 fh.flush()
                 os.fsync(fh.fileno())
+            checkpoint("file:temp-written")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -7,7 +7,11 @@ Order of effects, so that a failure anywhere leaves the previous feed in place: 
 dictionary and the override file -> read inputs (an unreadable file stops here) -> compute ->
 one DB transaction -> Redis snapshot + pointer switch -> JSON file. A Redis or file failure
 after the DB commit is recorded on the run row (``redis_published`` / ``file_published``) and
-raised as :class:`PublishError`.
+raised as :class:`PublishError`; the next run re-publishes it (:func:`publish_pending`) from the
+stored document. Everything runs under the run lock (:mod:`jobs.lock`), whose fencing token the
+DB transaction re-checks; each stage logs one JSON line (:mod:`jobs.runlog`); every attempt is a
+``run_attempts`` row, and a failure (with its stage) or the recovery after it is alerted
+(:mod:`jobs.alerts`). The operator report (:mod:`jobs.report`) is written after the feed file.
 
 :class:`RunContext` keeps what is expensive to rebuild (the compiled matcher, parsed input
 files, the DB engine, the Redis client) so a backfill over hundreds of hours reads each file
@@ -15,8 +19,8 @@ once.
 """
 from __future__ import annotations
 
+import contextlib
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,9 +33,14 @@ from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from issues.pipeline import HourInputs, HourResult, HourTools, feed_document, run_hour_core
+from jobs.alerts import WebhookAlerter, redact
+from jobs.faults import checkpoint
 from jobs.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file
+from jobs.lock import LockBusyError, RunLock
+from jobs.report import write_report
+from jobs.runlog import StageLog
 from jobs.settings import Settings
-from jobs.store import IssueStore, utc_now
+from jobs.store import IssueStore, RunLedger, StoreError, from_db_time, to_db_time, utc_now
 from titling.overrides import load_overrides
 
 
@@ -72,6 +81,44 @@ class RunContext:
     _store: IssueStore | None = None
     _publisher: IssueFeedPublisher | None = None
     _files: dict[tuple, IngestBatch] = field(default_factory=dict)
+    _lock: RunLock | None = None
+    _lock_depth: int = 0
+
+    @contextlib.contextmanager
+    def hold_lock(self):
+        """Hold the run lock for the block (re-entrant: a backfill holds it once for all hours)."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield self._lock
+            finally:
+                self._lock_depth -= 1
+            return
+        lock = RunLock(self.store.engine, ttl_seconds=self.settings.lock_ttl_seconds)
+        lock.acquire(self.settings.lock_wait_seconds)
+        self._lock, self._lock_depth = lock, 1
+        try:
+            yield lock
+        finally:
+            self._lock, self._lock_depth = None, 0
+            lock.release()
+
+    @property
+    def current_lock(self) -> RunLock | None:
+        return self._lock
+
+    @property
+    def fence(self):
+        return self._lock.fence if self._lock is not None else None
+
+    def fence_check(self) -> None:
+        if self._lock is not None:
+            self._lock.check()
+
+    @property
+    def alerter(self) -> WebhookAlerter | None:
+        s = self.settings
+        return WebhookAlerter(s.alert_webhook, s.alert_timeout_seconds, s.timezone) if s.alert_webhook else None
 
     @property
     def tools(self) -> HourTools:
@@ -104,7 +151,11 @@ class RunContext:
         key = (kind, tuple((str(p), _stamp(p)) for p in paths))
         if key not in self._files:
             if kind == "posts":
-                self._files[key] = read_posts(paths, mapping=post_mapping(self.settings.posts_mapping))
+                s = self.settings
+                self._files[key] = read_posts(
+                    paths, mapping=post_mapping(s.posts_mapping), max_text_chars=s.max_text_chars,
+                    earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
+                    latest=pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=s.post_future_hours))
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]
@@ -120,86 +171,190 @@ def _stamp(path: str) -> tuple:
 
 
 def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str],
-                 queries_paths: Sequence[str] = ()) -> tuple[HourResult, dict, pd.DataFrame, pd.DataFrame, dict]:
+                 queries_paths: Sequence[str] = (), stages: StageLog | None = None,
+                 ) -> tuple[HourResult, dict, pd.DataFrame, pd.DataFrame, dict]:
     """Everything up to (not including) the writes."""
     s = ctx.settings
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-    overrides = load_overrides(s.overrides)
-    tools = ctx.tools
-    post_batch = ctx.read("posts", list(posts_paths))
-    query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
-    posts = posts_in_hour(post_batch.accepted, hour)
-    queries = queries_in_hour(query_batch.accepted, hour) if query_batch is not None else None
-    timings["ingest"] = time.perf_counter() - t
+    stages = stages or StageLog(hour)
+    with stages.stage("ingest") as log_counts:
+        overrides = load_overrides(s.overrides)
+        tools = ctx.tools
+        post_batch = ctx.read("posts", list(posts_paths))
+        query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
+        posts = posts_in_hour(post_batch.accepted, hour)
+        queries = queries_in_hour(query_batch.accepted, hour) if query_batch is not None else None
+        counts = {"posts_read": post_batch.rows_read, "posts_accepted": len(post_batch.accepted),
+                  "posts_rejected": len(post_batch.rejects), "posts_in_hour": len(posts),
+                  "queries_read": query_batch.rows_read if query_batch else 0,
+                  "queries_rejected": len(query_batch.rejects) if query_batch else 0}
+        log_counts.update(counts)
+    checkpoint("ingest")
 
-    t = time.perf_counter()
-    store = ctx.store
-    d = s.detect
-    history, run_hours, activity = store.load_history(hour, d.seasonal_days, d.level_hours, d.weekly_weeks)
-    doc_freq, n_docs = store.doc_freq(hour, s.idf_window_days)
-    inputs = HourInputs(hour=hour, posts=posts, queries=queries, doc_freq=doc_freq, n_docs=n_docs,
-                        history=history, run_hours=run_hours, activity_history=activity,
-                        query_history=store.query_history(hour, 24),
-                        previous_issues=store.previous_issues(hour, s.detect.continue_hours),
-                        overrides=overrides)
-    timings["history"] = time.perf_counter() - t
-    t = time.perf_counter()
-    result = run_hour_core(inputs, tools, s)
-    timings["core"] = time.perf_counter() - t
+    with stages.stage("history") as log_counts:
+        store = ctx.store
+        d = s.detect
+        history, run_hours, activity = store.load_history(hour, d.seasonal_days, d.level_hours, d.weekly_weeks)
+        doc_freq, n_docs = store.doc_freq(hour, s.idf_window_days)
+        inputs = HourInputs(hour=hour, posts=posts, queries=queries, doc_freq=doc_freq, n_docs=n_docs,
+                            history=history, run_hours=run_hours, activity_history=activity,
+                            query_history=store.query_history(hour, 24),
+                            previous_issues=store.previous_issues(hour, s.detect.continue_hours),
+                            overrides=overrides)
+        log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)
+    with stages.stage("core") as log_counts:
+        result = run_hour_core(inputs, tools, s)
+        log_counts.update({k: int(v) for k, v in result.counts.items()})
+    checkpoint("core")
     rejects = pd.concat([post_batch.rejects] + ([query_batch.rejects] if query_batch is not None else []),
                         ignore_index=True)
-    counts = {"posts_read": post_batch.rows_read, "posts_accepted": len(post_batch.accepted),
-              "posts_rejected": len(post_batch.rejects), "posts_in_hour": len(posts),
-              "queries_read": query_batch.rows_read if query_batch else 0,
-              "queries_rejected": len(query_batch.rejects) if query_batch else 0}
-    return result, counts, rejects, queries, timings
+    return result, counts, rejects, queries, stages.seconds
 
 
 def run_hour(ctx: RunContext | Settings, hour: pd.Timestamp, posts_paths: Sequence[str],
              queries_paths: Sequence[str] = ()) -> RunReport:
-    """Run one hour end to end; the same hour again gives the same rows and feed."""
+    """Run one hour end to end under the run lock; the same hour again gives the same rows and feed.
+
+    A failure is recorded as a ``run_attempts`` row (with the stage it stopped in), logged and
+    alerted; the first good hour after a failure sends a recovery alert.
+    """
     ctx = ctx if isinstance(ctx, RunContext) else RunContext(ctx)
-    s = ctx.settings
     hour = pd.Timestamp(hour).tz_convert("UTC")
+    stages = StageLog(hour)
     started = utc_now()
+    stages.current = "lock"
+    try:
+        with ctx.hold_lock():
+            report = _run_locked(ctx, hour, posts_paths, queries_paths, stages, started)
+    except LockBusyError:
+        raise
+    except Exception as exc:
+        _after_failure(ctx, hour, stages, started, exc)
+        raise
+    _after_success(ctx, hour, started, report)
+    return report
+
+
+def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths, stages: StageLog,
+                started) -> RunReport:
+    s = ctx.settings
+    stages.current = "republish"
+    publish_pending(ctx)
     if s.crawl_sources:
-        posts_paths, queries_paths = crawl_for_hour(s, hour, posts_paths, queries_paths)
-    result, counts, rejects, queries, timings = compute_hour(ctx, hour, posts_paths, queries_paths)
+        with stages.stage("crawl") as log_counts:
+            posts_paths, queries_paths = crawl_for_hour(s, hour, posts_paths, queries_paths)
+            log_counts.update(post_inputs=len(posts_paths), query_inputs=len(queries_paths))
+    result, counts, rejects, queries, timings = compute_hour(ctx, hour, posts_paths, queries_paths, stages)
     document = feed_document(result, s.timezone)
     version = feed_version(document, hour.strftime("%Y%m%dT%H"))
 
-    t = time.perf_counter()
-    run_row = dict(counts, status="ok", started_at=started, finished_at=utc_now(),
-                   issues_published=result.counts["issues"], feed_version=version,
-                   redis_published=None, file_published=None,
-                   stage_seconds=json.dumps({k: round(v, 4) for k, v in timings.items()}), error=None)
-    ctx.store.save_hour(hour, run_row, result.stats, result.activity, queries, result.issues,
-                        result.bundles, rejects, s.query_store_min_count)
-    timings["store"] = time.perf_counter() - t
+    with stages.stage("store") as log_counts:
+        run_row = dict(counts, status="ok", started_at=started, finished_at=utc_now(),
+                       issues_published=result.counts["issues"], feed_version=version,
+                       redis_published=None, file_published=None,
+                       stage_seconds=_seconds_json(timings), error=None)
+        ctx.store.save_hour(hour, run_row, result.stats, result.activity, queries, result.issues,
+                            result.bundles, rejects, s.query_store_min_count, document=document, fence=ctx.fence)
+        log_counts.update(keyword_rows=len(result.stats), issues=len(result.issues), rejects=len(rejects),
+                          feed_version=version)
+    checkpoint("store:committed")
 
     errors = []
     redis_ok = None
     if ctx.publisher is not None:
-        t = time.perf_counter()
-        try:
-            ctx.publisher.publish(document, version)
-            redis_ok = True
-        except PublishError as exc:
-            redis_ok = False
-            errors.append(str(exc))
-        timings["redis"] = time.perf_counter() - t
+        with stages.stage("redis") as log_counts:
+            try:
+                ctx.fence_check()
+                ctx.publisher.publish(document, version)
+                redis_ok = True
+            except PublishError as exc:
+                redis_ok = False
+                errors.append(str(exc))
+            log_counts.update(published=redis_ok, version=version)
     path = None
     if s.feed_file:
-        try:
-            path = str(write_feed_file(document, s.feed_file, hour_label(hour.tz_convert(s.timezone))))
-        except PublishError as exc:
-            errors.append(str(exc))
+        with stages.stage("file") as log_counts:
+            try:
+                path = str(write_feed_file(document, s.feed_file, hour_label(hour.tz_convert(s.timezone))))
+            except PublishError as exc:
+                errors.append(str(exc))
+            checkpoint("file:replaced")
+            log_counts.update(published=path is not None, path=path)
+    notes = list(errors)
+    if s.feed_file and s.report:
+        with stages.stage("report") as log_counts:
+            try:
+                log_counts["path"] = str(write_report(ctx, hour, document))
+            except (OSError, StoreError) as exc:
+                notes.append(f"report: {exc}")        # an operator aid: recorded, the feed stands
+            checkpoint("report")
     ctx.store.mark_published(hour, redis=redis_ok, file=(path is not None) if s.feed_file else None,
-                             error="; ".join(errors) or None)
+                             error=redact("; ".join(notes)) or None, stage_seconds=_seconds_json(timings))
+    checkpoint("marked")
     if errors:
+        stages.current = "redis" if redis_ok is False else "file"
         raise PublishError("; ".join(errors))
     return RunReport(hour, counts, document, version, redis_ok, path, timings)
+
+
+def _seconds_json(timings: dict[str, float]) -> str:
+    return json.dumps({k: round(v, 4) for k, v in timings.items()})
+
+
+def publish_pending(ctx: RunContext) -> list[str]:
+    """Re-publish the newest stored feed whose Redis publish (or file write) failed or was cut
+    short; returns what was re-published. Failing again is left for the next run."""
+    s = ctx.settings
+    done = []
+    targets = [t for t, on in (("redis", ctx.publisher is not None), ("file", bool(s.feed_file))) if on]
+    for target in targets:
+        pending = RunLedger(ctx.store).unpublished(target)
+        if target == "file" and "{hour}" in s.feed_file:
+            rows = list(pending.iloc[::-1].itertuples(index=False))    # one file per hour: oldest first
+        else:
+            rows = list(pending.head(1).itertuples(index=False))        # one place: the newest wins
+        for row in rows:
+            hour = from_db_time(pd.Series([row.hour])).iloc[0]
+            document = json.loads(row.document)
+            try:
+                if target == "redis":
+                    ctx.publisher.publish(document, row.version)
+                else:
+                    write_feed_file(document, s.feed_file, hour_label(hour.tz_convert(s.timezone)))
+            except PublishError as exc:
+                StageLog(hour).event("republish_failed", target=target, version=row.version, error=str(exc))
+                break
+            ctx.store.mark_published(hour, **{target: True})
+            StageLog(hour).event("republished", target=target, version=row.version)
+            done.append(f"{target}:{row.version}")
+    return done
+
+
+def _after_failure(ctx: RunContext, hour: pd.Timestamp, stages: StageLog, started, exc: Exception) -> None:
+    stage = stages.current or "setup"
+    error = redact(f"{exc}")
+    stages.event("run_failed", stage=stage, error=error, error_type=exc.__class__.__name__)
+    lock = ctx.current_lock
+    try:
+        RunLedger(ctx.store).record_attempt(hour, "failed", started_at=started, stage=stage, error=error,
+                                            owner=lock.owner if lock else None,
+                                            token=lock.token if lock else None)
+    except StoreError:
+        pass                                             # the database is what failed; the alert still goes
+    if ctx.alerter is not None:
+        ctx.alerter.failure(hour, stage, error, error_type=exc.__class__.__name__)
+
+
+def _after_success(ctx: RunContext, hour: pd.Timestamp, started, report: RunReport) -> None:
+    ledger = RunLedger(ctx.store)
+    previous = ledger.previous_attempt()
+    ledger.record_attempt(hour, "ok", started_at=started)
+    lag = (utc_now() - to_db_time(hour + pd.Timedelta(hours=1))).total_seconds()
+    StageLog(hour).event("run_done", seconds=round(sum(report.stage_seconds.values()), 4),
+                         lag_seconds=round(lag, 1), issues=len(report.document["channels"].get(HOME, [])),
+                         version=report.version, **report.counts)
+    if ctx.alerter is not None and previous is not None and previous["status"] != "ok":
+        failed_hour = from_db_time(pd.Series([previous["hour"]])).iloc[0].tz_convert(ctx.settings.timezone)
+        ctx.alerter.recovery(hour, failed_hour=failed_hour.isoformat(), failed_stage=previous["stage"])
 
 
 def crawl_for_hour(settings: Settings, hour: pd.Timestamp, posts_paths: Sequence[str],
@@ -218,13 +373,21 @@ def crawl_for_hour(settings: Settings, hour: pd.Timestamp, posts_paths: Sequence
 def backfill(ctx: RunContext, start: pd.Timestamp, end: pd.Timestamp, posts_paths: Sequence[str],
              queries_paths: Sequence[str] = (), progress: bool = True, on_report=None) -> list[RunReport]:
     """Every hour from ``start`` to ``end`` (both included), in order, with a progress bar."""
+    hours = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC"), freq="h")
+    return run_hours(ctx, hours, posts_paths, queries_paths, progress, on_report, desc="backfill")
+
+
+def run_hours(ctx: RunContext, hours: Sequence[pd.Timestamp], posts_paths: Sequence[str],
+              queries_paths: Sequence[str] = (), progress: bool = True, on_report=None,
+              desc: str = "hours") -> list[RunReport]:
+    """The given hours in order under one hold of the run lock, with a progress bar."""
     from tqdm import tqdm
 
-    hours = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC"), freq="h")
     reports = []
-    for hour in tqdm(hours, desc="backfill", unit="hour", disable=not progress):
-        report = run_hour(ctx, hour, posts_paths, queries_paths)
-        reports.append(report)
-        if on_report is not None:
-            on_report(report)
+    with ctx.hold_lock():
+        for hour in tqdm(list(hours), desc=desc, unit="hour", disable=not progress):
+            report = run_hour(ctx, hour, posts_paths, queries_paths)
+            reports.append(report)
+            if on_report is not None:
+                on_report(report)
     return reports

@@ -15,7 +15,9 @@ from typing import Sequence
 
 import pandas as pd
 
-from jobs.hourly import RunContext, run_hour
+from jobs.alerts import redact
+from jobs.hourly import RunContext, publish_pending, run_hours
+from jobs.lock import LockBusyError
 
 log = logging.getLogger("issuewire.scheduler")
 
@@ -32,15 +34,36 @@ def due_hours(completed: pd.DatetimeIndex, now: pd.Timestamp, max_back: int) -> 
     return wanted.difference(completed)
 
 
-def catch_up(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), now: pd.Timestamp | None = None) -> list:
-    now = pd.Timestamp.now(tz="UTC") if now is None else now
-    hours = due_hours(ctx.store.completed_hours(), now, ctx.settings.max_catchup_hours)
-    reports = []
-    for hour in hours:
-        report = run_hour(ctx, hour, posts, queries)
-        log.info("ran %s", report.summary())
-        reports.append(report)
-    return reports
+def catch_up(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), now: pd.Timestamp | None = None,
+             progress: bool = False) -> list:
+    """Run the due hours in order (a progress bar when ``progress``); the lock is held throughout.
+
+    Hours further back than ``max_catchup_hours`` are skipped, and said so in the log: run them
+    with ``issuewire backfill`` if they matter.
+    """
+    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now).tz_convert("UTC")
+    with ctx.hold_lock():
+        publish_pending(ctx)
+        completed = ctx.store.completed_hours()
+        hours = due_hours(completed, now, ctx.settings.max_catchup_hours)
+        if len(completed) and len(hours) and hours[0] > completed.max() + pd.Timedelta(hours=1):
+            log.warning("catch-up limited to %d hours: %s .. %s not run (use issuewire backfill)",
+                        ctx.settings.max_catchup_hours, completed.max() + pd.Timedelta(hours=1),
+                        hours[0] - pd.Timedelta(hours=1))
+        return run_hours(ctx, hours, posts, queries, progress=progress and len(hours) > 1,
+                         on_report=lambda r: log.info("ran %s", r.summary()), desc="catch-up")
+
+
+def scheduled_firing(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = ()) -> list:
+    """One firing of the scheduler: catch up; a busy lock (a manual run or another scheduler) or a
+    failed hour (already recorded and alerted) is logged, and the next firing tries again."""
+    try:
+        return catch_up(ctx, posts, queries, progress=False)
+    except LockBusyError as exc:
+        log.info("firing skipped: %s", exc)
+    except Exception as exc:  # noqa: BLE001 - the scheduler must keep firing
+        log.error("firing stopped: %s: %s", exc.__class__.__name__, redact(str(exc)))
+    return []
 
 
 def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), trigger=None, blocking=True):
@@ -51,15 +74,16 @@ def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=ctx.settings.timezone)
     trigger = trigger or CronTrigger(minute=ctx.settings.schedule_minute, timezone=ctx.settings.timezone)
-    scheduler.add_job(catch_up, trigger, args=[ctx, list(posts), list(queries)], id="hourly-run",
+    scheduler.add_job(scheduled_firing, trigger, args=[ctx, list(posts), list(queries)], id="hourly-run",
                       max_instances=1, coalesce=True, misfire_grace_time=3600, replace_existing=True)
     return scheduler
 
 
-def run_scheduler(settings, posts: Sequence[str], queries: Sequence[str] = (), once: bool = False) -> int:
+def run_scheduler(settings, posts: Sequence[str], queries: Sequence[str] = (), once: bool = False,
+                  now: pd.Timestamp | None = None, progress: bool = True) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = RunContext(settings)
-    catch_up(ctx, posts, queries)
+    catch_up(ctx, posts, queries, now=now, progress=progress)
     if once:
         return 0
     build_scheduler(ctx, posts, queries).start()

@@ -56,6 +56,21 @@ class Settings:
     max_catchup_hours: int = 48
     idf_window_days: int = 30
     query_store_min_count: int = 2
+    # operations (issue #8): see README "Operations"
+    lock_ttl_seconds: int = 300           # a holder that stops heart-beating this long loses the lock
+    lock_wait_seconds: int = 0            # how long a run waits for a busy lock before exit code 5
+    alert_webhook: str | None = None      # Slack-compatible incoming-webhook URL
+    alert_timeout_seconds: float = 5.0
+    json_logs: bool = True                # one JSON line per stage on stderr (CLI)
+    report: bool = True                   # operator report HTML beside the feed file
+    max_text_chars: int = 1_000_000       # a longer title or body is rejected
+    post_time_floor: str = "2000-01-01T00:00:00+00:00"   # older published_at is rejected
+    post_future_hours: float = 24.0       # published_at further than this ahead of now is rejected
+    retain_stats_days: int = 45           # keyword_stats, channel_activity, query_stats
+    retain_issues_days: int = 180         # issues, bundles, feeds
+    retain_runs_days: int = 400           # runs, run_attempts
+    retain_files_days: int = 14           # feed files, reports, and raw files under raw_dirs
+    raw_dirs: tuple[str, ...] = ()        # folders of raw input files that prune may delete from
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
     title: TitleSettings = field(default_factory=TitleSettings)

@@ -9,7 +9,10 @@ was published), ``keyword_stats`` (per hour, keyword, channel: the aggregates, t
 expectation and whether it was published as an issue — the masked hours of the baseline),
 ``channel_activity``, ``query_stats`` (query counts of each hour at or above a floor, for
 title surge), ``issues`` and ``bundles`` (what was published), ``rejects`` (bad input rows with
-reason, kept once per file and line). Saving an hour deletes that hour's rows and inserts the
+reason, kept once per file and line). ``feeds`` keeps each hour's
+published document (so a publish that failed is retried by the next run), ``run_lock`` the one
+run lock (:mod:`jobs.lock`), ``run_attempts`` every attempt at an hour with the stage a failure
+stopped in (for ``issuewire status`` and recovery alerts). Saving an hour deletes that hour's rows and inserts the
 new ones in one transaction, so re-running an hour changes nothing and a crash leaves nothing
 half-written. Database errors leave this module as :class:`StoreError`.
 """
@@ -92,7 +95,28 @@ rejects = sa.Table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("raw", sa.Text),
     sa.Column("first_hour", sa.DateTime),
 )
-HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles)
+feeds = sa.Table(
+    "feeds", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+run_lock = sa.Table(
+    "run_lock", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(200)), sa.Column("token", sa.BigInteger, nullable=False),
+    sa.Column("acquired_at", sa.DateTime), sa.Column("heartbeat_at", sa.DateTime),
+    sa.Column("expires_at", sa.DateTime),
+)
+run_attempts = sa.Table(
+    "run_attempts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("hour", sa.DateTime, nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime), sa.Column("finished_at", sa.DateTime),
+    sa.Column("status", sa.String(16), nullable=False), sa.Column("stage", sa.String(32)),
+    sa.Column("error", sa.Text), sa.Column("owner", sa.String(200)), sa.Column("token", sa.BigInteger),
+)
+HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles, feeds)
 
 
 class StoreError(RuntimeError):
@@ -234,11 +258,34 @@ class IssueStore:
             q = q.where(t.c.hour == to_db_time(hour))
         return self._frame(q)
 
+    def keyword_series(self, keywords: list[str], channels: list[str], since: pd.Timestamp,
+                       until: pd.Timestamp) -> pd.DataFrame:
+        """Hourly ``authors`` and ``expected`` of these keywords in these channels, ``since <= hour <= until``."""
+        if not keywords:
+            return pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "expected"])
+        frame = self._frame(sa.select(keyword_stats.c.hour, keyword_stats.c.keyword, keyword_stats.c.channel,
+                                      keyword_stats.c.authors, keyword_stats.c.expected)
+                            .where(keyword_stats.c.keyword.in_(sorted(set(keywords))),
+                                   keyword_stats.c.channel.in_(sorted(set(channels))),
+                                   keyword_stats.c.hour >= to_db_time(since),
+                                   keyword_stats.c.hour <= to_db_time(until)))
+        if len(frame):
+            frame["hour"] = from_db_time(frame["hour"])
+        return frame
+
     # ------------------------------------------------------------ the one write of an hour
     def save_hour(self, hour: pd.Timestamp, run: dict, stats: pd.DataFrame, activity: pd.Series,
                   queries: pd.DataFrame, issue_rows: pd.DataFrame, bundle_rows: pd.DataFrame,
-                  reject_rows: pd.DataFrame, query_min_count: int = 2) -> None:
-        """Replace everything of ``hour`` in one transaction."""
+                  reject_rows: pd.DataFrame, query_min_count: int = 2, *, document: dict | None = None,
+                  fence=None) -> None:
+        """Replace everything of ``hour`` in one transaction.
+
+        ``document`` (the feed) is kept for re-publishing; ``fence`` (:class:`jobs.lock.Fence`) makes
+        the transaction roll back with :class:`jobs.lock.LockLostError` if the run lock changed hands.
+        """
+        from jobs.faults import checkpoint
+        from jobs.lock import check_fence
+
         h = to_db_time(hour)
         stat_cols = [c.name for c in keyword_stats.c if c.name != "hour"]
         stat_records = [dict(zip(stat_cols, row), hour=h) for row in
@@ -265,6 +312,7 @@ class IssueStore:
                 for table in HOURLY_TABLES:
                     conn.execute(table.delete().where(table.c.hour == h))
                 conn.execute(runs.delete().where(runs.c.hour == h))
+                check_fence(conn, fence)        # after the first write: ordered against a takeover
                 for table, records in ((keyword_stats, stat_records), (channel_activity, activity_records),
                                        (query_stats, query_records), (issues, issue_records),
                                        (bundles, bundle_records)):
@@ -272,7 +320,11 @@ class IssueStore:
                         conn.execute(table.insert(), records)
                 if reject_records:
                     self._insert_new_rejects(conn, reject_records)
+                if document is not None:
+                    conn.execute(feeds.insert(), [{"hour": h, "version": run.get("feed_version") or "",
+                                                  "document": json.dumps(document, ensure_ascii=False)}])
                 conn.execute(runs.insert(), [run_row])
+                checkpoint("store:in-transaction")
         except SQLAlchemyError as exc:
             raise self._wrap(exc) from None
 
@@ -293,8 +345,10 @@ class IssueStore:
             conn.execute(rejects.insert(), list(new.values()))
 
     def mark_published(self, hour: pd.Timestamp, *, redis: bool | None = None, file: bool | None = None,
-                       error: str | None = None) -> None:
+                       error: str | None = None, stage_seconds: str | None = None) -> None:
         values: dict[str, Any] = {}
+        if stage_seconds is not None:
+            values["stage_seconds"] = stage_seconds
         if redis is not None:
             values["redis_published"] = redis
         if file is not None:
@@ -317,3 +371,51 @@ def _chunks(items: list, size: int):
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class RunLedger:
+    """The operator's view of the ``runs``, ``run_attempts`` and ``feeds`` tables.
+
+        >>> ledger = RunLedger(store)                          # doctest: +SKIP
+        >>> ledger.record_attempt(hour, "failed", stage="store", error="...")   # doctest: +SKIP
+        >>> ledger.recent_runs(24)                             # newest first   # doctest: +SKIP
+    """
+
+    def __init__(self, store: IssueStore):
+        self.store = store
+
+    def record_attempt(self, hour: pd.Timestamp, status: str, *, started_at: datetime | None = None,
+                       stage: str | None = None, error: str | None = None, owner: str | None = None,
+                       token: int | None = None) -> None:
+        try:
+            with self.store.engine.begin() as conn:
+                conn.execute(run_attempts.insert().values(
+                    hour=to_db_time(hour), started_at=started_at, finished_at=utc_now(), status=status,
+                    stage=stage, error=(error or "")[:4000] or None, owner=owner, token=token))
+        except SQLAlchemyError as exc:
+            raise self.store._wrap(exc) from None
+
+    def previous_attempt(self) -> dict | None:
+        """The newest attempt row (any hour), or None."""
+        frame = self.store._frame(sa.select(run_attempts).order_by(run_attempts.c.id.desc()).limit(1))
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def recent_runs(self, limit: int = 24) -> pd.DataFrame:
+        return self.store._frame(sa.select(runs).order_by(runs.c.hour.desc()).limit(limit))
+
+    def recent_failures(self, limit: int = 5) -> pd.DataFrame:
+        return self.store._frame(sa.select(run_attempts).where(run_attempts.c.status != "ok")
+                                 .order_by(run_attempts.c.id.desc()).limit(limit))
+
+    def unpublished(self, target: str) -> pd.DataFrame:
+        """Hours whose feed ``target`` ('redis' or 'file') is not known to be published, newer than
+        the newest hour that was; newest first, with their stored documents."""
+        col = runs.c.redis_published if target == "redis" else runs.c.file_published
+        last_ok = self.store._frame(sa.select(sa.func.max(runs.c.hour).label("h")).where(col.is_(True)))
+        q = (sa.select(runs.c.hour, feeds.c.version, feeds.c.document)
+             .join(feeds, feeds.c.hour == runs.c.hour)
+             .where(runs.c.status == "ok", sa.or_(col.is_(None), col.is_(False))))
+        newest = last_ok["h"].iloc[0] if len(last_ok) else None
+        if newest is not None and not pd.isna(newest):
+            q = q.where(runs.c.hour > newest)
+        return self.store._frame(q.order_by(runs.c.hour.desc()))

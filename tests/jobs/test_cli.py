@@ -34,7 +34,8 @@ def test_bad_override_file_keeps_the_last_good_feed(inputs, tmp_path, capsys):
     bad.write_text("rewrite 정부 => 정부 발표\nblock 광고\nmerge 어린이날 선물\n", encoding="utf-8")
     assert main(_args(inputs, tmp_path, "2026-05-04T02:00", "--overrides", str(bad))) == EXIT_INPUT
     err = capsys.readouterr().err
-    assert f"{bad}:3: 'merge' needs '<='" in err and err.count("\n") == 1
+    human = [line for line in err.splitlines() if not line.startswith("{")]   # JSON lines are the run log
+    assert len(human) == 1 and f"{bad}:3: 'merge' needs '<='" in human[0]
     assert (tmp_path / "feed.json").read_bytes() == good
     assert len(IssueStore(f"sqlite:///{tmp_path / 'db.sqlite'}").table("runs")) == 1
 

@@ -1,0 +1,73 @@
+"""Structured run logs: one JSON line per stage of an hour, with its seconds and counts.
+
+    >>> stages = StageLog(hour)                                           # doctest: +SKIP
+    >>> with stages.stage("ingest") as counts:
+    ...     counts["posts_read"] = 1200                                    # doctest: +SKIP
+    >>> stages.seconds                      # {"ingest": 0.41}            # doctest: +SKIP
+
+Every finished stage logs, on the ``issuewire.run`` logger, a record whose message is JSON:
+``{"event": "stage", "hour": "...Z", "stage": "ingest", "seconds": 0.41, "posts_read": 1200}``;
+a failure logs ``{"event": "run_failed", "stage": ..., "error": ...}`` and a finished hour
+``{"event": "run_done", ...}``. :func:`configure_json_logs` (called by the CLI) sends these lines
+to stderr, one per line; :attr:`StageLog.current` is the stage an error happened in, for the
+run attempt row and the alert. Secrets are redacted (:func:`jobs.alerts.redact`) before logging.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+import pandas as pd
+
+log = logging.getLogger("issuewire.run")
+
+
+class StageLog:
+    def __init__(self, hour: pd.Timestamp):
+        self.hour = pd.Timestamp(hour).tz_convert("UTC")
+        self.seconds: dict[str, float] = {}
+        self.current: str | None = None
+
+    def event(self, event: str, **fields: Any) -> None:
+        from jobs.alerts import redact
+
+        record = {"event": event, "hour": self.hour.strftime("%Y-%m-%dT%H:%MZ"), **fields}
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        log.info(redact(line))
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        """Time a stage; the dict it yields becomes the stage's counts in its log line."""
+        self.current = name
+        counts: dict[str, Any] = {}
+        started = time.perf_counter()
+        yield counts
+        self.seconds[name] = time.perf_counter() - started
+        self.event("stage", stage=name, seconds=round(self.seconds[name], 4), **counts)
+        self.current = None
+
+
+class _StderrJsonHandler(logging.Handler):
+    """Writes the message as is to the *current* ``sys.stderr`` (so captured streams work)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(record.getMessage() + "\n")
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001 - logging never breaks a run
+            self.handleError(record)
+
+
+def configure_json_logs(enabled: bool = True) -> None:
+    """Route the run's JSON lines to stderr (idempotent)."""
+    for handler in list(log.handlers):
+        if isinstance(handler, _StderrJsonHandler):
+            log.removeHandler(handler)
+    if enabled:
+        log.addHandler(_StderrJsonHandler())
+        log.setLevel(logging.INFO)
+        log.propagate = False
