@@ -20,7 +20,10 @@ once.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -338,14 +341,54 @@ def _after_failure(ctx: RunContext, hour: pd.Timestamp, stages: StageLog, starte
         RunLedger(ctx.store).record_attempt(hour, "failed", started_at=started, stage=stage, error=error,
                                             owner=lock.owner if lock else None,
                                             token=lock.token if lock else None)
-    except StoreError:
-        pass                                             # the database is what failed; the alert still goes
+    except StoreError:                                   # the database is what failed: keep the attempt
+        _remember_unrecorded_failure(ctx.settings, hour, started, stage, error)   # for the next good run
     if ctx.alerter is not None:
         ctx.alerter.failure(hour, stage, error, error_type=exc.__class__.__name__)
 
 
+def unrecorded_failure_path(settings: Settings) -> Path:
+    """Where a failed attempt waits when the database could not record it (one file per database).
+
+    >>> unrecorded_failure_path(Settings(alert_state_file="/var/lib/iw/failed.json"))
+    PosixPath('/var/lib/iw/failed.json')
+    """
+    if settings.alert_state_file:
+        return Path(settings.alert_state_file)
+    digest = hashlib.sha1(settings.db_url.encode("utf-8")).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"issuewire-unrecorded-failure-{digest}.json"
+
+
+def _remember_unrecorded_failure(settings: Settings, hour: pd.Timestamp, started, stage: str,
+                                 error: str) -> None:
+    path = unrecorded_failure_path(settings)
+    record = {"hour": to_db_time(hour).isoformat(), "started_at": started.isoformat() if started else None,
+              "stage": stage, "error": error}
+    try:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:                               # nowhere to keep it: the failure alert still goes
+        StageLog(hour).event("unrecorded_failure_lost", error=redact(str(exc)))
+
+
+def _record_unrecorded_failure(ctx: RunContext, ledger: RunLedger) -> None:
+    """A failure the database missed (it was down) becomes its run_attempts row now, so that the
+    recovery alert and ``issuewire status`` see it."""
+    path = unrecorded_failure_path(ctx.settings)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    started = pd.Timestamp(record["started_at"]).to_pydatetime() if record.get("started_at") else None
+    ledger.record_attempt(from_db_time(pd.Series([record["hour"]])).iloc[0], "failed", started_at=started,
+                          stage=record.get("stage"), error=record.get("error"))
+    path.unlink(missing_ok=True)
+
+
 def _after_success(ctx: RunContext, hour: pd.Timestamp, started, report: RunReport) -> None:
     ledger = RunLedger(ctx.store)
+    _record_unrecorded_failure(ctx, ledger)
     previous = ledger.previous_attempt()
     ledger.record_attempt(hour, "ok", started_at=started)
     lag = (utc_now() - to_db_time(hour + pd.Timedelta(hours=1))).total_seconds()

@@ -61,6 +61,7 @@ class Settings:
     lock_wait_seconds: int = 0            # how long a run waits for a busy lock before exit code 5
     alert_webhook: str | None = None      # Slack-compatible incoming-webhook URL
     alert_timeout_seconds: float = 5.0
+    alert_state_file: str | None = None   # where a failure the database could not record waits (default: temp dir)
     json_logs: bool = True                # one JSON line per stage on stderr (CLI)
     report: bool = True                   # operator report HTML beside the feed file
     max_text_chars: int = 1_000_000       # a longer title or body is rejected

@@ -103,3 +103,36 @@ def test_redact_hides_secrets_and_keeps_the_rest():
         assert secret not in out
     for kept in ("iw:***@db:5432/x", "application_name=iw", "127.0.0.1:6379/0", "page=2", "hooks.slack.com"):
         assert kept in out
+
+
+def test_recovery_follows_a_database_outage_the_database_never_saw(ops_inputs, tmp_path, webhook):
+    """The database is what failed, so its run_attempts row cannot be written: the attempt waits in
+    the state file, becomes a row on the next good run, and that run sends the recovery alert."""
+    from jobs.hourly import unrecorded_failure_path
+    from jobs.store import IssueStore, RunLedger, StoreError
+
+    server, url = webhook
+    db_dir = tmp_path / "db"
+    db_dir.write_text("a file where the database folder should be: the database is down")
+    db_url = f"sqlite:///{db_dir / 'issuewire.sqlite'}"
+    state = tmp_path / "unrecorded.json"
+    settings = make_settings(ops_inputs, db_url, str(tmp_path / "feed.json"), alert_webhook=url,
+                             alert_state_file=str(state))
+    posts, queries = [ops_inputs["posts"]], [ops_inputs["queries"]]
+
+    with pytest.raises(StoreError):
+        run_hour(RunContext(settings), START, posts, queries)
+    assert unrecorded_failure_path(settings) == state and state.exists()
+    assert [a["body"]["issuewire"]["kind"] for a in server.received] == ["failure"]
+
+    db_dir.unlink()
+    db_dir.mkdir()                                       # the database is back
+    run_hour(RunContext(settings), START + pd.Timedelta(hours=1), posts, queries)
+    assert [a["body"]["issuewire"]["kind"] for a in server.received] == ["failure", "recovery"]
+    recovery = server.received[1]["body"]["issuewire"]
+    assert recovery["failed_hour"] == "2026-05-04T00:00:00+09:00" and recovery["stage"] == "lock"
+    assert not state.exists()
+    failures = RunLedger(IssueStore(db_url)).recent_failures()
+    assert len(failures) == 1 and failures.iloc[0]["stage"] == "lock"
+    run_hour(RunContext(settings), START + pd.Timedelta(hours=2), posts, queries)
+    assert len(server.received) == 2                     # healthy hours are quiet
