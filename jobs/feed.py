@@ -13,6 +13,11 @@ Redis keys (``<p>`` is the configurable prefix, ``issuewire`` by default):
   removes the new snapshot's TTL (the current one never expires) and gives the previous one
   ``ttl`` seconds; it refuses to move the pointer back to an older hour (a re-run of an old
   hour does not hide the newest feed). Versions are ``YYYYMMDDTHH-<content hash>`` in UTC.
+* ``<p>:fence`` — the highest run-lock token (:mod:`jobs.lock`) that switched the pointer. The
+  same script refuses a switch carrying a lower token (:class:`FencedOutError`): a run that lost
+  its lock between its last check and its publish cannot overwrite the newer holder's feed.
+  The key lives ``fence_ttl_seconds`` (two lock TTLs by default), far longer than that window,
+  so a database recreated with tokens from 1 is not fenced out for longer than that.
 * ``<p>:published`` — the pub/sub channel; the message is JSON ``{"version", "hour"}``.
 
 A consumer reads ``GET <p>:current`` then ``HGETALL <p>:snapshot:<version>`` (or ``HGET`` one
@@ -30,6 +35,13 @@ from typing import Any
 from jobs.faults import checkpoint
 
 SWITCH_SCRIPT = """
+if ARGV[5] ~= '' then
+  local seen = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if tonumber(ARGV[5]) < seen then
+    return -1
+  end
+  redis.call('SET', KEYS[4], ARGV[5], 'EX', tonumber(ARGV[6]))
+end
 local current = redis.call('GET', KEYS[1])
 if current and string.sub(current, 1, 11) > string.sub(ARGV[1], 1, 11) then
   return 0
@@ -48,6 +60,10 @@ class PublishError(RuntimeError):
     """Redis or the feed file could not be written; the previous feed is still in place."""
 
 
+class FencedOutError(PublishError):
+    """A newer lock holder has already published: this run's pointer switch was refused."""
+
+
 def feed_version(document: dict[str, Any], hour_utc_label: str) -> str:
     """``YYYYMMDDTHH-<8 hex of the content>``: the same content gives the same version."""
     blob = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
@@ -55,17 +71,22 @@ def feed_version(document: dict[str, Any], hour_utc_label: str) -> str:
 
 
 class IssueFeedPublisher:
-    def __init__(self, client, prefix: str = "issuewire", ttl_seconds: int = 48 * 3600):
+    def __init__(self, client, prefix: str = "issuewire", ttl_seconds: int = 48 * 3600,
+                 fence_ttl_seconds: int = 600):
         self.client = client
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
+        self.fence_ttl_seconds = fence_ttl_seconds
         self._switch = client.register_script(SWITCH_SCRIPT)
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix,) + parts)
 
-    def publish(self, document: dict[str, Any], version: str) -> bool:
-        """Write the snapshot, then switch the pointer; False if a newer hour is already current."""
+    def publish(self, document: dict[str, Any], version: str, fence_token: int | None = None) -> bool:
+        """Write the snapshot, then switch the pointer; False if a newer hour is already current.
+
+        With ``fence_token`` (the run lock's token) the switch is refused, raising
+        :class:`FencedOutError`, when a higher token has already switched it."""
         import redis
 
         snapshot = self.key("snapshot", version)
@@ -81,11 +102,17 @@ class IssueFeedPublisher:
             pipe.execute()
             checkpoint("redis:snapshot-written")
             message = json.dumps({"version": version, "hour": document["hour"]}, ensure_ascii=False)
-            switched = self._switch(keys=[self.key("current"), snapshot, self.key("published")],
-                                    args=[version, self.ttl_seconds, self.key("snapshot") + ":", message])
+            switched = self._switch(keys=[self.key("current"), snapshot, self.key("published"),
+                                          self.key("fence")],
+                                    args=[version, self.ttl_seconds, self.key("snapshot") + ":", message,
+                                          "" if fence_token is None else str(int(fence_token)),
+                                          max(1, int(self.fence_ttl_seconds))])
             checkpoint("redis:switched")
         except redis.RedisError as exc:
             raise PublishError(f"redis publish of {version} failed: {exc.__class__.__name__}: {exc}") from None
+        if switched == -1:
+            raise FencedOutError(f"redis publish of {version} refused: lock token {fence_token} is older "
+                                 f"than the one that last switched {self.key('current')}")
         return bool(switched)
 
     def current(self) -> dict[str, Any] | None:

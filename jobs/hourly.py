@@ -146,7 +146,8 @@ class RunContext:
 
             client = redis.Redis.from_url(self.settings.redis_url, socket_timeout=10, socket_connect_timeout=5)
             self._publisher = IssueFeedPublisher(client, self.settings.redis_prefix,
-                                                 self.settings.snapshot_ttl_hours * 3600)
+                                                 self.settings.snapshot_ttl_hours * 3600,
+                                                 fence_ttl_seconds=2 * self.settings.lock_ttl_seconds)
         return self._publisher
 
     def read(self, kind: str, paths: Sequence[str]) -> IngestBatch:
@@ -267,7 +268,7 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
         with stages.stage("redis") as log_counts:
             try:
                 ctx.fence_check()
-                ctx.publisher.publish(document, version)
+                ctx.publisher.publish(document, version, fence_token=ctx.fence.token if ctx.fence else None)
                 redis_ok = True
             except PublishError as exc:
                 redis_ok = False
@@ -320,7 +321,8 @@ def publish_pending(ctx: RunContext) -> list[str]:
             document = json.loads(row.document)
             try:
                 if target == "redis":
-                    ctx.publisher.publish(document, row.version)
+                    ctx.publisher.publish(document, row.version,
+                                          fence_token=ctx.fence.token if ctx.fence else None)
                 else:
                     write_feed_file(document, s.feed_file, hour_label(hour.tz_convert(s.timezone)))
             except PublishError as exc:

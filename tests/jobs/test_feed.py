@@ -45,3 +45,21 @@ def test_feed_file_is_replaced_atomically(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == [path.name]          # no temp file left
     with pytest.raises(PublishError):
         write_feed_file(_doc("h", "t"), str(path / "under-a-file-{hour}.json"), "h")   # parent is a file
+
+
+def test_a_switch_with_an_older_lock_token_is_fenced_out(redis_server, redis_prefix):
+    """Redis checks the run lock's token itself: a run that lost its lock after its last check
+    cannot switch the pointer over the newer holder's feed; the fence key expires by itself."""
+    from jobs.feed import FencedOutError
+
+    client = redis.Redis.from_url(redis_server)
+    pub = IssueFeedPublisher(client, redis_prefix, ttl_seconds=3600, fence_ttl_seconds=30)
+    new, stale = _doc("2026-02-19T17:00:00+09:00", "new holder"), _doc("2026-02-19T18:00:00+09:00", "stale")
+    v_new, v_stale = feed_version(new, "20260219T08"), feed_version(stale, "20260219T09")
+    assert pub.publish(new, v_new, fence_token=8)
+    with pytest.raises(FencedOutError, match="token 7"):
+        pub.publish(stale, v_stale, fence_token=7)
+    assert pub.current()["version"] == v_new
+    assert 0 < client.ttl(f"{redis_prefix}:fence") <= 30
+    assert pub.publish(stale, v_stale, fence_token=9)                  # a newer token goes through
+    assert pub.current()["version"] == v_stale and int(client.get(f"{redis_prefix}:fence")) == 9
