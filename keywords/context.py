@@ -99,7 +99,8 @@ def _okt():
 _KIWI_NOUN = {"NNG", "NNP", "SL", "SH"}
 _WORD = re.compile(r"[가-힣A-Za-z0-9]+")
 # endings of verbs, adjectives and adverbs seen in headlines (했다, 하는, 위해, 대한, 없이 ...)
-_VERBISH = re.compile(r"(?:다|며|면|는|던|했|됐|겠|려고|하|되|한|된|할|될|해|게|록|듯|지만|서는)$")
+_VERBISH = re.compile(r"(?:다|며|면|는|던|했|됐|겠|려고|하|되|한|된|할|될|해|게|록|듯|지만|서는|받|받자|"
+                      r"므|으므)$")
 
 
 def _join(spans: list[tuple[str, int, int, bool]]) -> list[tuple[str, int]]:
