@@ -177,7 +177,7 @@ class KeywordExtractor:
             popularity = np.ones(kw.size)
         score = tf * idf * position_weight * popularity * self._weights[kw]
         # by post, score descending, keyword ascending (keyword ids are in sorted order)
-        order = np.lexsort((kw, -score, pairs.post))
+        order = _order(pairs.post, score, kw, n_posts, n_kw)
         post = pairs.post[order]
         if not keep_all:
             new = np.ones(post.size, dtype=bool)
@@ -200,6 +200,18 @@ class KeywordExtractor:
             "popularity": popularity[order].astype(np.float64),
             "score": score[order].astype(np.float64),
         })
+
+
+def _order(post: np.ndarray, score: np.ndarray, kw: np.ndarray, n_posts: int, n_kw: int):
+    """Indices ordering by post, score descending, keyword id: one integer sort of
+    ``(post * R + R - 1 - score rank) * K + keyword`` (R distinct scores, K keywords)
+    when that fits in int64, else a three-key lexsort."""
+    ranks, inverse = np.unique(score, return_inverse=True)
+    r, k = max(len(ranks), 1), max(n_kw, 1)
+    if n_posts * r * k < 2**62:
+        key = (post.astype(np.int64) * r + (r - 1 - inverse.reshape(-1))) * k + kw
+        return np.argsort(key)  # keys are unique: no stability needed
+    return np.lexsort((kw, -score, post))
 
 
 def _dense(values: pd.Series | None, index: pd.Index, kw: np.ndarray) -> np.ndarray:
