@@ -43,7 +43,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from keywords.normalize import normalize_text
+from keywords.normalize import normalize_many
 
 __all__ = ["ExtractSettings", "KeywordExtractor", "Pairs", "keyword_query_volume", "OUTPUT_COLUMNS"]
 
@@ -83,7 +83,7 @@ class Pairs(NamedTuple):
 
 
 def _clean(values, limit: int | None = None) -> list[str]:
-    out = [normalize_text(v) if isinstance(v, str) else "" for v in values]
+    out = normalize_many(values)
     return [t[:limit] for t in out] if limit else out
 
 

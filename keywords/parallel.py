@@ -24,6 +24,7 @@ With ``processes=1`` everything runs in the calling process.
 from __future__ import annotations
 
 import multiprocessing
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Callable
@@ -60,6 +61,7 @@ def _phase1(extractor: KeywordExtractor, posts: pd.DataFrame):
 
 
 def _run(extractor, load_chunk, chunks, send, receive):
+    cpu0 = time.process_time()
     n_kw = len(extractor.matcher.canon)
     kept, df, n = [], np.zeros(n_kw, dtype=np.int64), 0
     for c in chunks:
@@ -72,7 +74,7 @@ def _run(extractor, load_chunk, chunks, send, receive):
     for c, pairs, ids in kept:
         send(("rows", c, extractor.score(pairs, len(ids), ids, doc_freq, n_docs, volume,
                                          keep_all=keep_all, df_now=df_now, n_now=n_now)))
-    send(("done",))
+    send(("done", time.process_time() - cpu0))
 
 
 def _worker(conn, extractor, load_chunk, chunks):
@@ -91,8 +93,13 @@ class WorkerError(RuntimeError):
 def extract_parallel(extractor: KeywordExtractor, load_chunk: Callable[[int], pd.DataFrame],
                      n_chunks: int, doc_freq: pd.Series, n_docs: int,
                      query_volume: pd.Series | None = None, keep_all: bool = False,
-                     settings: ParallelSettings = ParallelSettings()) -> pd.DataFrame:
-    """Rows of ``extractor.extract`` over chunks ``0 .. n_chunks - 1``, in chunk order."""
+                     settings: ParallelSettings = ParallelSettings(),
+                     stats: dict | None = None) -> pd.DataFrame:
+    """Rows of ``extractor.extract`` over chunks ``0 .. n_chunks - 1``, in chunk order.
+
+    ``stats``, if given, receives ``worker_cpu_s`` (CPU seconds of each worker, for
+    telling the work from the waiting on a shared machine)."""
+    cpu: list[float] = []
     procs = min(settings.processes, max(n_chunks, 1))
     results: dict[int, pd.DataFrame] = {}
     if procs == 1:
@@ -109,6 +116,8 @@ def extract_parallel(extractor: KeywordExtractor, load_chunk: Callable[[int], pd
             elif msg[0] == "rows":
                 results[msg[1]] = msg[2]
             reply.append(msg[0])
+            if msg[0] == "done":
+                cpu.append(msg[1])
 
         _run(extractor, load_chunk, range(n_chunks), send, receive)
     else:
@@ -138,6 +147,7 @@ def extract_parallel(extractor: KeywordExtractor, load_chunk: Callable[[int], pd
                     if msg[0] == "error":
                         raise WorkerError(msg[1])
                     if msg[0] == "done":
+                        cpu.append(msg[1])
                         break
                     results[msg[1]] = msg[2]
         finally:
@@ -145,6 +155,8 @@ def extract_parallel(extractor: KeywordExtractor, load_chunk: Callable[[int], pd
                 p.join(timeout=5)
                 if p.is_alive():
                     p.terminate()
+    if stats is not None:
+        stats["worker_cpu_s"] = cpu
     frames = [results[c] for c in sorted(results) if len(results[c])]
     if not frames:
         return _empty()
