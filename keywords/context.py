@@ -23,7 +23,7 @@ posts of that candidate issue (only those: the caller picks them, not every post
 Each title is normalised (:func:`keywords.normalize.normalize_text`) and cut into
 nouns by ``settings.backend``; adjacent noun tokens with nothing between them are
 joined into one compound (``무기`` + ``징역`` -> ``무기징역``, ``SK`` + ``하이닉스``), as
-is a digit glued to a Latin noun (``HBM4``).  A word is dropped when it is a
+are digits, prefixes and noun suffixes glued to them (``HBM4``, ``미성년자``).  A word is dropped when it is a
 dictionary keyword or alias (any case/punctuation, :meth:`KeywordDictionary.canonical`),
 a stopword, shorter than ``settings.min_chars`` or made of digits only.
 
@@ -37,11 +37,12 @@ Backends (``settings.backend``):
 
 ``kiwi`` (default)
     kiwipiepy's ``Kiwi.tokenize`` over all titles at once (its batch API); nouns are
-    NNG, NNP, SL (Latin), SH (Hanja), digits only when glued to them.  Best names and
+    NNG, NNP, SL (Latin), SH (Hanja); digits, prefixes (XPN), noun suffixes (XSN) and
+    bound nouns (NNB) only when glued to them (미성년자, 재건축, 부정적, 2차).  Best names and
     compounds in ``python -m benchmarks.bench_context`` and the fastest tagger.
 ``okt``
-    konlpy's Okt (JVM) ``pos`` per title, ``Noun`` and ``Alpha`` tokens, offsets found by
-    searching the tokens in order.  Kept available; several times slower.
+    konlpy's Okt (JVM) ``pos`` per title, ``Noun`` and ``Alpha`` tokens (``Number``,
+    ``Prefix``, ``Suffix`` glued to them), offsets found by searching the tokens in order.  Kept available; several times slower.
 ``regex``
     no tagger: runs of Hangul/Latin/digits, minus an agreeing particle at the end
     (:mod:`keywords.particles`), minus words ending like a verb or adverb.  Works
@@ -97,6 +98,10 @@ def _okt():
 
 
 _KIWI_NOUN = {"NNG", "NNP", "SL", "SH"}
+# joined to an adjacent noun, never a word alone: digits, prefixes (미+성년자, 재+건축),
+# noun suffixes (부정+적, 가능+성), bound nouns (2+차); the plural 들 is left off
+_KIWI_GLUE = {"SN", "XPN", "XSN", "NNB"}
+_NOT_GLUE = {"들"}
 _WORD = re.compile(r"[가-힣A-Za-z0-9]+")
 # endings of verbs, adjectives and adverbs seen in headlines (했다, 하는, 위해, 대한, 없이 ...)
 _VERBISH = re.compile(r"(?:다|며|면|는|던|했|됐|겠|려고|하|되|한|된|할|될|해|게|록|듯|지만|서는|받|받자|"
@@ -104,16 +109,10 @@ _VERBISH = re.compile(r"(?:다|며|면|는|던|했|됐|겠|려고|하|되|한|�
 
 
 def _join(spans: list[tuple[str, int, int, bool]]) -> list[tuple[str, int]]:
-    """(form, start, end, is_noun) tokens -> (compound, start): adjacent nouns joined, digits
-    joined to an adjacent noun, non-nouns dropped."""
+    """(form, start, end, is_noun) tokens -> (compound, start): adjacent tokens joined; a
+    run is kept when it has a noun (glue tokens such as digits never make a word alone)."""
     out, current = [], None  # current: [text, start, end, has_noun]
     for form, start, end, noun in spans:
-        digit = form.isdigit()
-        if not noun and not digit:
-            if current and current[3]:
-                out.append((current[0], current[1]))
-            current = None
-            continue
         if current is not None and current[2] == start:
             current[0] += form
             current[2] = end
@@ -131,7 +130,7 @@ def _kiwi_nouns(titles: list[str]) -> list[list[tuple[str, int]]]:
     results = []
     for tokens in _kiwi().tokenize(titles):
         spans = [(t.form, t.start, t.start + t.len, t.tag in _KIWI_NOUN) for t in tokens
-                 if t.tag in _KIWI_NOUN or t.tag == "SN"]
+                 if t.tag in _KIWI_NOUN or (t.tag in _KIWI_GLUE and t.form not in _NOT_GLUE)]
         results.append(_join(spans))
     return results
 
@@ -145,14 +144,15 @@ def _okt_nouns(titles: list[str]) -> list[list[tuple[str, int]]]:
             if at < 0:
                 continue
             cursor = at + len(form)
-            if tag in ("Noun", "Alpha", "Number"):
-                spans.append((form, at, cursor, tag != "Number"))
+            if tag in ("Noun", "Alpha") or (tag in ("Number", "Suffix", "Prefix") and form not in _NOT_GLUE):
+                spans.append((form, at, cursor, tag in ("Noun", "Alpha")))
         results.append(_join(spans))
     return results
 
 
 def _strip(word: str) -> str:
-    for n in range(min(4, len(word) - 1), 0, -1):
+    """Drop the longest agreeing particle, keeping at least two characters (확인, 수란)."""
+    for n in range(min(4, len(word) - 2), 0, -1):
         classes = PARTICLES.get(word[-n:])
         if classes and final_class(word[:-n]) in classes:
             return word[:-n]
