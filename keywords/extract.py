@@ -31,6 +31,14 @@ Definitions (per post p and keyword k; ``s`` = :class:`ExtractSettings`):
 * ``score = tf * idf * position_weight * popularity * w`` with ``w`` the keyword's
   dictionary weight.
 
+How it runs: :meth:`KeywordExtractor.pairs` scans the titles and bodies of the batch
+in one :meth:`KeywordMatcher.scan` and turns the hit arrays into per (post, keyword)
+counts (:class:`Pairs`) with a sort and ``np.bincount``; :meth:`KeywordExtractor.score`
+computes the columns below as arrays.  ``extract`` = ``pairs`` + ``score``;
+:func:`keywords.parallel.extract_parallel` runs ``pairs`` in worker processes and
+``score`` with the whole batch's ``df_now``.  ``tests/keywords/reference_extract.py``
+is the slow pure-Python reference it is tested against.
+
 Per post the ``s.top_k`` highest scores are kept (ties by keyword, ascending);
 ``keep_all=True`` skips the cut (the lead derives ``df_now`` from it).  Rows are
 ordered by post (input order), then score descending, then keyword.

@@ -30,10 +30,15 @@ joined with ``"\\0 "`` separators into one string, scanned once by a compiled
 Aho-Corasick automaton (``ahocorasick_rs``, overlapping matches) whose
 patterns are the surfaces prefixed with a space, so only word starts can
 match (rule 1) and no pattern crosses a document.  Rules 2-3 are then NumPy
-over the match arrays: the tail of every match is read from the code-point
-array, encoded as one integer (Hangul syllables in base 11173, at most
-:data:`~keywords.particles.MAX_PARTICLE_LEN` of them) and looked up in a sorted
-table of particle codes carrying a bit mask of the finals each accepts.
+over the match arrays (:meth:`KeywordMatcher.scan`): the characters after each
+match are read from the code-point array one position at a time; a candidate is
+dropped as soon as its character at position j cannot be the j-th of any particle
+(per-position tables), so most prefix matches inside longer words go at the first
+step; a tail that reaches the end of its word is encoded as one integer (Hangul
+syllables in base 11173, at most :data:`~keywords.particles.MAX_PARTICLE_LEN`) and
+looked up in a sorted table of particle codes carrying a bit mask of the finals
+each accepts.  Overlapping matches arrive ordered by end, so a stable sort by
+start (cheap: nearly sorted) leaves each start's longest match last.
 """
 from __future__ import annotations
 

@@ -90,3 +90,31 @@ def test_cli_writes_the_review_file(tmp_path):
     assert review.columns.tolist() == PROPOSAL_COLUMNS
     assert "뽀로롱원" in set(review["candidate"]) and "자민당" not in set(review["candidate"])
     assert main(["propose-keywords", "--out", str(out)]) == 2  # nothing to read
+
+
+def test_cli_reads_queries_and_bundle_titles_from_the_run_db(tmp_path):
+    import sqlalchemy as sa
+
+    from jobs.cli import main
+    from jobs.store import IssueStore, metadata, to_db_time
+
+    url = f"sqlite:///{tmp_path / 'run.sqlite'}"
+    store = IssueStore(url)
+    hours = [pd.Timestamp("2026-02-1%dT10:00Z" % d) for d in (2, 3, 4)] + \
+        [pd.Timestamp("2026-02-19T0%d:00Z" % h) for h in range(1, 7)]
+    with store.engine.begin() as conn:
+        for i, h in enumerate(hours):
+            recent = h.day == 19
+            conn.execute(sa.insert(metadata.tables["query_stats"]),
+                         [{"hour": to_db_time(h), "query": "뽀로롱원 사건" if recent else "날씨", "count": 300}])
+            if recent:
+                conn.execute(sa.insert(metadata.tables["bundles"]),
+                             [{"hour": to_db_time(h), "channel": "home", "issue_id": "x", "position": 0,
+                               "post_id": f"p{i}", "title": f"뽀로롱원 원장 구속 {i}", "author_id": f"a{i}",
+                               "url": "", "bundle_score": 1.0}])
+    out = tmp_path / "review.tsv"
+    assert main(["propose-keywords", "--db", url, "--since", "2026-02-19T00:00Z", "--until",
+                 "2026-02-20T00:00Z", "--out", str(out), "--min-authors", "3"]) == 0
+    review = pd.read_csv(out, sep="\t").set_index("candidate")
+    assert review.loc["뽀로롱원", "post_count"] == 6 and review.loc["뽀로롱원", "query_count"] == 1800
+    assert "날씨" not in review.index
