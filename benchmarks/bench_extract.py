@@ -189,6 +189,11 @@ def parallel_run(args) -> None:
               f"({args.posts * mb / 1e6:,.0f} MB) in {wall:.1f} s wall = {args.posts / wall:,.0f} posts/s, "
               f"{args.posts * mb / 1e6 / wall:.1f} MB/s; {len(out):,} rows; CPU s per worker "
               f"{', '.join(f'{c:.1f}' for c in stats['worker_cpu_s'])}, parent {parent:.1f}")
+        if procs > 1:
+            import resource
+
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(f"    peak RSS of a worker {peak:,.0f} MB (largest child so far)")
         print(f"    1M posts: {scale * wall:.0f} s wall ({'measured' if scale <= 1 else 'extrapolated'}), "
               f"{scale * busy:.0f} s on {procs} idle core{'s' if procs > 1 else ''} (from CPU time); "
               f"target 120 s on 2 cores")
