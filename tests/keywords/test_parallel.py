@@ -38,3 +38,12 @@ def test_worker_errors_reach_the_parent():
     with pytest.raises(WorkerError, match="bad chunk"):
         extract_parallel(ex, _boom, 4, pd.Series(dtype=float), 0,
                          settings=ParallelSettings(processes=2))
+
+
+def test_spawn_start_method_rebuilds_the_matcher_in_each_worker():
+    parts = chunks(seed=5, n_chunks=3, size=20)
+    ex = KeywordExtractor(MATCHER, ExtractSettings(top_k=2))
+    expected = ex.extract(pd.concat(parts, ignore_index=True), pd.Series(dtype=float), 0)
+    got = extract_parallel(ex, parts.__getitem__, len(parts), pd.Series(dtype=float), 0,
+                           settings=ParallelSettings(processes=2, start_method="spawn"))
+    pd.testing.assert_frame_equal(got, expected)
