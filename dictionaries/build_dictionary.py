@@ -77,7 +77,7 @@ HAND_STOPWORDS = """
 것 수 등 때 중 곳 데 바 뿐 줄 만큼 정도 측 쪽 점 번 개 명 건 곳곳 가지 경우 관련 대한 대해 위해
 이번 오늘 어제 내일 올해 지난해 작년 내년 이날 당시 최근 현재 지금 앞서 향후 이후 이전 직후 이어
 오전 오후 새벽 밤 낮 주말 평일 하루 이틀 사흘 시간 분 초 년 월 일 주 연 분기 상반기 하반기
-기자 특파원 뉴스 사진 영상 속보 단독 종합 포토 인터뷰 기사 보도 제공 출처 무단 전재 배포 금지
+기자 특파원 뉴스 사진 영상 속보 단독 종합 포토 르포 인터뷰 기사 보도 제공 출처 무단 전재 배포 금지
 저작권 구독 댓글 클릭 링크 홈페이지 페이지 앱 자료 사진제공 연합뉴스 뉴시스 뉴스1 편집
 그 이 저 그것 이것 저것 여기 거기 저기 우리 저희 자신 본인 모두 각각 일부 전체 대부분 다수 소수
 하나 둘 셋 넷 다섯 첫 첫째 둘째 모든 여러 각 전 후 내 외 간 상 하 등등 및 또 또한 또는 혹은
@@ -100,6 +100,11 @@ PLACE_PROPER_SUFFIXES = ("시", "군", "구", "도", "동", "읍", "면", "리",
 EVENT_SUFFIXES = ("올림픽", "월드컵", "선거", "총선", "대선", "연휴", "축제", "참사", "사고", "사건",
                   "전쟁", "대회", "시상식", "박람회", "정상회담", "청문회", "재판", "선고")
 VERBISH_FINALS = set("다고며서면지게요죠까니한된할될는던은을진운인린른해했됐었았였겠도하되므입려러습기시적")
+# Okt suffixes that make a new noun (다주택+자, 색동+원); not 들, 씩, 중, 간, 째, 상 ...
+NOUN_SUFFIXES = {"자", "원", "장", "사", "가", "소", "단", "관", "청", "처", "회", "당", "인"}
+# finals that look like a verb ending or a particle but end many nouns (엡스타인, 특별자치도):
+# a word ending in one is kept when it is seen with particles after it
+STEM_FINALS = set("인도")
 _WORD = re.compile(r"[가-힣A-Za-z][가-힣A-Za-z0-9]*")
 # a person's name is often followed by "(age/affiliation" or a title
 _NAME_CUE = re.compile(r"\(| (?:선수|씨|감독|대표|의원|장관|회장|위원장|총리|대통령|교수|후보|전 |측)")
@@ -148,18 +153,38 @@ def read_corpora(data: pathlib.Path) -> dict[str, list[str]]:
     return corpora
 
 
+def stems_with_particles(docs: list[str], min_count: int = 2) -> set[str]:
+    """Words seen (in >= ``min_count`` occurrences) followed by an agreeing particle: such a
+    word is a stem itself and is not cut.  Without this, a name ending in a syllable that
+    is also a particle lost it (``엡스타인`` -> ``엡스타`` + ``인``) although the text has
+    ``엡스타인의``, ``엡스타인과``.
+
+    >>> sorted(stems_with_particles(["엡스타인의 파일", "엡스타인과 만남", "엡스타인"]))
+    ['엡스타인']
+    """
+    counts = collections.Counter()
+    for doc in docs:
+        for match in _WORD.finditer(doc):
+            raw = match.group()
+            stem = strip_particle(raw)
+            if stem != raw:
+                counts[stem] += 1
+    return {w for w, c in counts.items() if c >= min_count and len(w) >= 2}
+
+
 def document_frequencies(docs: list[str], lexicon=frozenset()):
     """Counters over stemmed words: unigram df, bigram df (bare first word), surface case
     counts, and name cues (bare word followed by a parenthesis or a title such as 선수).
     A word found whole in ``lexicon`` is not stripped (코르티나 stays, not 코르티 + 나)."""
     df, pairs, cases = collections.Counter(), collections.Counter(), collections.Counter()
     names = collections.Counter()
+    whole = stems_with_particles(docs)
     for doc in docs:
         words, bigrams = set(), set()
         previous = None
         for match in _WORD.finditer(doc):
             raw = match.group()
-            stem = raw if raw in lexicon else strip_particle(raw)
+            stem = raw if raw in lexicon or raw in whole else strip_particle(raw)
             key = stem.lower()
             words.add(key)
             cases[stem] += 1
@@ -212,12 +237,63 @@ def entity_type(word: str, tag: str) -> str:
     return "common" if tag == "NNG" else ""
 
 
-def okt_nouns_only(words: list[str]) -> set[str]:
-    """The words Okt tags as one or more nouns and nothing else."""
-    from konlpy.tag import Okt
+def repair_truncations(chosen, corpora, stems, min_docs, keep=frozenset()):
+    """Entries that are mostly seen as the start of one longer word W = entry + particle
+    that is itself a stem (``송가`` in ``송가인``/``송가인의``, ``비영리법`` in ``비영리법인``):
+    returns (the W to check as new entries, the entries to cut).  An entry is cut when
+    W is at least 75% of its uses, W's own uses (bare or with a particle) number at
+    least ``4 * min_docs`` and the entry's other uses fewer (``외국`` stays beside
+    ``외국인``); W is proposed only when it is not an entry already.
 
-    okt = Okt()
-    return {w for w in words if all(tag == "Noun" for _, tag in okt.pos(w))}
+    >>> docs = {"news": ["송가인 콘서트", "송가인의 노래", "송가인이 온다"] * 4}
+    >>> repair_truncations({"송가": ""}, docs, {"송가인"}, 2)
+    ({'송가인'}, {'송가'})
+    """
+    raw = collections.Counter()
+    for docs in corpora.values():
+        for doc in docs:
+            raw.update(m.group() for m in _WORD.finditer(doc))
+    forms = sorted(PARTICLES)
+    add, cut = set(), set()
+    for entry in chosen:
+        if entry in keep or " " in entry or not all("가" <= ch <= "힣" for ch in entry):
+            continue
+        uses = {p: raw[entry + p] for p in forms if raw.get(entry + p)}
+        total = raw.get(entry, 0) + sum(uses.values())
+        for p, count in uses.items():
+            full = entry + p
+            if full not in stems or count < 0.75 * total:
+                continue
+            own = count + sum(raw.get(full + q, 0) for q in forms)
+            if own >= 4 * min_docs and total - count < 4 * min_docs:
+                cut.add(entry)
+                if full not in chosen:
+                    add.add(full)
+    return add, cut
+
+
+def okt_nouns_only(words: list[str]) -> set[str]:
+    """The words Okt tags as nouns, optionally ending in a noun suffix (색동/Noun + 원/Suffix)
+    or starting with a prefix or adverb-like syllable (다/Adverb + 주택 + 자) that Komoran
+    reads as part of a noun (다/NNG + 주택자/NNG): compounds such as 다주택자, 색동원."""
+    from konlpy.tag import Komoran, Okt
+
+    okt, komoran = Okt(), None
+    kept = set()
+    for w in words:
+        tags = [tag for _, tag in okt.pos(w)]
+        if not tags or "Noun" not in tags:
+            continue
+        last = okt.pos(w)[-1][0]
+        noun_suffix = last in NOUN_SUFFIXES and (last != "당" or len(w) >= 4)  # 소나무당, not 달러당
+        body = tags[:-1] if len(tags) > 1 and tags[-1] == "Suffix" and noun_suffix else tags
+        if all(tag == "Noun" for tag in body):
+            kept.add(w)
+        elif body[0] in ("Adverb", "Prefix") and all(tag == "Noun" for tag in body[1:]):
+            komoran = komoran or Komoran()
+            if all(tag.startswith(("NNG", "NNP", "XPN")) for _, tag in komoran.pos(w)):
+                kept.add(w)
+    return kept
 
 
 def komoran_not_nouns(words: list[str]) -> set[str]:
@@ -235,6 +311,7 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
     log("documents:", {k: len(v) for k, v in corpora.items()})
     lexicon, families = read_lexicon()
     freq = {name: document_frequencies(docs, lexicon) for name, docs in corpora.items()}
+    stems = set().union(*(stems_with_particles(docs) for docs in corpora.values()))
     df, pairs, cases, names = (collections.Counter() for _ in range(4))
     for unigram, bigram, case, name in freq.values():
         df.update(unigram)
@@ -273,8 +350,9 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
             elif (len(word) == 3 and word[0] in families and word[-1] not in VERBISH_FINALS
                   and names[word] >= 3):
                 chosen[word] = "person"
-            elif word[-1] not in VERBISH_FINALS and len(word) <= 10:
-                unknown.append(word)
+            elif ((word[-1] not in VERBISH_FINALS or (word[-1] in STEM_FINALS and word in stems))
+                  and len(word) <= 10):
+                unknown.append(word)  # 엡스타인, seen as 엡스타인의/엡스타인과, is a noun
     log("lexicon/name/latin words:", len(chosen), "unknown to check with Okt:", len(unknown))
     for word in okt_nouns_only(sorted(unknown)):
         chosen[word] = entity_type(word, "new")
@@ -288,6 +366,14 @@ def build(data: pathlib.Path, min_docs: int = 2, log=print, dropped_out=None):
     if dropped_out is not None:
         dropped_out.extend(sorted(dropped))
     log("dropped as not nouns:", len(dropped), "of", len(doubtful))
+
+    repaired, cut = repair_truncations(chosen, corpora, stems, min_docs,
+                                       {keyword for keyword, _, _ in SEED})
+    for word in cut:
+        del chosen[word]
+    for word in okt_nouns_only(sorted(repaired)):
+        chosen[word] = entity_type(word, lexicon.get(word, ("", ""))[0])
+    log("truncations cut:", len(cut), "full forms added:", len(set(chosen) & repaired))
 
     known = set(chosen) | {w for w in lexicon if len(w) == 1}
     seeded = {keyword for keyword, _, _ in SEED}  # hand entries are not shadowed by phrases

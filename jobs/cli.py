@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_crawl_command(sub)
     add_recommender_commands(sub)
+    __import__("jobs.propose_cli").propose_cli.add_propose_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)

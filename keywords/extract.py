@@ -31,6 +31,14 @@ Definitions (per post p and keyword k; ``s`` = :class:`ExtractSettings`):
 * ``score = tf * idf * position_weight * popularity * w`` with ``w`` the keyword's
   dictionary weight.
 
+How it runs: :meth:`KeywordExtractor.pairs` scans the titles and bodies of the batch
+in one :meth:`KeywordMatcher.scan` and turns the hit arrays into per (post, keyword)
+counts (:class:`Pairs`) with a sort and ``np.bincount``; :meth:`KeywordExtractor.score`
+computes the columns below as arrays.  ``extract`` = ``pairs`` + ``score``;
+:func:`keywords.parallel.extract_parallel` runs ``pairs`` in worker processes and
+``score`` with the whole batch's ``df_now``.  ``tests/keywords/reference_extract.py``
+is the slow pure-Python reference it is tested against.
+
 Per post the ``s.top_k`` highest scores are kept (ties by keyword, ascending);
 ``keep_all=True`` skips the cut (the lead derives ``df_now`` from it).  Rows are
 ordered by post (input order), then score descending, then keyword.
@@ -38,13 +46,14 @@ ordered by post (input order), then score descending, then keyword.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 
-from keywords.normalize import normalize_text
+from keywords.normalize import normalize_many
 
-__all__ = ["ExtractSettings", "KeywordExtractor", "keyword_query_volume", "OUTPUT_COLUMNS"]
+__all__ = ["ExtractSettings", "KeywordExtractor", "Pairs", "keyword_query_volume", "OUTPUT_COLUMNS"]
 
 OUTPUT_COLUMNS = ["post_id", "keyword", "title_hits", "body_hits", "first_pos", "tf", "idf",
                   "position_weight", "popularity", "score"]
@@ -71,8 +80,18 @@ class ExtractSettings:
             raise ValueError(f"max_body_chars must be >= 1, got {self.max_body_chars}")
 
 
+class Pairs(NamedTuple):
+    """One entry per (post, keyword) with a hit: parallel arrays, by post then keyword id."""
+
+    post: np.ndarray
+    keyword: np.ndarray
+    title_hits: np.ndarray
+    body_hits: np.ndarray
+    first_pos: np.ndarray
+
+
 def _clean(values, limit: int | None = None) -> list[str]:
-    out = [normalize_text(v) if isinstance(v, str) else "" for v in values]
+    out = normalize_many(values)
     return [t[:limit] for t in out] if limit else out
 
 
@@ -92,51 +111,127 @@ class KeywordExtractor:
     def __init__(self, matcher, settings: ExtractSettings = ExtractSettings()):
         self.matcher = matcher
         self.settings = settings
+        self._weights = matcher.weights.reindex(matcher.canon).fillna(1.0).to_numpy(dtype=float)
 
     def extract(self, posts: pd.DataFrame, doc_freq: pd.Series, n_docs: int,
                 query_volume: pd.Series | None = None, keep_all: bool = False) -> pd.DataFrame:
         """One row per (post, keyword) kept, columns :data:`OUTPUT_COLUMNS`."""
-        s = self.settings
         if len(posts) == 0:
             return _empty()
-        titles = self.matcher.find_many(_clean(posts["title"]))
-        bodies = self.matcher.find_many(_clean(posts["body"], s.max_body_chars))
-        title_hits = titles.groupby(["doc", "keyword"]).size().rename("title_hits")
-        body = bodies.groupby(["doc", "keyword"]).agg(
-            body_hits=("start", "size"), first=("start", "min"), length=("length", "first"))
-        hits = pd.concat([title_hits, body], axis=1).reset_index()
-        if hits.empty:
+        titles = _clean(posts["title"])
+        bodies = _clean(posts["body"], self.settings.max_body_chars)
+        pairs = self.pairs(titles, bodies)
+        return self.score(pairs, len(posts), posts["post_id"], doc_freq, n_docs, query_volume,
+                          keep_all=keep_all)
+
+    def pairs(self, titles: Sequence[str], bodies: Sequence[str]) -> Pairs:
+        """Per (post, keyword) hit counts of normalised titles and bodies, one scan for both.
+
+        >>> ex = KeywordExtractor(KeywordMatcher({"설": "설"}))  # doctest: +SKIP
+        >>> ex.pairs(["설 연휴"], ["설에 설이"]).body_hits  # doctest: +SKIP
+        array([2])
+        """
+        n = len(titles)
+        hits = self.matcher.scan(list(titles) + list(bodies))
+        n_kw = max(len(self.matcher.canon), 1)
+        post = hits.doc % n if n else hits.doc
+        in_title = hits.doc < n
+        # Hits are ordered by doc (titles before bodies) then start; a stable sort by
+        # (post, keyword) keeps that order inside each pair.
+        key = post * n_kw + hits.keyword
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        new = np.ones(key.size, dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        first = np.flatnonzero(new)
+        group = np.cumsum(new) - 1
+        total = np.diff(np.append(first, key.size))
+        title_hits = np.bincount(group, weights=in_title[order], minlength=first.size).astype(np.int64)
+        body_hits = total - title_hits
+        pair_post, pair_kw = post[order][first], hits.keyword[order][first]
+        # first body hit of a pair: right after its title hits
+        at = np.minimum(first + title_hits, max(key.size - 1, 0))
+        first_body = hits.start[order][at] if key.size else np.zeros(0, dtype=np.int64)
+        body_len = hits.lengths[n + pair_post] if key.size else np.zeros(0, dtype=np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(body_hits > 0, first_body / np.maximum(body_len, 1), 0.0)
+        first_pos = np.where(title_hits > 0, 0.0, rel)
+        return Pairs(pair_post, pair_kw, title_hits, body_hits, first_pos.astype(np.float64))
+
+    def score(self, pairs: Pairs, n_posts: int, post_ids, doc_freq: pd.Series, n_docs: int,
+              query_volume: pd.Series | None = None, keep_all: bool = False,
+              df_now: np.ndarray | None = None, n_now: int | None = None) -> pd.DataFrame:
+        """Score :class:`Pairs` (module docstring); ``df_now``/``n_now`` default to this batch's
+        (a parallel run passes the whole hour's)."""
+        s = self.settings
+        if pairs.post.size == 0:
             return _empty()
-        hits["title_hits"] = hits["title_hits"].fillna(0).astype("int64")
-        hits["body_hits"] = hits["body_hits"].fillna(0).astype("int64")
-        in_title = hits["title_hits"].to_numpy() > 0
-        rel = hits["first"].to_numpy(dtype=float) / hits["length"].to_numpy(dtype=float)
-        hits["first_pos"] = np.where(in_title, 0.0, np.nan_to_num(rel))
-
-        tf_raw = s.title_weight * hits["title_hits"] + hits["body_hits"]
+        canon_index = self.matcher.canon_index
+        n_kw = len(canon_index)
+        kw = pairs.keyword
+        if df_now is None:
+            df_now = np.bincount(kw, minlength=n_kw)
+        n_now = n_posts if n_now is None else n_now
+        df_hist = _dense(doc_freq, canon_index, kw)
+        tf_raw = s.title_weight * pairs.title_hits + pairs.body_hits
         with np.errstate(divide="ignore"):
-            hits["tf"] = np.where(tf_raw > 0, 1.0 + np.log(tf_raw.clip(lower=1e-300)), 0.0)
-        keyword = hits["keyword"]
-        df_now = keyword.map(keyword.value_counts())  # rows are unique per (doc, keyword)
-        df_hist = keyword.map(doc_freq).fillna(0) if len(doc_freq) else 0.0
-        hits["idf"] = np.log((1.0 + n_docs + len(posts)) / (1.0 + df_hist + df_now)) + 1.0
-        hits["position_weight"] = 1.0 - s.position_decay * hits["first_pos"]
+            tf = np.where(tf_raw > 0, 1.0 + np.log(np.maximum(tf_raw, 1e-300)), 0.0)
+        idf = np.log((1.0 + n_docs + n_now) / (1.0 + df_hist + df_now[kw])) + 1.0
+        position_weight = 1.0 - s.position_decay * pairs.first_pos
         if query_volume is not None and len(query_volume):
-            volume = keyword.map(query_volume).fillna(0).clip(lower=0).astype(float)
-            hits["popularity"] = 1.0 + s.popularity_weight * np.log1p(volume)
+            volume = np.clip(np.nan_to_num(_dense(query_volume, canon_index, kw)), 0, None)
+            popularity = 1.0 + s.popularity_weight * np.log1p(volume)
         else:
-            hits["popularity"] = 1.0
-        weight = keyword.map(self.matcher.weights).fillna(1.0)
-        hits["score"] = (hits["tf"] * hits["idf"] * hits["position_weight"]
-                         * hits["popularity"] * weight).astype(float)
-
-        hits = hits.sort_values(["doc", "score", "keyword"], ascending=[True, False, True],
-                                kind="mergesort")
+            popularity = np.ones(kw.size)
+        score = tf * idf * position_weight * popularity * self._weights[kw]
+        # by post, score descending, keyword ascending (keyword ids are in sorted order)
+        order = _order(pairs.post, score, kw, n_posts, n_kw)
+        post = pairs.post[order]
         if not keep_all:
-            hits = hits[hits.groupby("doc").cumcount() < s.top_k]
-        hits["post_id"] = posts["post_id"].astype(str).to_numpy()[hits["doc"].to_numpy()]
-        out = hits[OUTPUT_COLUMNS].reset_index(drop=True)
-        return out.astype({c: "float64" for c in OUTPUT_COLUMNS[4:]})
+            new = np.ones(post.size, dtype=bool)
+            new[1:] = post[1:] != post[:-1]
+            starts = np.flatnonzero(new)
+            rank = np.arange(post.size) - np.repeat(starts, np.diff(np.append(starts, post.size)))
+            order = order[rank < s.top_k]
+            post = pairs.post[order]
+        ids = np.asarray(post_ids.astype(str) if hasattr(post_ids, "astype") else post_ids,
+                         dtype=object)
+        return pd.DataFrame({
+            "post_id": pd.Series(ids[post], dtype=object),
+            "keyword": pd.Series(self.matcher.canon[kw[order]], dtype=object),
+            "title_hits": pairs.title_hits[order].astype(np.int64),
+            "body_hits": pairs.body_hits[order].astype(np.int64),
+            "first_pos": pairs.first_pos[order],
+            "tf": tf[order],
+            "idf": idf[order].astype(np.float64),
+            "position_weight": position_weight[order],
+            "popularity": popularity[order].astype(np.float64),
+            "score": score[order].astype(np.float64),
+        })
+
+
+def _order(post: np.ndarray, score: np.ndarray, kw: np.ndarray, n_posts: int, n_kw: int):
+    """Indices ordering by post, score descending, keyword id: one integer sort of
+    ``(post * R + R - 1 - score rank) * K + keyword`` (R distinct scores, K keywords)
+    when that fits in int64, else a three-key lexsort."""
+    ranks, inverse = np.unique(score, return_inverse=True)
+    r, k = max(len(ranks), 1), max(n_kw, 1)
+    if n_posts * r * k < 2**62:
+        key = (post.astype(np.int64) * r + (r - 1 - inverse.reshape(-1))) * k + kw
+        return np.argsort(key)  # keys are unique: no stability needed
+    return np.lexsort((kw, -score, post))
+
+
+def _dense(values: pd.Series | None, index: pd.Index, kw: np.ndarray) -> np.ndarray:
+    """``values[keyword]`` (0 if absent) for every keyword id in ``kw``."""
+    if values is None or len(values) == 0:
+        return np.zeros(kw.size)
+    where = index.get_indexer(values.index)
+    dense = np.zeros(len(index))
+    found = where >= 0
+    dense[where[found]] = pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(
+        dtype=float)[found]
+    return dense[kw]
 
 
 def keyword_query_volume(queries: pd.DataFrame, matcher) -> pd.Series:

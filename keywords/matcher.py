@@ -30,15 +30,20 @@ joined with ``"\\0 "`` separators into one string, scanned once by a compiled
 Aho-Corasick automaton (``ahocorasick_rs``, overlapping matches) whose
 patterns are the surfaces prefixed with a space, so only word starts can
 match (rule 1) and no pattern crosses a document.  Rules 2-3 are then NumPy
-over the match arrays: the tail of every match is read from the code-point
-array, encoded as one integer (Hangul syllables in base 11173, at most
-:data:`~keywords.particles.MAX_PARTICLE_LEN` of them) and looked up in a sorted
-table of particle codes carrying a bit mask of the finals each accepts.
+over the match arrays (:meth:`KeywordMatcher.scan`): the characters after each
+match are read from the code-point array one position at a time; a candidate is
+dropped as soon as its character at position j cannot be the j-th of any particle
+(per-position tables), so most prefix matches inside longer words go at the first
+step; a tail that reaches the end of its word is encoded as one integer (Hangul
+syllables in base 11173, at most :data:`~keywords.particles.MAX_PARTICLE_LEN`) and
+looked up in a sorted table of particle codes carrying a bit mask of the finals
+each accepts.  Overlapping matches arrive ordered by end, so a stable sort by
+start (cheap: nearly sorted) leaves each start's longest match last.
 """
 from __future__ import annotations
 
 from itertools import chain
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import ahocorasick_rs
 import numpy as np
@@ -47,10 +52,22 @@ import pandas as pd
 from keywords.normalize import fold_points, from_points, surface_key, to_points
 from keywords.particles import MAX_PARTICLE_LEN, PARTICLES, final_class
 
-__all__ = ["KeywordMatcher"]
+__all__ = ["KeywordMatcher", "Hits"]
 
 _BASE = 0xD7A3 - 0xAC00 + 2  # 11173: Hangul syllable + 1, 0 = no character
 _SEP = "\0 "
+
+
+class Hits(NamedTuple):
+    """Hits of a batch as parallel int64 arrays: ``doc`` (position of the text in the
+    batch), ``keyword`` (index into ``KeywordMatcher.canon``), ``start``, ``end`` (offsets
+    in that text); ``lengths`` is the length of every text of the batch."""
+
+    doc: np.ndarray
+    keyword: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    lengths: np.ndarray
 
 
 def _tail_code(tail: str) -> int:
@@ -95,6 +112,9 @@ class KeywordMatcher:
         self._pattern_keys = keys
         self.keywords: frozenset[str] = frozenset(canon)
         self._canon = np.array(canon, dtype=object)
+        #: canonical keywords, sorted: the ``keyword`` ids of :meth:`scan` index this
+        self.canon = self._canon
+        self.canon_index = pd.Index(canon, dtype=object)
         self._pattern_keyword = np.array([index[by_key[k]] for k in keys], dtype=np.int64)
         self._pattern_class = np.array([1 << final_class(k) for k in keys], dtype=np.int64)
         self.weights = pd.Series(
@@ -115,13 +135,17 @@ class KeywordMatcher:
     def __reduce__(self):  # rebuilt on unpickling (e.g. sent to Dask workers)
         return (_rebuild, (self._surfaces, self._stopwords, self.weights.to_dict()))
 
-    def _scan(self, texts: Sequence[str]):
-        """Arrays (doc, keyword index, start, end) of kept hits, ordered by doc and start."""
+    def scan(self, texts: Sequence[str]) -> Hits:
+        """Kept hits of a batch as arrays (see :class:`Hits`), ordered by doc and start.
+
+        >>> KeywordMatcher({"설": "설"}).scan(["설에", "이번 설"]).start.tolist()
+        [0, 3]
+        """
         texts = list(texts)
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         empty = np.zeros(0, dtype=np.int64)
         if self._automaton is None or not texts:
-            return empty, empty, empty, empty, lengths
+            return Hits(empty, empty, empty, empty, lengths)
         offsets = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(lengths[:-1] + len(_SEP), out=offsets[1:])
         offsets += 1
@@ -129,38 +153,50 @@ class KeywordMatcher:
         points[offsets + lengths] = 0  # the separators (folding made them spaces)
         found = self._automaton.find_matches_as_indexes(from_points(points), overlapping=True)
         if not found:
-            return empty, empty, empty, empty, lengths
+            return Hits(empty, empty, empty, empty, lengths)
         hits = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found))
-        hits = hits.reshape(-1, 3)
-        pattern, start, end = hits[:, 0], hits[:, 1] + 1, hits[:, 2]
-        bounds = np.flatnonzero((points == 32) | (points == 0))
-        tail_len = bounds[np.searchsorted(bounds, end)] - end
-        ok = tail_len == 0
-        maybe = np.flatnonzero((tail_len > 0) & (tail_len <= MAX_PARTICLE_LEN))
+        pattern, start, end = hits[0::3], hits[1::3] + 1, hits[2::3]
+        # Rule 2 without a search for the end of each word: read up to MAX_PARTICLE_LEN + 1
+        # characters after each match (the text ends with NUL padding) and encode the tail.
+        padded = np.concatenate([points, np.zeros(MAX_PARTICLE_LEN + 1, dtype=points.dtype)])
+        nxt = padded[end]
+        ok = (nxt == 32) | (nxt == 0)
+        maybe = np.flatnonzero(~ok)
         if maybe.size:
+            at = end[maybe]
+            cls = self._pattern_class[pattern[maybe]]
             code = np.zeros(maybe.size, dtype=np.int64)
-            hangul = np.ones(maybe.size, dtype=bool)
-            tail_end = end[maybe] + tail_len[maybe]
-            for j in range(MAX_PARTICLE_LEN):
-                pos = end[maybe] + j
-                inside = pos < tail_end
-                syl = points[np.minimum(pos, len(points) - 1)].astype(np.int64) - 0xAC00
-                hangul &= ~inside | ((syl >= 0) & (syl < _BASE - 1))
+            open_ = np.ones(maybe.size, dtype=bool)  # tail not finished yet
+            valid = np.ones(maybe.size, dtype=bool)
+            for j in range(MAX_PARTICLE_LEN + 1):
+                ch = padded[at + j].astype(np.int64)
+                boundary = (ch == 32) | (ch == 0)
+                if j == MAX_PARTICLE_LEN:
+                    valid &= ~open_ | boundary  # tail longer than any particle
+                    break
+                syl = ch - 0xAC00
+                inside = open_ & ~boundary
+                valid &= ~inside | ((syl >= 0) & (syl < _BASE - 1))
                 code += np.where(inside, syl + 1, 0) * _BASE**j
+                open_ = inside
             slot = np.minimum(np.searchsorted(_PARTICLE_KEYS, code), len(_PARTICLE_KEYS) - 1)
-            known = hangul & (_PARTICLE_KEYS[slot] == code)
-            agree = (_PARTICLE_MASKS[slot] & self._pattern_class[pattern[maybe]]) != 0
-            ok[maybe] = known & agree
+            valid &= (_PARTICLE_KEYS[slot] == code) & ((_PARTICLE_MASKS[slot] & cls) != 0)
+            ok[maybe] = valid
         pattern, start, end = pattern[ok], start[ok], end[ok]
-        # Longest per start: sort by start then length descending, keep the first of each start.
-        order = np.lexsort((start - end, start))
-        pattern, start, end = pattern[order], start[order], end[order]
-        first = np.ones(start.size, dtype=bool)
-        first[1:] = start[1:] != start[:-1]
-        pattern, start, end = pattern[first], start[first], end[first]
+        # Rule 3, longest per start: matches come ordered by end, so a stable sort by start
+        # (cheap: nearly sorted already) leaves each start's longest match last.
+        order = np.argsort(start, kind="stable")
+        start = start[order]
+        last = np.ones(start.size, dtype=bool)
+        last[:-1] = start[1:] != start[:-1]
+        keep = order[last]
+        pattern, start, end = pattern[keep], start[last], end[keep]
         doc = np.searchsorted(offsets, start, side="right") - 1
-        return (doc, self._pattern_keyword[pattern], start - offsets[doc], end - offsets[doc],
-                lengths)
+        return Hits(doc, self._pattern_keyword[pattern], start - offsets[doc], end - offsets[doc],
+                    lengths)
+
+    def _scan(self, texts: Sequence[str]):
+        return tuple(self.scan(texts))
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(canonical keyword, start, end) of every hit in ``text``, by start."""

@@ -95,3 +95,27 @@ def test_shipped_dictionary_matches_news_phrases():
                                        "금메달을 땄다. 내란을 일으킨 혐의에 무기징역, 전투기 추락")}
     assert {"설 연휴", "자민당", "최가온", "동계올림픽", "내란", "무기징역", "전투기", "추락"} <= found
     assert not found & {"것", "오늘", "기자"}
+
+
+def test_shipped_dictionary_has_no_particle_truncations():
+    """Issue #3: a final syllable that is also a particle (인, 도, 로 ...) was cut off."""
+    from keywords.matcher import KeywordMatcher
+
+    d = load_dictionary(default_dictionary_path())
+    for word in ["엡스타인", "다주택자", "색동원", "강원특별자치도", "블록체인", "스테이블코인", "외국"]:
+        assert d.canonical(word) == word, word
+    for artefact in ["엡스타", "강원특별자치", "블록체", "스테이블코", "국제유", "코르티", "문재", "달러당"]:
+        assert d.canonical(artefact) is None, artefact
+    m = KeywordMatcher.from_dictionary(d, load_stopwords(default_stopwords_path()))
+    found = [kw for kw, _, _ in m.find("엡스타인의 파일, 다주택자 규제와 색동원 수사, 달러당 1400원")]
+    assert {"엡스타인", "다주택자", "색동원"} <= set(found) and "달러당" not in found
+    assert not {"엡스타", "다주택"} & set(found)
+
+
+def test_truncation_repair_in_the_builder():
+    from dictionaries.build_dictionary import repair_truncations, stems_with_particles
+
+    docs = ["엡스타인의 파일", "엡스타인과 만남", "엡스타인 문건"] * 4
+    assert "엡스타인" in stems_with_particles(docs)
+    add, cut = repair_truncations({"엡스타": "", "외국": ""}, {"news": docs + ["외국 기업"] * 9}, {"엡스타인"}, 2)
+    assert add == {"엡스타인"} and cut == {"엡스타"}

@@ -44,3 +44,22 @@ def test_fold_paths_agree(text):
     vectorised = from_points(fold_points(to_points(text)))
     assert fold(text) == vectorised == fold(text * 300)[: len(text)]
     assert all(c == " " or c.isalnum() for c in vectorised)
+
+
+from keywords.normalize import _JUNK, _JUNK_TABLE, normalize_many  # noqa: E402
+
+_PIECES = ["<b>", "</b>", "&quot;", "&lt;i&gt;", "https://x.kr/a?b", "WWW.naver.com", "a@b.kr", "😀", "\u200b",
+           "\ufe0f", "\n", "\t", "  ", "설 연휴", "임재범", "BTS", "\u1100\u1161", "\x00", "\udc80", "e\u0301"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join), st.text(max_size=20),
+                          st.none()), max_size=8))
+def test_normalize_many_equals_normalize_text(texts):
+    assert normalize_many(texts) == [normalize_text(t) if isinstance(t, str) else "" for t in texts]
+
+
+def test_junk_table_is_the_junk_pattern():
+    chars = "".join(map(chr, range(0, 0x110000, 7)))  # every 7th code point, astral included
+    marked = {m.start() + i for m in _JUNK.finditer(chars) for i in range(m.end() - m.start())}
+    assert [i in marked for i in range(len(chars))] == [bool(_JUNK_TABLE[ord(c)]) for c in chars]
