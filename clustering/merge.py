@@ -6,7 +6,8 @@
 Within one channel, two seeds join when
 
 * one keyword is contained (as whole words) in the other's keyword or title, and their post
-  sets overlap: ``|A & B| / min(|A|, |B|) >= contain_overlap``. A post that mentions
+  sets overlap: ``|A & B| / min(|A|, |B|) >= contain_overlap`` and the Jaccard index
+  ``|A & B| / |A | B| >= contain_jaccard`` (so a handful of posts is not swallowed by a huge keyword). A post that mentions
   '어린이날 선물' is matched as the longer keyword only (longest match wins), yet it is about
   어린이날 too, so a keyword's set is widened by the sets of the keywords that contain it; or
 * they are one event seen through several keywords (전투기, 추락, 조종사 in the same posts):
@@ -29,6 +30,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class MergeSettings:
     contain_overlap: float = 0.3
+    contain_jaccard: float = 0.02
     event_overlap: float = 0.6
     min_shared_posts: int = 2
     cover_share: float = 0.7
@@ -79,11 +81,13 @@ def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: di
             a, b = sets[i], sets[j]
             shared = len(a & b)
             overlap = shared / max(1, min(len(a), len(b)))
+            jaccard = shared / max(1, len(a | b))
             ki, kj = keywords[i], keywords[j]
             contained = (_contains(ki, kj) or _contains(kj, ki)
                          or _contains(ki, titles.get(kj, "")) or _contains(kj, titles.get(ki, "")))
             forced = operator_merges.get(ki, ki) == operator_merges.get(kj, kj)
-            if forced or (contained and overlap >= settings.contain_overlap and shared > 0) or \
+            if forced or (contained and overlap >= settings.contain_overlap
+                                                  and jaccard >= settings.contain_jaccard and shared > 0) or \
                     (overlap >= settings.event_overlap and shared >= settings.min_shared_posts):
                 uf.union(i, j)
     groups: dict[int, list[int]] = {}
