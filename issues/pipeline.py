@@ -86,6 +86,7 @@ class HourResult:
     activity: pd.Series
     counts: dict[str, int]
     firings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIRING_COLUMNS))
+    notes: list[str] = field(default_factory=list)
 
 
 def issue_id_for(keyword: str, onset: pd.Timestamp) -> str:
