@@ -54,7 +54,8 @@ class TitleSettings:
     surge_exponent: float = 0.5
     lift_exponent: float = 0.5
     lift_prior: float = 2.0          # pseudo-posts shrinking a context word's lift towards 1
-    max_candidates: int = 20         # per keyword, by popularity x surge, before the context lift
+    max_forms: int = 200             # per keyword, the most popular x surging queries grouped into variants
+    max_candidates: int = 20         # per keyword, variants by popularity x surge, before the context lift
     order_share: float = 0.6         # a word order with this share of the searches is "the" order
     max_title_chars: int = 30
 
@@ -74,11 +75,14 @@ def html_title(text: str) -> str:
     return html.escape(clean_title(text), quote=True)
 
 
+_BY_LENGTH = [(n, frozenset(p for p in PARTICLES if len(p) == n)) for n in sorted({len(p) for p in PARTICLES}, reverse=True)]
+
+
 def strip_particle(word: str) -> str:
     """'임재범이' -> '임재범'; a word is never stripped below two characters."""
-    for p in PARTICLES:
-        if word.endswith(p) and len(word) - len(p) >= 2:
-            return word[: -len(p)]
+    for n, forms in _BY_LENGTH:
+        if len(word) - n >= 2 and word[-n:] in forms:
+            return word[:-n]
     return word
 
 
@@ -124,7 +128,7 @@ def query_candidates(queries_now: pd.DataFrame | None, query_history: pd.Series 
     history = query_history if query_history is not None else pd.Series(dtype=float)
     out["baseline"] = out["query"].map(history).fillna(0.0).astype(float)
     out["surge"] = (out["count"] + 1.0) / (out["baseline"] + 1.0)
-    out = out.loc[out["surge"] >= settings.min_surge]
+    out = out.loc[out["surge"] >= settings.min_surge].copy()
     out["score"] = np.log1p(out["count"].to_numpy(float)) * out["surge"].to_numpy(float) ** settings.surge_exponent
     return out[cols].sort_values(["keyword", "score", "query"], ascending=[True, False, True],
                                  kind="stable").reset_index(drop=True)
@@ -135,6 +139,8 @@ def group_variants(cands: pd.DataFrame, settings: TitleSettings) -> pd.DataFrame
     baseline (so the surge is the variant's as a whole), and the share of searches in its word order."""
     if cands.empty:
         return cands.assign(variant=[], order_share=[])
+    # the most popular forms only: a keyword in a million queries is titled from its head
+    cands = cands.groupby("keyword", sort=False).head(settings.max_forms)
     c = cands.assign(variant=cands["query"].map(variant_key))
     c = c.sort_values(["keyword", "variant", "count", "query"], ascending=[True, True, False, True], kind="stable")
     grouped = c.groupby(["keyword", "variant"], sort=False)
@@ -277,7 +283,11 @@ class TitleChooser:
             variants["lift"] = context_lift(context, ids, posts, s.lift_prior)
             variants["score"] = variants["score"] * variants["lift"] ** s.lift_exponent
             variants = variants.sort_values(["keyword", "score", "query"], ascending=[True, False, True], kind="stable")
-        by_kw = {k: g for k, g in variants.groupby("keyword", sort=False)} if len(variants) else {}
+        by_kw: dict[str, list[tuple]] = {}
+        if len(variants):
+            for kw, query, count, share in zip(variants["keyword"], variants["query"], variants["count"],
+                                               variants["order_share"]):
+                by_kw.setdefault(kw, []).append((query, count, share))
         titles_of = {}
         if posts is not None and len(posts) and post_sets:
             title_by_id = dict(zip(posts["post_id"].astype(str), posts["title"].fillna("").astype(str)))
@@ -286,13 +296,11 @@ class TitleChooser:
         rows = []
         for keyword in keywords:
             chosen = None
-            g = by_kw.get(keyword)
-            if g is not None:
-                for r in g.itertuples(index=False):
-                    title = self.compose(keyword, r.query, r.order_share < s.order_share, titles_of.get(keyword, ()))
-                    if title and not self._blocked(title):
-                        chosen = (keyword, title, "query", int(r.count))
-                        break
+            for query, count, share in by_kw.get(keyword, ()):
+                title = self.compose(keyword, query, share < s.order_share, titles_of.get(keyword, ()))
+                if title and not self._blocked(title):
+                    chosen = (keyword, title, "query", int(count))
+                    break
             if chosen is None:
                 fallback = (clean_title(self.display_form(keyword)) or keyword)[: s.max_title_chars]
                 chosen = (keyword, fallback, "blocked" if self._blocked(fallback) else "keyword", 0)
