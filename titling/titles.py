@@ -19,7 +19,7 @@ candidate: spacing, particles and word order do not matter ('나는가수다 임
   posts, shrunk towards 1 (:func:`context_lift`); 1 when the query is the keyword alone or there
   are no posts. A context word nobody wrote about scores below 1.
 
-Queries below ``min_count`` or ``min_surge`` do not qualify. The title is the best candidate's
+Queries below ``min_count`` or ``min_surge``, or with a U+FFFD (text broken in transit), do not qualify. The title is the best candidate's
 words in the order people search it (the most searched variant's order), or, when no order has
 ``order_share`` of the searches, in the order the words appear in the issue's post titles; a
 keyword or alias in it is shown in its dictionary display form (default: the canonical keyword;
@@ -121,6 +121,8 @@ def query_candidates(queries_now: pd.DataFrame | None, query_history: pd.Series 
         return pd.DataFrame(columns=cols)
     pairs = hits[["doc", "keyword"]].drop_duplicates()
     found = q.iloc[pairs["doc"].to_numpy()]
+    readable = ~found["query"].astype(str).str.contains("\ufffd", regex=False).to_numpy()   # mojibake
+    pairs, found = pairs.loc[readable], found.loc[readable]
     out = pd.DataFrame({"keyword": pairs["keyword"].to_numpy(),
                         "query": found["query"].astype(str).map(clean_title).to_numpy(),
                         "count": found["count"].to_numpy(np.int64)})

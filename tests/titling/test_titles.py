@@ -121,3 +121,8 @@ def test_a_title_is_never_empty_never_too_long_and_never_repeats_a_word(rows):
     assert title and len(title) <= 20 and title == clean_title(title)
     words = title.split()
     assert len(words) == len(set(words))
+
+
+def test_broken_text_never_becomes_a_title():
+    queries = pd.DataFrame({"query": ["\ufffd\ufffd 임재범 콘서트", "임재범 복귀"], "count": [500, 20]})
+    assert _chooser().choose(["임재범"], queries, None).loc["임재범", "title"] == "임재범 복귀"
