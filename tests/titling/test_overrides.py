@@ -103,3 +103,11 @@ def test_each_kind_of_toml_error_names_its_line_and_rule(text, line, message):
     with pytest.raises(OverrideError) as err:
         parse_overrides(text, "o.toml")
     assert err.value.line == line and message in err.value.message, str(err.value)
+
+
+def test_the_shipped_example_file_is_valid():
+    from pathlib import Path
+
+    import dictionaries
+    rules = load_overrides(Path(dictionaries.__file__).with_name("overrides.example.toml"))
+    assert rules.merges["어린이날 여행"] == "어린이날" and rules.pins[0].keyword == "길고양이"
