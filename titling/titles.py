@@ -39,6 +39,8 @@ from typing import Callable, Iterable
 import ahocorasick_rs
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 # particles stripped from a word's end for comparing variants and counting context words
@@ -100,6 +102,28 @@ def _words_of(query: str) -> list[str]:
     return clean_title(query).split()
 
 
+_MESSY = re.compile(_CONTROL.pattern + r"|\s\s|^\s|\s$|[^\S ]")
+
+
+def _baseline(queries: pd.Series, history: pd.Series | None) -> np.ndarray:
+    """Each query's mean count in the history hours (0 when unseen): one Arrow ``index_in`` of the
+    (large) history index against the (small) set of candidate queries."""
+    out = np.zeros(len(queries))
+    if history is None or history.empty or not len(queries):
+        return out
+    values = history.index.array
+    keys = values._pa_array if hasattr(values, "_pa_array") else pa.array(history.index.to_numpy(dtype=object))
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    if not pa.types.is_string(keys.type) and not pa.types.is_large_string(keys.type):
+        keys = pa.array(history.index.astype(str).to_numpy(dtype=object))
+    unique = pd.unique(queries.to_numpy(dtype=object))
+    slot = pc.index_in(keys, value_set=pa.array(unique, type=keys.type)).fill_null(-1).to_numpy()
+    found = slot >= 0
+    per_unique = np.zeros(len(unique))
+    per_unique[slot[found]] = history.to_numpy(dtype=float)[found]
+    return per_unique[pd.Index(unique).get_indexer(queries.to_numpy(dtype=object))]
+
+
 def query_candidates(queries_now: pd.DataFrame | None, query_history: pd.Series | None, matcher,
                      settings: TitleSettings, keywords: Iterable[str] | None = None) -> pd.DataFrame:
     """Qualifying (keyword, query) pairs with count, surge and ``score`` (popularity x surge), best first.
@@ -121,14 +145,14 @@ def query_candidates(queries_now: pd.DataFrame | None, query_history: pd.Series 
         return pd.DataFrame(columns=cols)
     pairs = hits[["doc", "keyword"]].drop_duplicates()
     found = q.iloc[pairs["doc"].to_numpy()]
-    readable = ~found["query"].astype(str).str.contains("\ufffd", regex=False).to_numpy()   # mojibake
-    pairs, found = pairs.loc[readable], found.loc[readable]
-    out = pd.DataFrame({"keyword": pairs["keyword"].to_numpy(),
-                        "query": found["query"].astype(str).map(clean_title).to_numpy(),
-                        "count": found["count"].to_numpy(np.int64)})
+    texts = found["query"].astype(str).tolist()
+    readable = np.fromiter(("\ufffd" not in t for t in texts), dtype=bool, count=len(texts))   # mojibake
+    cleaned = [t if unicodedata.is_normalized("NFC", t) and not _MESSY.search(t) else clean_title(t)
+               for t, ok in zip(texts, readable) if ok]
+    out = pd.DataFrame({"keyword": pairs["keyword"].to_numpy()[readable], "query": np.asarray(cleaned, dtype=object),
+                        "count": found["count"].to_numpy(np.int64)[readable]})
     out = out.groupby(["keyword", "query"], as_index=False, sort=True)["count"].sum()
-    history = query_history if query_history is not None else pd.Series(dtype=float)
-    out["baseline"] = out["query"].map(history).fillna(0.0).astype(float)
+    out["baseline"] = _baseline(out["query"], query_history)
     out["surge"] = (out["count"] + 1.0) / (out["baseline"] + 1.0)
     out = out.loc[out["surge"] >= settings.min_surge].copy()
     out["score"] = np.log1p(out["count"].to_numpy(float)) * out["surge"].to_numpy(float) ** settings.surge_exponent

@@ -126,3 +126,13 @@ def test_a_title_is_never_empty_never_too_long_and_never_repeats_a_word(rows):
 def test_broken_text_never_becomes_a_title():
     queries = pd.DataFrame({"query": ["\ufffd\ufffd 임재범 콘서트", "임재범 복귀"], "count": [500, 20]})
     assert _chooser().choose(["임재범"], queries, None).loc["임재범", "title"] == "임재범 복귀"
+
+
+def test_the_baseline_lookup_matches_a_plain_map():
+    from titling.titles import _baseline
+    history = pd.Series({"임재범 노래": 4.0, "자민당 과반": 2.5, "x": 1.0})
+    queries = pd.Series(["자민당 과반", "임재범 노래", "새 검색어", "자민당 과반"])
+    assert _baseline(queries, history).tolist() == queries.map(history).fillna(0.0).tolist()
+    assert _baseline(queries, pd.Series(dtype=float)).tolist() == [0.0] * 4
+    objects = pd.Series([4.0], index=pd.Index(["임재범 노래"], dtype=object))
+    assert _baseline(queries, objects).tolist() == [0.0, 4.0, 0.0, 0.0]
