@@ -10,11 +10,12 @@ x (1 + influence)``, influence being the author's weight in ``dictionaries/influ
 and body start with MinHash Jaccard >= ``near_duplicate`` via datasketch LSH, see
 :func:`issues.spam.near_duplicate_groups`) are collapsed to their best post; then at most
 ``max_per_author`` posts per author, at most ``max_posts`` in all. Ties break by post_id so a
-re-run gives the same bundle. Columns published per post: post_id, title, author_id, url,
-channel, bundle_score.
+re-run gives the same bundle. Columns published per post: post_id, title (:func:`plain_title`:
+entities decoded, tags removed), author_id, url, channel, bundle_score.
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -25,6 +26,23 @@ import pandas as pd
 from issues.spam import near_duplicate_groups
 
 _NON_WORD = re.compile(r"[\W_]+")
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def plain_title(text) -> str:
+    """A post's title as readers see it: HTML entities decoded (feeds often double-escape them,
+    '&amp;quot;'), tags removed, whitespace collapsed; plain text, to be escaped when rendered.
+
+    >>> plain_title("&amp;quot;속보&amp;quot; <b>전투기</b>  추락")
+    '"속보" 전투기 추락'
+    """
+    text = "" if text is None else str(text)
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return " ".join(_TAG.sub(" ", text).split())
 
 
 @dataclass(frozen=True)
@@ -60,4 +78,5 @@ def bundle_posts(post_ids: Iterable[str], member_keywords: Iterable[str], post_k
             cand = cand.loc[~group.duplicated()]          # sorted best first: the best of each stays
     cand = cand.loc[cand.groupby("author_id").cumcount() < settings.max_per_author]
     cand = cand.head(settings.max_posts)
+    cand = cand.assign(title=cand["title"].map(plain_title))
     return cand[["post_id", "title", "author_id", "url", "channel", "bundle_score"]].reset_index(drop=True)

@@ -97,3 +97,11 @@ def test_bundle_collapses_near_duplicates_with_minhash_and_weighs_influential_au
     assert b["post_id"].tolist()[0] == "d"
     b = bundle_posts(posts["post_id"], ["전투기"], pk, posts, BundleSettings(max_posts=2))
     assert len(b) == 2
+
+
+def test_bundle_titles_are_plain_text_readers_see():
+    posts = pd.DataFrame({"post_id": ["a"], "title": ["NHK 출구조사 &amp;quot;자민당 단독 과반&amp;quot; <b>속보</b>"],
+                          "author_id": ["x"], "url": "", "channel": "news", "recommend_count": 0, "editor_score": 0.0})
+    pk = pd.DataFrame({"post_id": ["a"], "keyword": "자민당", "score": [1.0]})
+    b = bundle_posts(["a"], ["자민당"], pk, posts, BundleSettings())
+    assert b["title"].tolist() == ['NHK 출구조사 "자민당 단독 과반" 속보']
