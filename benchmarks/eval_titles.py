@@ -74,7 +74,7 @@ def eval_merges(cases: list[dict], tools, settings) -> tuple[float, float, list[
         pk = extractor.extract(posts, pd.Series(dtype="int64"), 0, pd.Series(dtype=float))
         sets = {k: frozenset(v) for k, v in pk.groupby("keyword")["post_id"]}
         seeds = pd.DataFrame({"keyword": c["keywords"], "score": [float(len(sets.get(k, ()))) for k in c["keywords"]]})
-        groups = merge_seeds(seeds, sets, {}, settings.merge, None, tools.named_entities)
+        groups = merge_seeds(seeds, sets, {}, settings.merge, None, tools.named_entities, tools.common_words)
         got = {k: i for i, g in enumerate(groups.itertuples()) for k in [g.keyword, *g.facets]}
         want = {k: i for i, g in enumerate(c["expected_groups"]) for k in g}
         for a, b in combinations(c["keywords"], 2):

@@ -17,7 +17,8 @@ Within one channel, two seeds join when
 Joins are transitive (union-find). The representative is the operators' choice, else the most
 specific member among those covering at least ``cover_share`` of the best coverage: a named
 entity (a person, organisation, place, event or product in the dictionary: 자민당 over 출구조사)
-before a common word, then more posts, then higher score, then the shorter keyword. The others
+first, then an untyped keyword (often a name the taggers did not type: 김여정) before a word typed
+``common`` (의지), then more posts, then higher score, then the shorter keyword. The others
 are kept as ``facets``, best first. The group's score is its best member's, its posts the union.
 """
 from __future__ import annotations
@@ -67,7 +68,8 @@ class _UnionFind:
 def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: dict[str, str],
                 settings: MergeSettings = MergeSettings(),
                 operator_merges: dict[str, str] | None = None,
-                named_entities: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+                named_entities: frozenset[str] | set[str] = frozenset(),
+                common_words: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
     """Seeds of ONE channel (ranked) -> groups: keyword, facets, score, post_ids, members' rows kept in ``members``."""
     operator_merges = operator_merges or {}
     seeds = seeds.sort_values(["score", "keyword"], ascending=[False, True], kind="stable").reset_index(drop=True)
@@ -102,7 +104,8 @@ def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: di
         else:
             most = max(len(sets[i]) for i in members)
             covering = [i for i in members if len(sets[i]) >= settings.cover_share * most]
-            best = max(covering, key=lambda i: (keywords[i] in named_entities, len(sets[i]),
+            best = max(covering, key=lambda i: (keywords[i] in named_entities, keywords[i] not in common_words,
+                                                len(sets[i]),
                                                 seeds.at[i, "score"], -len(keywords[i])))
             representative = keywords[best]
         facets = [keywords[i] for i in members if keywords[i] != representative]

@@ -64,15 +64,17 @@ class HourTools:
     influential: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     blocklist: TitleBlocklist = field(default_factory=TitleBlocklist)
     evergreen: frozenset[str] = frozenset()
+    common_words: frozenset[str] = frozenset()       # typed 'common': never an event's representative if avoidable
 
     @classmethod
     def build(cls, dictionary, stopwords=frozenset(), influential: pd.Series | None = None,
               blocklist: TitleBlocklist | None = None, evergreen: frozenset[str] = frozenset()) -> "HourTools":
         entries = dictionary.entries
         named = frozenset(entries.loc[entries["type"].isin(NAMED_ENTITY_TYPES), "keyword"])
+        common = frozenset(entries.loc[entries["type"] == "common", "keyword"])
         return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords), named,
                    influential if influential is not None else pd.Series(dtype=float),
-                   blocklist or TitleBlocklist(), frozenset(evergreen))
+                   blocklist or TitleBlocklist(), frozenset(evergreen), common)
 
 
 @dataclass
@@ -159,7 +161,8 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
         ch_seeds = seeds.loc[seeds["channel"] == channel].reset_index(drop=True)
         ch_pk = pk if channel == HOME else pk.loc[pk["channel"] == channel]
         post_sets = {k: frozenset(v) for k, v in ch_pk.groupby("keyword")["post_id"]}
-        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, rules.merges, tools.named_entities)
+        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, rules.merges, tools.named_entities,
+                             tools.common_words)
         rows, used_ids = [], set()
         for g in groups.itertuples(index=False):
             lead = ch_seeds.loc[g.lead_index]

@@ -105,3 +105,11 @@ def test_bundle_titles_are_plain_text_readers_see():
     pk = pd.DataFrame({"post_id": ["a"], "keyword": "자민당", "score": [1.0]})
     b = bundle_posts(["a"], ["자민당"], pk, posts, BundleSettings())
     assert b["title"].tolist() == ['NHK 출구조사 "자민당 단독 과반" 속보']
+
+
+def test_an_untyped_name_represents_an_event_over_a_common_word():
+    seeds = _seeds(("의지", 9.0), ("김여정", 8.0))
+    posts = frozenset("abcd")
+    groups = merge_seeds(seeds, {"의지": posts, "김여정": posts - {"d"}}, {}, MergeSettings(),
+                         common_words={"의지"})
+    assert groups["keyword"].tolist() == ["김여정"] and groups.iloc[0]["facets"] == ["의지"]
