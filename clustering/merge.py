@@ -6,7 +6,8 @@
 Within one channel, two seeds join when
 
 * one keyword is contained (as whole words) in the other's keyword or title, and their post
-  sets overlap: ``|A & B| / min(|A|, |B|) >= contain_overlap``. A post that mentions
+  sets overlap: ``|A & B| / min(|A|, |B|) >= contain_overlap`` and the Jaccard index
+  ``|A & B| / |A | B| >= contain_jaccard`` (so a handful of posts is not swallowed by a huge keyword). A post that mentions
   '어린이날 선물' is matched as the longer keyword only (longest match wins), yet it is about
   어린이날 too, so a keyword's set is widened by the sets of the keywords that contain it; or
 * they are one event seen through several keywords (전투기, 추락, 조종사 in the same posts):
@@ -16,7 +17,8 @@ Within one channel, two seeds join when
 Joins are transitive (union-find). The representative is the operators' choice, else the most
 specific member among those covering at least ``cover_share`` of the best coverage: a named
 entity (a person, organisation, place, event or product in the dictionary: 자민당 over 출구조사)
-before a common word, then more posts, then higher score, then the shorter keyword. The others
+first, then an untyped keyword (often a name the taggers did not type: 김여정) before a word typed
+``common`` (의지), then more posts, then higher score, then the shorter keyword. The others
 are kept as ``facets``, best first. The group's score is its best member's, its posts the union.
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class MergeSettings:
     contain_overlap: float = 0.3
+    contain_jaccard: float = 0.02
     event_overlap: float = 0.6
     min_shared_posts: int = 2
     cover_share: float = 0.7
@@ -65,7 +68,8 @@ class _UnionFind:
 def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: dict[str, str],
                 settings: MergeSettings = MergeSettings(),
                 operator_merges: dict[str, str] | None = None,
-                named_entities: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+                named_entities: frozenset[str] | set[str] = frozenset(),
+                common_words: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
     """Seeds of ONE channel (ranked) -> groups: keyword, facets, score, post_ids, members' rows kept in ``members``."""
     operator_merges = operator_merges or {}
     seeds = seeds.sort_values(["score", "keyword"], ascending=[False, True], kind="stable").reset_index(drop=True)
@@ -79,11 +83,13 @@ def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: di
             a, b = sets[i], sets[j]
             shared = len(a & b)
             overlap = shared / max(1, min(len(a), len(b)))
+            jaccard = shared / max(1, len(a | b))
             ki, kj = keywords[i], keywords[j]
             contained = (_contains(ki, kj) or _contains(kj, ki)
                          or _contains(ki, titles.get(kj, "")) or _contains(kj, titles.get(ki, "")))
             forced = operator_merges.get(ki, ki) == operator_merges.get(kj, kj)
-            if forced or (contained and overlap >= settings.contain_overlap and shared > 0) or \
+            if forced or (contained and overlap >= settings.contain_overlap
+                                                  and jaccard >= settings.contain_jaccard and shared > 0) or \
                     (overlap >= settings.event_overlap and shared >= settings.min_shared_posts):
                 uf.union(i, j)
     groups: dict[int, list[int]] = {}
@@ -98,7 +104,8 @@ def merge_seeds(seeds: pd.DataFrame, post_sets: dict[str, frozenset], titles: di
         else:
             most = max(len(sets[i]) for i in members)
             covering = [i for i in members if len(sets[i]) >= settings.cover_share * most]
-            best = max(covering, key=lambda i: (keywords[i] in named_entities, len(sets[i]),
+            best = max(covering, key=lambda i: (keywords[i] in named_entities, keywords[i] not in common_words,
+                                                len(sets[i]),
                                                 seeds.at[i, "score"], -len(keywords[i])))
             representative = keywords[best]
         facets = [keywords[i] for i in members if keywords[i] != representative]

@@ -24,13 +24,15 @@ from issues.lifecycle import issue_state, ranking_score
 from issues.seeds import find_seeds
 from keywords.extract import KeywordExtractor, keyword_query_volume
 from keywords.matcher import KeywordMatcher
-from titling.overrides import Overrides
-from titling.titles import TitleChooser, clean_title
+from titling.blocklist import TitleBlocklist
+from titling.overrides import Overrides, fired_rule
+from titling.titles import TitleChooser, clean_title, facet_title, html_title
 
 NAMED_ENTITY_TYPES = ("person", "organisation", "place", "event", "product")
 ISSUE_COLUMNS = ["channel", "rank", "issue_id", "keyword", "title", "title_source", "score", "facets",
                  "post_ids", "signals", "pinned", "state", "onset"]
 BUNDLE_COLUMNS = ["channel", "issue_id", "position", "post_id", "title", "author_id", "url", "bundle_score"]
+FIRING_COLUMNS = ["rule", "line", "subject", "channel", "detail"]
 
 
 @dataclass
@@ -60,13 +62,19 @@ class HourTools:
     matcher: KeywordMatcher
     named_entities: frozenset[str] = frozenset()
     influential: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    blocklist: TitleBlocklist = field(default_factory=TitleBlocklist)
+    evergreen: frozenset[str] = frozenset()
+    common_words: frozenset[str] = frozenset()       # typed 'common': never an event's representative if avoidable
 
     @classmethod
-    def build(cls, dictionary, stopwords=frozenset(), influential: pd.Series | None = None) -> "HourTools":
+    def build(cls, dictionary, stopwords=frozenset(), influential: pd.Series | None = None,
+              blocklist: TitleBlocklist | None = None, evergreen: frozenset[str] = frozenset()) -> "HourTools":
         entries = dictionary.entries
         named = frozenset(entries.loc[entries["type"].isin(NAMED_ENTITY_TYPES), "keyword"])
+        common = frozenset(entries.loc[entries["type"] == "common", "keyword"])
         return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords), named,
-                   influential if influential is not None else pd.Series(dtype=float))
+                   influential if influential is not None else pd.Series(dtype=float),
+                   blocklist or TitleBlocklist(), frozenset(evergreen), common)
 
 
 @dataclass
@@ -79,6 +87,8 @@ class HourResult:
     channels: list[str]
     activity: pd.Series
     counts: dict[str, int]
+    firings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIRING_COLUMNS))
+    notes: list[str] = field(default_factory=list)
 
 
 def issue_id_for(keyword: str, onset: pd.Timestamp) -> str:
@@ -120,34 +130,60 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     posts = inputs.posts.reset_index(drop=True)
     s = settings
     queries = inputs.queries if inputs.queries is not None else pd.DataFrame(columns=["query", "count"])
+    rules = inputs.overrides.active_at(hour)
+    fired: list[dict] = []
 
     extractor = KeywordExtractor(tools.matcher, s.extract)
     query_volume = keyword_query_volume(queries, tools.matcher)
     post_keywords = extractor.extract(posts, inputs.doc_freq, inputs.n_docs, query_volume)
-    post_keywords = post_keywords.loc[~post_keywords["keyword"].isin(inputs.overrides.blocked_keywords)]
+    blocked_hits = post_keywords["keyword"].isin(rules.blocked_keywords)
+    fired += [fired_rule(rules, "block", k, HOME, "keyword removed from the hour")
+              for k in sorted(set(post_keywords.loc[blocked_hits, "keyword"]))]
+    post_keywords = post_keywords.loc[~blocked_hits]
 
     d = s.detect
     found = find_seeds(post_keywords, posts, query_volume, inputs, len(tools.matcher.keywords), d, tools.influential)
     scored, seeds, activity = found.scored, found.seeds, found.activity
-
-    titles = TitleChooser(tools.matcher, s.title, tools.dictionary.display_form).choose(
-        seeds["keyword"].unique(), queries, inputs.query_history)
-    title_of = titles["title"].to_dict()
+    seeds = seeds.loc[~seeds["keyword"].isin(tools.evergreen)]     # evergreen topics are never bursts
 
     pk = post_keywords.merge(posts[["post_id", "channel"]], on="post_id")
+    home_sets = {k: frozenset(v) for k, v in pk.groupby("keyword")["post_id"]}
+    titles = TitleChooser(tools.matcher, s.title, tools.dictionary.display_form, tools.blocklist).choose(
+        seeds["keyword"].unique(), queries, inputs.query_history, posts, home_sets)
+    title_of = titles["title"].to_dict()
+    title_by_post = dict(zip(posts["post_id"], posts["title"].fillna("").astype(str)))
+
     previous_authors = _authors_at(inputs.history, hour - pd.Timedelta(hours=1))
     continuing = _continuing_ids(inputs.previous_issues, hour, d.continue_hours)
-    channels = sorted((set(posts["channel"]) | {p.channel for p in inputs.overrides.pins}) - {HOME})
+    channels = sorted((set(posts["channel"]) | {p.channel for p in rules.pins}) - {HOME})
     issue_rows, bundle_rows = [], []
     for channel in [HOME] + channels:
         ch_seeds = seeds.loc[seeds["channel"] == channel].reset_index(drop=True)
         ch_pk = pk if channel == HOME else pk.loc[pk["channel"] == channel]
         post_sets = {k: frozenset(v) for k, v in ch_pk.groupby("keyword")["post_id"]}
-        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, inputs.overrides.merges, tools.named_entities)
+        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, rules.merges, tools.named_entities,
+                             tools.common_words)
         rows, used_ids = [], set()
         for g in groups.itertuples(index=False):
             lead = ch_seeds.loc[g.lead_index]
-            title = inputs.overrides.rewrites.get(g.keyword) or title_of.get(g.keyword) or g.keyword
+            fired += [fired_rule(rules, "merge", m, channel, f"merged into {g.keyword}")
+                      for m in g.member_keywords if rules.merges.get(m) == g.keyword]
+            source = titles.at[g.keyword, "title_source"] if g.keyword in titles.index else "keyword"
+            title = title_of.get(g.keyword) or g.keyword
+            if source == "keyword" and len(g.facets):       # no query log: the facets give the context
+                title = facet_title(g.keyword, list(g.facets), [title_by_post.get(i, "") for i in sorted(g.post_ids)],
+                                    tools.dictionary.display_form, max_chars=s.title.max_title_chars)
+                source = "facets" if title != (clean_title(tools.dictionary.display_form(g.keyword)) or g.keyword) \
+                    else source
+                if tools.blocklist.blocks(title):
+                    title = title_of.get(g.keyword) or g.keyword
+                    source = "keyword"
+            rewrite_key = g.keyword if g.keyword in rules.rewrites else (title if title in rules.rewrites else None)
+            if rewrite_key is not None:
+                fired.append(fired_rule(rules, "rewrite", rewrite_key, channel, f"{title} -> {rules.rewrites[rewrite_key]}"))
+                title, source = rules.rewrites[rewrite_key], "override"
+            elif source == "blocked":                       # even the keyword is on the blocklist
+                continue
             members = [g.keyword] + list(g.facets)
             known = [continuing[m] for m in members if m in continuing]
             onset, issue_id = min(known) if known else (hour, issue_id_for(g.keyword, hour))
@@ -157,19 +193,20 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
             state = issue_state(onset, hour, int(lead["authors"]),
                                 previous_authors.get((g.keyword, channel), previous_authors.get((lead["keyword"], channel))))
             rows.append({"channel": channel, "issue_id": issue_id, "keyword": g.keyword,
-                         "title": clean_title(title) or g.keyword,
-                         "title_source": "override" if g.keyword in inputs.overrides.rewrites else
-                         (titles.at[g.keyword, "title_source"] if g.keyword in titles.index else "keyword"),
+                         "title": clean_title(title) or g.keyword, "title_source": source,
                          "score": round(ranking_score(float(g.score), onset, hour, d.half_life_hours), 6),
                          "facets": list(g.facets), "post_ids": g.post_ids, "signals": _signals(lead),
                          "pinned": False, "state": state, "onset": onset})
         rows.sort(key=lambda r: (-r["score"], r["keyword"]))
-        rows = [r for r in rows if r["title"] not in inputs.overrides.blocked_titles]
-        pins = [p for p in inputs.overrides.pins if p.channel == channel]
+        fired += [fired_rule(rules, "block-title", r["title"], channel, f"issue {r['keyword']} dropped")
+                  for r in rows if r["title"] in rules.blocked_titles]
+        rows = [r for r in rows if r["title"] not in rules.blocked_titles]
+        pins = [p for p in rules.pins if p.channel == channel]
         top_score = max([r["score"] for r in rows], default=0.0)
         pinned = []
         for p in pins:
             rows = [r for r in rows if r["keyword"] != p.keyword]
+            fired.append(fired_rule(rules, "pin", p.keyword, channel, f"pinned as {p.title or p.keyword}"))
             pinned.append({"channel": channel, "issue_id": issue_id_for(p.keyword, pd.Timestamp(0, tz="UTC")),
                            "keyword": p.keyword, "title": p.title or title_of.get(p.keyword, p.keyword),
                            "title_source": "override" if p.title else "keyword", "score": round(top_score, 6),
@@ -178,8 +215,10 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
         ranked = (pinned + rows)[: d.top_n]
         for rank, r in enumerate(ranked, start=1):
             r["rank"] = rank
+            r["title"] = html_title(r["title"]) or html_title(r["keyword"])
             bundle = bundle_posts(r["post_ids"], [r["keyword"]] + r["facets"], post_keywords,
-                                  posts if channel == HOME else posts.loc[posts["channel"] == channel], s.bundle)
+                                  posts if channel == HOME else posts.loc[posts["channel"] == channel], s.bundle,
+                                  tools.influential)
             r["post_ids"] = bundle["post_id"].tolist()
             for pos, b in enumerate(bundle.itertuples(index=False), start=1):
                 bundle_rows.append({"channel": channel, "issue_id": r["issue_id"], "position": pos,
@@ -195,8 +234,9 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     counts = {"posts": len(posts), "post_keywords": len(post_keywords), "seeds": int(len(seeds)),
               "duplicate_posts": found.duplicate_posts,
               "issues": int((issues["channel"] == HOME).sum()) if len(issues) else 0}
+    firings = pd.DataFrame(fired, columns=FIRING_COLUMNS).drop_duplicates(ignore_index=True)
     return HourResult(hour, post_keywords, scored, issues, pd.DataFrame(bundle_rows, columns=BUNDLE_COLUMNS),
-                      [HOME] + channels, activity, counts)
+                      [HOME] + channels, activity, counts, firings)
 
 
 def feed_document(result: HourResult, timezone: str = "Asia/Seoul") -> dict[str, Any]:

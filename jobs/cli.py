@@ -32,6 +32,7 @@ from jobs.lock import LockBusyError, LockLostError
 from jobs.settings import SettingsError, resolve_settings
 from jobs.crawl_store import CrawlStoreError
 from jobs.store import StoreError
+from titling.blocklist import BlocklistError
 from titling.overrides import OverrideError
 
 EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH, EXIT_LOCKED = 2, 3, 4, 5
@@ -207,7 +208,7 @@ def _guarded(args) -> int:
 
     try:
         return args.func(args)
-    except (IngestError, DictionaryError, OverrideError, SettingsError, ValueError) as exc:
+    except (IngestError, DictionaryError, OverrideError, BlocklistError, SettingsError, ValueError) as exc:
         print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except (StoreError, CrawlStoreError) as exc:

@@ -44,7 +44,8 @@ from jobs.report import write_report
 from jobs.runlog import StageLog
 from jobs.settings import Settings
 from jobs.store import IssueStore, RunLedger, StoreError, from_db_time, to_db_time, utc_now
-from titling.overrides import load_overrides
+from titling.blocklist import load_blocklist, load_evergreen
+from titling.overrides import OverrideError, Overrides, load_overrides, parse_overrides
 
 
 def parse_hour(text: str, timezone: str = "Asia/Seoul") -> pd.Timestamp:
@@ -66,13 +67,16 @@ class RunReport:
     redis_published: bool | None
     feed_path: str | None
     stage_seconds: dict[str, float]
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         home = self.document["channels"].get(HOME, [])
         titles = " | ".join(f"{i['rank']}. {i['title']}" for i in home) or "(no issues)"
         c = self.counts
+        notes = "".join(f"\n  note: {n}" for n in self.notes)
         return (f"{self.document['hour']} read={c['posts_read']} accepted={c['posts_accepted']} "
-                f"rejected={c['posts_rejected']} in_hour={c['posts_in_hour']} issues={len(home)}  home: {titles}")
+                f"rejected={c['posts_rejected']} in_hour={c['posts_in_hour']} issues={len(home)}  home: {titles}"
+                f"{notes}")
 
 
 @dataclass
@@ -130,7 +134,9 @@ class RunContext:
             stopwords = load_stopwords(self.settings.stopwords) if self.settings.stopwords and \
                 Path(self.settings.stopwords).exists() else frozenset()
             self._tools = HourTools.build(dictionary, stopwords,
-                                          load_influential_authors(self.settings.influential_authors))
+                                          load_influential_authors(self.settings.influential_authors),
+                                          load_blocklist(self.settings.title_blocklist),
+                                          load_evergreen(self.settings.evergreen))
         return self._tools
 
     @property
@@ -174,6 +180,27 @@ def _stamp(path: str) -> tuple:
         return (None, None)
 
 
+def resolve_overrides(ctx: RunContext, stages: StageLog | None = None) -> tuple[Overrides, list[str]]:
+    """The override file if valid (its text is then kept in the DB), else the last valid file kept
+    in the DB, with a note saying so; with no valid file ever kept, the error stops the run."""
+    path = ctx.settings.overrides
+    try:
+        rules = load_overrides(path)
+    except OverrideError as exc:
+        last = ctx.store.last_override_file() if path else None
+        if last is None:
+            raise
+        rules = parse_overrides(last["text"], str(last["path"]))
+        note = (f"override file rejected ({exc}); used the last valid file {last['path']} "
+                f"(sha {str(last['sha'])[:8]}, kept {last['saved_at']})")
+        if stages is not None:
+            stages.event("overrides_fallback", error=str(exc), used_sha=str(last["sha"])[:8])
+        return rules, [note]
+    if path:
+        ctx.store.save_override_file(str(path), rules.text)
+    return rules, []
+
+
 def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str],
                  queries_paths: Sequence[str] = (), stages: StageLog | None = None,
                  ) -> tuple[HourResult, dict, pd.DataFrame, pd.DataFrame, dict]:
@@ -181,7 +208,7 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
     s = ctx.settings
     stages = stages or StageLog(hour)
     with stages.stage("ingest") as log_counts:
-        overrides = load_overrides(s.overrides)
+        overrides, notes = resolve_overrides(ctx, stages)
         tools = ctx.tools
         post_batch = ctx.read("posts", list(posts_paths))
         query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
@@ -207,7 +234,12 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
         log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)
     with stages.stage("core") as log_counts:
         result = run_hour_core(inputs, tools, s)
-        log_counts.update({k: int(v) for k, v in result.counts.items()})
+        if notes:
+            note_rows = pd.DataFrame([{"rule": "file", "line": 0, "subject": str(s.overrides), "channel": HOME,
+                                       "detail": n} for n in notes])
+            result.firings = pd.concat([note_rows, result.firings], ignore_index=True)
+        result.notes = notes
+        log_counts.update({k: int(v) for k, v in result.counts.items()}, overrides_fired=len(result.firings))
     checkpoint("core")
     rejects = pd.concat([post_batch.rejects] + ([query_batch.rejects] if query_batch is not None else []),
                         ignore_index=True)
@@ -257,7 +289,8 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
                        redis_published=None, file_published=None,
                        stage_seconds=_seconds_json(timings), error=None)
         ctx.store.save_hour(hour, run_row, result.stats, result.activity, queries, result.issues,
-                            result.bundles, rejects, s.query_store_min_count, document=document, fence=ctx.fence)
+                            result.bundles, rejects, s.query_store_min_count, document=document, fence=ctx.fence,
+                            firings=result.firings)
         log_counts.update(keyword_rows=len(result.stats), issues=len(result.issues), rejects=len(rejects),
                           feed_version=version)
     checkpoint("store:committed")
@@ -297,7 +330,7 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
     if errors:
         stages.current = "redis" if redis_ok is False else "file"
         raise PublishError("; ".join(errors))
-    return RunReport(hour, counts, document, version, redis_ok, path, timings)
+    return RunReport(hour, counts, document, version, redis_ok, path, timings, list(result.notes))
 
 
 def _seconds_json(timings: dict[str, float]) -> str:

@@ -166,9 +166,10 @@ def render_report(document: dict[str, Any], series: pd.DataFrame, version: str |
             posts = "".join(
                 f'<li><a href="{esc(p.get("url") or "#")}">{esc(p.get("title") or p["post_id"])}</a> '
                 f'<small>{esc(p.get("author_id") or "")}</small></li>' for p in item.get("posts", []))
+            # item["title"] is published HTML-escaped already (titling.titles.html_title)
             out.append(
                 f'<article class="issue" data-keyword="{esc(item["keyword"])}"><div>'
-                f'<h3><span class="rank">{item["rank"]}.</span>{esc(item["title"])} '
+                f'<h3><span class="rank">{item["rank"]}.</span>{item["title"]} '
                 f'<span class="score">score {float(item["score"]):.1f}</span></h3>'
                 f'<div class="kw">keyword <b>{esc(item["keyword"])}</b>'
                 + (f' · merged: {esc(", ".join(facets))}' if facets else "")

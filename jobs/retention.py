@@ -8,7 +8,7 @@ The policy (settings, days, counted back from ``now``):
 * ``retain_stats_days`` (45): ``keyword_stats``, ``channel_activity``, ``query_stats``. Must cover
   the baseline (``detect.seasonal_days``) and the idf window (``idf_window_days``); a shorter
   value is an error, so pruning can never change what a run computes.
-* ``retain_issues_days`` (180): ``issues``, ``bundles``, ``feeds`` (what was published, for
+* ``retain_issues_days`` (180): ``issues``, ``bundles``, ``feeds``, ``override_firings`` (what was published, for
   ``continue_hours`` ids and audits).
 * ``retain_runs_days`` (400): ``runs`` and ``run_attempts``. The newest run is always kept
   (catch-up starts after it). Rejects go with their ``first_hour`` under this policy too.
@@ -32,8 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.ingest import FILE_SUFFIXES
 from jobs.settings import SettingsError
-from jobs.store import (IssueStore, bundles, channel_activity, feeds, issues, keyword_stats, query_stats,
-                        rejects, run_attempts, runs, to_db_time)
+from jobs.store import (IssueStore, bundles, channel_activity, feeds, issues, keyword_stats, override_firings,
+                        query_stats, rejects, run_attempts, runs, to_db_time)
 
 
 @dataclass
@@ -64,7 +64,7 @@ def prune(settings, now: pd.Timestamp | None = None, dry_run: bool = False,
     cut = {days: to_db_time(now - pd.Timedelta(days=days)) for days in
            (settings.retain_stats_days, settings.retain_issues_days, settings.retain_runs_days)}
     plan = [(t, t.c.hour, cut[settings.retain_stats_days]) for t in (keyword_stats, channel_activity, query_stats)]
-    plan += [(t, t.c.hour, cut[settings.retain_issues_days]) for t in (issues, bundles, feeds)]
+    plan += [(t, t.c.hour, cut[settings.retain_issues_days]) for t in (issues, bundles, feeds, override_firings)]
     newest = store._frame(sa.select(sa.func.max(runs.c.hour).label("h")))["h"].iloc[0]
     runs_cut = cut[settings.retain_runs_days]
     if newest is not None and not pd.isna(newest):

@@ -48,6 +48,8 @@ class Settings:
     dictionary: str = str(default_dictionary_path())
     stopwords: str = str(default_stopwords_path())
     influential_authors: str = str(default_influential_authors_path())
+    title_blocklist: str = str(default_dictionary_path().parent / "title_blocklist.txt")
+    evergreen: str = str(default_dictionary_path().parent / "evergreen.txt")
     overrides: str | None = None
     posts_mapping: str | None = None
     crawl_sources: str | None = None

@@ -116,7 +116,20 @@ run_attempts = sa.Table(
     sa.Column("status", sa.String(16), nullable=False), sa.Column("stage", sa.String(32)),
     sa.Column("error", sa.Text), sa.Column("owner", sa.String(200)), sa.Column("token", sa.BigInteger),
 )
-HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles, feeds)
+override_firings = sa.Table(        # every override rule that changed an hour's feed
+    "override_firings", metadata,
+    sa.Column("hour", sa.DateTime, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("rule", sa.String(16), nullable=False), sa.Column("line", sa.Integer),
+    sa.Column("subject", sa.Text), sa.Column("channel", sa.String(100)), sa.Column("detail", sa.Text),
+)
+override_files = sa.Table(          # the text of every valid override file a run used
+    "override_files", metadata,
+    sa.Column("sha", sa.String(64), primary_key=True),
+    sa.Column("path", sa.Text), sa.Column("text", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+)
+HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles, feeds, override_firings)
 
 
 class StoreError(RuntimeError):
@@ -277,7 +290,7 @@ class IssueStore:
     def save_hour(self, hour: pd.Timestamp, run: dict, stats: pd.DataFrame, activity: pd.Series,
                   queries: pd.DataFrame, issue_rows: pd.DataFrame, bundle_rows: pd.DataFrame,
                   reject_rows: pd.DataFrame, query_min_count: int = 2, *, document: dict | None = None,
-                  fence=None) -> None:
+                  fence=None, firings: pd.DataFrame | None = None) -> None:
         """Replace everything of ``hour`` in one transaction.
 
         ``document`` (the feed) is kept for re-publishing; ``fence`` (:class:`jobs.lock.Fence`) makes
@@ -306,6 +319,9 @@ class IssueStore:
         bundle_records = [dict(rec, hour=h) for rec in bundle_rows.to_dict("records")]
         reject_records = [dict(rec, first_hour=h, line=int(rec["line"]), source=str(rec["source"])[:500])
                           for rec in reject_rows.to_dict("records")]
+        firing_records = [] if firings is None else [
+            {"hour": h, "seq": n, "rule": r["rule"], "line": int(r["line"]), "subject": str(r["subject"]),
+             "channel": r["channel"], "detail": str(r["detail"])} for n, r in enumerate(firings.to_dict("records"))]
         run_row = dict(run, hour=h)
         try:
             with self.engine.begin() as conn:
@@ -315,7 +331,7 @@ class IssueStore:
                 check_fence(conn, fence)        # after the first write: ordered against a takeover
                 for table, records in ((keyword_stats, stat_records), (channel_activity, activity_records),
                                        (query_stats, query_records), (issues, issue_records),
-                                       (bundles, bundle_records)):
+                                       (bundles, bundle_records), (override_firings, firing_records)):
                     if records:
                         conn.execute(table.insert(), records)
                 if reject_records:
@@ -327,6 +343,26 @@ class IssueStore:
                 checkpoint("store:in-transaction")
         except SQLAlchemyError as exc:
             raise self._wrap(exc) from None
+
+    def save_override_file(self, path: str, text: str) -> None:
+        """Keep a valid override file's text (once per content), for runs after a bad edit."""
+        import hashlib
+
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(sa.select(override_files.c.sha).where(override_files.c.sha == sha)).first() is None:
+                    conn.execute(override_files.insert().values(sha=sha, path=str(path), text=text, saved_at=utc_now()))
+                else:
+                    conn.execute(override_files.update().where(override_files.c.sha == sha)
+                                 .values(saved_at=utc_now(), path=str(path)))
+        except SQLAlchemyError as exc:
+            raise self._wrap(exc) from None
+
+    def last_override_file(self) -> dict | None:
+        """The most recently used valid override file: ``{"path", "text", "saved_at", "sha"}`` or None."""
+        frame = self._frame(sa.select(override_files).order_by(override_files.c.saved_at.desc()).limit(1))
+        return None if frame.empty else frame.iloc[0].to_dict()
 
     def _insert_new_rejects(self, conn, records: list[dict]) -> None:
         """Rejects are kept once per (kind, source, line): the first hour that saw them."""

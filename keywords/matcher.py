@@ -132,6 +132,16 @@ class KeywordMatcher:
         weights = dict(zip(dictionary.entries["keyword"], dictionary.entries["weight"]))
         return cls(dictionary.surfaces(), stopwords=stopwords, weights=weights)
 
+    def subset(self, keywords) -> "KeywordMatcher":
+        """A matcher over only these keywords' surfaces (a small automaton, e.g. for titling)."""
+        wanted = set(keywords)
+        return KeywordMatcher({s: k for s, k in self._surfaces.items() if k in wanted}, stopwords=self._stopwords)
+
+    @property
+    def surface_map(self) -> dict[str, str]:
+        """surface -> canonical keyword, as given."""
+        return dict(self._surfaces)
+
     def __reduce__(self):  # rebuilt on unpickling (e.g. sent to Dask workers)
         return (_rebuild, (self._surfaces, self._stopwords, self.weights.to_dict()))
 

@@ -71,3 +71,45 @@ def test_longest_match_leaves_nested_keywords_disjoint_yet_they_merge():
     groups = merge_seeds(seeds, sets, {}, MergeSettings())
     assert groups["keyword"].tolist() == ["무기징역"] and groups.iloc[0]["facets"] == ["무기징역 선고"]
     assert groups.iloc[0]["post_ids"] == frozenset("abcde")
+
+
+def test_containment_also_needs_a_jaccard_share():
+    seeds = _seeds(("어린이날", 9.0), ("어린이날 선물", 3.0))
+    big = frozenset(f"p{i}" for i in range(400))
+    sets = {"어린이날": big, "어린이날 선물": frozenset({"p1", "q1", "q2", "q3"})}
+    assert len(merge_seeds(seeds, sets, {}, MergeSettings(contain_jaccard=0.02, event_overlap=1.1))) == 2
+    assert len(merge_seeds(seeds, sets, {}, MergeSettings(contain_jaccard=0.0, event_overlap=1.1))) == 1
+
+
+def test_bundle_collapses_near_duplicates_with_minhash_and_weighs_influential_authors():
+    body = "공군 전투기가 오늘 오전 경북 지역에서 훈련 중 추락했으며 조종사는 비상 탈출해 구조됐다고 공군이 밝혔다"
+    posts = pd.DataFrame({
+        "post_id": ["a", "b", "c", "d"],
+        "title": ["전투기 추락 조종사 탈출", "[속보] 전투기 추락, 조종사 탈출", "전투기 추락 원인 조사", "공군 발표"],
+        "body": [body, body + " 이상", "사고 원인을 조사하는 위원회가 꾸려졌다", "공군이 발표했다"],
+        "author_id": ["x", "y", "z", "w"], "url": "", "channel": "news",
+        "recommend_count": [5, 0, 0, 0], "editor_score": 0.0})
+    pk = pd.DataFrame({"post_id": list("abcd"), "keyword": "전투기", "score": [3.0, 3.0, 3.0, 1.0]})
+    b = bundle_posts(posts["post_id"], ["전투기"], pk, posts, BundleSettings())
+    assert b["post_id"].tolist() == ["a", "c", "d"]                   # b is a's near-duplicate, a scores higher
+    influence = pd.Series({"w": 9.0})
+    b = bundle_posts(posts["post_id"], ["전투기"], pk, posts, BundleSettings(), influence)
+    assert b["post_id"].tolist()[0] == "d"
+    b = bundle_posts(posts["post_id"], ["전투기"], pk, posts, BundleSettings(max_posts=2))
+    assert len(b) == 2
+
+
+def test_bundle_titles_are_plain_text_readers_see():
+    posts = pd.DataFrame({"post_id": ["a"], "title": ["NHK 출구조사 &amp;quot;자민당 단독 과반&amp;quot; <b>속보</b>"],
+                          "author_id": ["x"], "url": "", "channel": "news", "recommend_count": 0, "editor_score": 0.0})
+    pk = pd.DataFrame({"post_id": ["a"], "keyword": "자민당", "score": [1.0]})
+    b = bundle_posts(["a"], ["자민당"], pk, posts, BundleSettings())
+    assert b["title"].tolist() == ['NHK 출구조사 "자민당 단독 과반" 속보']
+
+
+def test_an_untyped_name_represents_an_event_over_a_common_word():
+    seeds = _seeds(("의지", 9.0), ("김여정", 8.0))
+    posts = frozenset("abcd")
+    groups = merge_seeds(seeds, {"의지": posts, "김여정": posts - {"d"}}, {}, MergeSettings(),
+                         common_words={"의지"})
+    assert groups["keyword"].tolist() == ["김여정"] and groups.iloc[0]["facets"] == ["의지"]

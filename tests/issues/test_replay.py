@@ -14,7 +14,7 @@ from tests.jobs.helpers import START, write_inputs
 def test_replay_matches_the_database_backed_run(tmp_path):
     inputs = write_inputs(tmp_path, hours=10)
     settings = resolve_settings({"db_url": f"sqlite:///{tmp_path / 'db.sqlite'}", "dictionary": inputs["dictionary"],
-                                 "stopwords": ""}, {})
+                                 "stopwords": "", "evergreen": "", "title_blocklist": ""}, {})   # as the bare tools
     ctx = RunContext(settings)
     replayer = HourReplayer(HourTools.build(load_dictionary(inputs["dictionary"])), settings)
     posts = read_posts([inputs["posts"]]).accepted
