@@ -21,8 +21,9 @@ from jobs.hourly import RunContext, backfill
 from jobs.settings import resolve_settings
 
 DEMO_START = pd.Timestamp("2026-05-04T00:00+09:00")
-OPERATOR_ENTRIES = (("임재범", "person", "", ""), ("어린이날", "event", "", ""), ("나는가수다", "event", "나가수", ""),
-                    ("손흥민", "person", "", ""), ("경북", "place", "", ""))
+OPERATOR_ENTRIES = (("임재범", "person", "", "", ""), ("어린이날", "event", "", "", ""),
+                    ("나는가수다", "event", "나가수", "", "나가수"),     # shown as people search it
+                    ("손흥민", "person", "", "", ""), ("경북", "place", "", "", ""))
 DEMO_EVENTS = (
     PlantedEvent("어린이날", hour=20, context="선물", authors=25, channel="blog"),
     PlantedEvent("임재범", hour=21, context="나가수", authors=18, channel="entertainment"),
@@ -32,10 +33,14 @@ DEMO_EVENTS = (
 
 
 def write_demo_dictionary(path: Path) -> Path:
-    """The shipped dictionary with the operator's additions (entries it already has are replaced)."""
+    """The shipped dictionary with the operator's additions (entries it already has are replaced);
+    the header gains the optional ``display`` column for the operator's preferred forms."""
     added = {row[0] for row in OPERATOR_ENTRIES}
     lines = default_dictionary_path().read_text(encoding="utf-8").splitlines()
-    kept = [line for line in lines if line.split("\t", 1)[0] not in added]
+    at = next(i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#"))
+    if not lines[at].rstrip().endswith("display"):
+        lines[at] = lines[at].rstrip() + "\tdisplay"
+    kept = lines[:at + 1] + [line for line in lines[at + 1:] if line.split("\t", 1)[0] not in added]
     kept += ["\t".join(row) for row in OPERATOR_ENTRIES]
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return path
