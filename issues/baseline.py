@@ -18,6 +18,15 @@ For hour H and each (keyword, channel), for each value (authors, posts, query_vo
   burst is normal, yet a lasting step up is learnt within a few hours instead of being masked
   forever. The hourly run masks only once warmed up (``warmup_hours`` of history): before
   that every keyword is "new" against the prior;
+* **cycles** (``cycle_floor``): a keyword that is high at this hour on most days (a morning
+  traffic keyword, a Sunday TV show) is routine, not news. The expectation is at least the
+  *cycle floor*: the value reached at this hour on at least half of the seasonal-window days
+  (the upper median of those days, missing days counting 0), and likewise over the weekly
+  window, once a window has ``cycle_min_hours`` run hours. A one-off burst on one earlier day
+  moves a median of 7 days not at all, so bursts still cannot teach it. For the same reason a
+  masked hour is *not* clipped when the keyword was similarly high (at least ``cycle_similar``
+  of that value) at the same hour on at least two earlier days of the seasonal window: it is a
+  cycle, not a burst, and clipping it would hide the cycle from the seasonal mean;
 * blended: ``w_w = weekly_weight * n_w / (n_w + 1)``, ``w_s = (1 - w_w) * seasonal_weight * n_s / (n_s + 1)``,
   ``expected = w_w * weekly + w_s * seasonal + (1 - w_w - w_s) * level``, so a window with
   no history yet weighs nothing;
@@ -42,7 +51,8 @@ class AuthorBaseline:
     def __init__(self, seasonal_days: int = 7, level_hours: int = 24, seasonal_weight: float = 0.6,
                  prior_rate: float = 0.05, prior_strength: float = 2.0,
                  activity_clip: tuple[float, float] = (0.25, 4.0), masked_clip: float = 1.5,
-                 weekly_weeks: int = 0, weekly_weight: float = 0.4):
+                 weekly_weeks: int = 0, weekly_weight: float = 0.4, cycle_floor: bool = False,
+                 cycle_min_hours: int = 3, cycle_similar: float = 0.5):
         self.seasonal_days = seasonal_days
         self.level_hours = level_hours
         self.seasonal_weight = seasonal_weight
@@ -52,6 +62,9 @@ class AuthorBaseline:
         self.masked_clip = masked_clip
         self.weekly_weeks = weekly_weeks
         self.weekly_weight = weekly_weight
+        self.cycle_floor = cycle_floor
+        self.cycle_min_hours = cycle_min_hours
+        self.cycle_similar = cycle_similar
 
     @staticmethod
     def window_hours(hour: pd.Timestamp, seasonal_days: int, level_hours: int, weekly_weeks: int = 0) -> dict:
@@ -75,7 +88,39 @@ class AuthorBaseline:
             self.means_["authors"] = self._means(None, "authors")
         self.keyword_means_ = self.means_["authors"]
         self.activity_means_ = self._means(activity, "posts", key=["channel"]) if activity is not None else None
+        self.floors_ = {value: self._floor(history, value) for value in VALUES
+                        if self.cycle_floor and history is not None and value in history}
         return self
+
+    def _floor(self, frame: pd.DataFrame, value: str) -> pd.Series:
+        """Per key: the value reached in at least half of the seasonal (and weekly) window hours."""
+        floors = []
+        for name in ("seasonal", "weekly"):
+            hours = self.windows_[name]
+            if frame.empty or len(hours) < self.cycle_min_hours:
+                continue
+            k = (len(hours) + 1) // 2
+            part = frame.loc[frame["hour"].isin(hours), KEY + [value]]
+            part = part.sort_values(value, ascending=False, kind="stable")
+            nth = part.loc[part.groupby(KEY, sort=False).cumcount() == k - 1]
+            floors.append(nth.set_index(KEY)[value].astype(float))
+        if not floors:
+            return pd.Series(dtype=float)
+        both = pd.concat(floors, axis=1)
+        return both.max(axis=1)
+
+    def _cycle_hours(self, frame: pd.DataFrame, part: pd.DataFrame, value: str) -> np.ndarray:
+        """For each row of ``part``: was the key similarly high at the same hour on >= 2 earlier days?"""
+        if not self.cycle_floor or not len(part):
+            return np.zeros(len(part), bool)
+        lookup = frame.set_index(["hour"] + KEY)[value].astype(float)
+        lookup = lookup[~lookup.index.duplicated()]
+        support = np.zeros(len(part))
+        for d in range(1, self.seasonal_days + 1):
+            earlier = pd.MultiIndex.from_arrays([part["hour"] - pd.Timedelta(days=d), part["keyword"], part["channel"]])
+            before = lookup.reindex(earlier).fillna(0.0).to_numpy()
+            support += before >= self.cycle_similar * part[value].astype(float).to_numpy()
+        return support >= 2
 
     def _means(self, frame: pd.DataFrame | None, value: str, key=KEY, mask_column: str | None = None,
                expected_column: str = "expected") -> pd.DataFrame:
@@ -88,6 +133,10 @@ class AuthorBaseline:
             values = part[value].astype(float).to_numpy()
             if mask_column is not None and len(part) and expected_column in part:
                 masked = part[mask_column].astype(bool).to_numpy()
+                if masked.any() and self.cycle_floor:
+                    cycle = np.zeros(len(part), bool)
+                    cycle[masked] = self._cycle_hours(frame, part.loc[masked], value)
+                    masked = masked & ~cycle
                 clipped = np.minimum(values, self.masked_clip * part[expected_column].astype(float).fillna(np.inf).to_numpy())
                 values = np.where(masked, clipped, values)
             sums = pd.Series(values, index=part.index).groupby([part[k] for k in key]).sum()
@@ -123,7 +172,14 @@ class AuthorBaseline:
         index = pd.MultiIndex.from_frame(keys[KEY]) if len(keys) else pd.MultiIndex.from_tuples([], names=KEY)
         prior = self.prior_rate if prior_rates is None else \
             keys["keyword"].map(prior_rates).fillna(self.prior_rate).to_numpy(float)
-        return self._blend(self.keyword_means_, index, prior) * self._activity_ratio(keys, activity_now)
+        blend = self._blend(self.keyword_means_, index, prior) * self._activity_ratio(keys, activity_now)
+        return self._with_floor(blend, index, "authors")
+
+    def _with_floor(self, estimate: np.ndarray, index: pd.MultiIndex, value: str) -> np.ndarray:
+        floor = getattr(self, "floors_", {}).get(value)
+        if floor is None or floor.empty or not len(index):
+            return estimate
+        return np.maximum(estimate, floor.reindex(index).fillna(0.0).to_numpy(float))
 
     def expected_frame(self, keys: pd.DataFrame, activity_now: pd.Series | None = None,
                        prior_rates: pd.Series | None = None) -> pd.DataFrame:
@@ -133,7 +189,8 @@ class AuthorBaseline:
         authors = self.expected(keys, activity_now, prior_rates)
         out = pd.DataFrame({"expected_authors": authors}, index=keys.index)
         posts = self.means_.get("posts")
-        out["expected_posts"] = authors if posts is None else self._blend(posts, index, self.prior_rate) * ratio
+        out["expected_posts"] = authors if posts is None else \
+            self._with_floor(self._blend(posts, index, self.prior_rate) * ratio, index, "posts")
         queries = self.means_.get("query_volume")
         out["expected_queries"] = 0.0 if queries is None else self._blend(queries, index, 0.0)
         return out
