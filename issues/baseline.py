@@ -21,8 +21,9 @@ For hour H and each (keyword, channel), for each value (authors, posts, query_vo
 * **cycles** (``cycle_floor``): a keyword that is high at this hour on most days (a morning
   traffic keyword, a Sunday TV show) is routine, not news. The expectation is at least the
   *cycle floor*: the value reached at this hour on at least half of the seasonal-window days
-  (the upper median of those days, missing days counting 0), and likewise over the weekly
-  window, once a window has ``cycle_min_hours`` run hours. A one-off burst on one earlier day
+  (the upper median of those days, missing days counting 0) once it has ``cycle_min_hours``
+  run hours, and likewise over the weekly window from its first week (a Sunday keyword as
+  high as last Sunday is a recurrence). A one-off burst on one earlier day
   moves a median of 7 days not at all, so bursts still cannot teach it. For the same reason a
   masked hour is *not* clipped when the keyword was similarly high (at least ``cycle_similar``
   of that value) at the same hour on at least two earlier days of the seasonal window: it is a
@@ -97,7 +98,7 @@ class AuthorBaseline:
         floors = []
         for name in ("seasonal", "weekly"):
             hours = self.windows_[name]
-            if frame.empty or len(hours) < self.cycle_min_hours:
+            if frame.empty or len(hours) < (self.cycle_min_hours if name == "seasonal" else 1):
                 continue
             k = (len(hours) + 1) // 2
             part = frame.loc[frame["hour"].isin(hours), KEY + [value]]
