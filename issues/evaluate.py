@@ -187,7 +187,7 @@ def control_hits(tops: pd.DataFrame, truth: pd.DataFrame, hours, kind: str) -> t
             kst = r.onset.tz_convert("Asia/Seoul")
             local = mine.dt.tz_convert("Asia/Seoul")
             mine = mine.loc[(local.dt.hour - kst.hour).between(0, 1 if kind == "routine" else 8)
-                            & ((kind == "routine") | (local.dt.dayofweek == kst.dayofweek))]
+                            & ((kind == "routine") | (local.dt.day_of_week == kst.day_of_week))]
         hits += int(len(mine) > 0)
     return hits, len(controls)
 

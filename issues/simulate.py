@@ -15,7 +15,7 @@ from ``../shared/data``) and hands them in; the same titles and settings give th
   law over ``vocab`` Hangul words taken from the titles by frequency, so the top ranks are
   evergreen high-volume topics; authors are drawn from a pool with skewed activity; each
   keyword lives mostly in one channel. A post's title is a real title that contains its first
-  keyword.
+  keyword, its body another real title (so two posts drawing the same title are not near-duplicates).
 * **Planted issues** (``kind = issue``) after ``warmup_days``: lift 1.5x-10x, shape ``pulse``
   (1 h, then a 30 % tail), ``ramp`` (1/3, 2/3, 1, 1 over 4 h) or ``step`` (a lasting 24 h
   level), 1-50 fresh distinct authors at the peak, any hour of the week. The keyword is the
@@ -116,7 +116,7 @@ class _Builder:
         start = pd.Timestamp(s.start).tz_convert("UTC")
         self.hours = pd.date_range(start, periods=24 * s.days, freq="h")
         kst = self.hours.tz_convert("Asia/Seoul")
-        self.volume = s.posts_per_hour * DAILY[kst.hour] * WEEKLY[kst.dayofweek]
+        self.volume = s.posts_per_hour * DAILY[kst.hour] * WEEKLY[kst.day_of_week]
         self.mean_keywords = 1.0 + 0.9         # 1 + Poisson(1) capped at 4, about 1.9
         self.rows, self.kw_rows, self.truth, self.n = [], [], [], 0
         self.used: set[str] = set()
@@ -128,7 +128,8 @@ class _Builder:
     def post(self, hour, channel, author, keywords, title=None):
         pid = f"s{self.n:07d}"
         self.n += 1
-        self.rows.append((pid, hour, channel, author, title or self.title_for(keywords[0]), "",
+        body = "" if title else self.titles[int(self.rng.integers(len(self.titles)))]     # an excerpt
+        self.rows.append((pid, hour, channel, author, title or self.title_for(keywords[0]), body,
                           f"https://sim.example/{pid}"))
         for k in dict.fromkeys(keywords):
             self.kw_rows.append((pid, k, int(self.rng.random() < 0.6), 1.0))
@@ -223,7 +224,7 @@ class _Builder:
         for i in range(s.n_holiday):
             w = self.pick_keyword(0.3, 0)
             kw, channel = self.vocab[w], CHANNELS[self.channel_of[w]]
-            live = np.flatnonzero((kst.dayofweek == 6) & (kst.hour >= 10) & (kst.hour <= 17))
+            live = np.flatnonzero((kst.day_of_week == 6) & (kst.hour >= 10) & (kst.hour <= 17))
             for h in live:
                 for j in range(int(rng.integers(8, 16))):
                     self.post(self.hours[h], channel, f"hol{i}h{h}a{j}", [kw])
