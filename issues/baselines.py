@@ -80,18 +80,21 @@ class MastodonTrends:
     def __init__(self, period_hours: int = 24, min_accounts: int = 5):
         self.period_hours, self.min_accounts = period_hours, min_accounts
         self.recent_: list[pd.Series] = []
+        self.total_: pd.Series | None = None         # running sum of the last period_hours hours
 
     def step(self, stats: pd.DataFrame) -> pd.DataFrame:
         index = _index(stats)
         observed = stats["authors"].to_numpy(float)
-        if self.recent_:
-            total = pd.concat(self.recent_, axis=1).fillna(0.0).sum(axis=1) / self.period_hours
-            expected = total.reindex(index).fillna(0.0).to_numpy()
-        else:
-            expected = np.zeros(len(stats))
+        expected = np.zeros(len(stats)) if self.total_ is None else \
+            (self.total_.reindex(index).fillna(0.0) / self.period_hours).to_numpy()
         expected = np.maximum(expected, 1.0)
         score = np.where(observed > expected, (observed - expected) ** 2 / expected, 0.0)
-        self.recent_ = (self.recent_ + [pd.Series(observed, index=index)])[-self.period_hours:]
+        now = pd.Series(observed, index=index)
+        self.recent_.append(now)
+        self.total_ = now.copy() if self.total_ is None else self.total_.add(now, fill_value=0.0)
+        if len(self.recent_) > self.period_hours:
+            self.total_ = self.total_.sub(self.recent_.pop(0), fill_value=0.0)
+            self.total_ = self.total_[self.total_ > 1e-9]
         return stats.assign(score=score, passed=(score > 0) & (observed >= self.min_accounts))
 
 
