@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from issues.baselines import MastodonTrends, PreviousHourPoisson, SigniTrend
 from issues.detect import DetectSettings
@@ -101,8 +102,9 @@ def run_simulation(args) -> None:
     for make in makers:
         t0 = time.perf_counter()
         det = make()
-        tops = replay_detector(det, world)
-        placebo_tops = replay_detector(make(), placebo)
+        progress = None if args.no_progress else (lambda it, desc: tqdm(it, desc=desc, mininterval=30))
+        tops = replay_detector(det, world, progress)
+        placebo_tops = replay_detector(make(), placebo, progress)
         wall = time.perf_counter() - t0
         report = detection_report(tops, world, placebo_tops, reps=args.reps, seed=args.seed)
         rows.append((det.name, report, wall))
@@ -144,7 +146,8 @@ def run_real(args) -> None:
         replayer = HourReplayer(tools, settings)
         t0 = time.perf_counter()
         tops = {}
-        for hour in pd.date_range(start, end, freq="h"):
+        for hour in tqdm(pd.date_range(start, end, freq="h"), desc=path.parent.name, mininterval=30,
+                         disable=args.no_progress):
             result = replayer.run(hour, posts_in_hour(posts, hour))
             if any(hour == w[0] for w in wanted):
                 tops[hour] = result.issues.loc[result.issues["channel"] == "home"]
@@ -171,6 +174,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-real", action="store_true", help="skip the real-data replays")
     parser.add_argument("--days", type=int, default=None, help="simulated days (default 21, quick 14)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.add_argument("--reps", type=int, default=None, help="bootstrap draws (default 1000, quick 300)")
     args = parser.parse_args(argv)
     args.days = args.days or (14 if args.quick else 21)

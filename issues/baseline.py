@@ -83,7 +83,7 @@ class AuthorBaseline:
         self.windows_ = {name: runs.intersection(hours) for name, hours in
                          self.window_hours(hour, self.seasonal_days, self.level_hours, self.weekly_weeks).items()}
         self.seasonal_hours_, self.level_hours_ = self.windows_["seasonal"], self.windows_["level"]
-        self._history, self._earlier = history, None
+        self._earlier = None
         if history is not None and len(history):          # read the long history once: only window hours
             window = self.windows_["weekly"].union(self.windows_["seasonal"]).union(self.windows_["level"])
             history = history.loc[history["hour"].isin(window)]
@@ -100,7 +100,7 @@ class AuthorBaseline:
             self.activity_keys_, self.activity_means_ = None, None
         self.floors_ = {value: self._floor(history, self.keys_, value) for value in VALUES
                         if self.cycle_floor and history is not None and value in history}
-        self._history = self._earlier = None
+        self._earlier = None
         return self
 
     def _floor(self, frame: pd.DataFrame, keys: "_KeyCodes", value: str) -> np.ndarray | None:
@@ -126,8 +126,11 @@ class AuthorBaseline:
     def _cycle_rows(self, frame: pd.DataFrame, value: str) -> np.ndarray:
         """Masked rows of ``frame`` whose key was similarly high at the same hour on >= 2 earlier days.
 
-        Only the masked rows (few: the published issues) and the history of their keywords are
-        looked at, so the cost follows the issues, not the history.
+        Only the masked rows (few: the published issues) and the window rows of their keywords are
+        looked at, so the cost follows the issues. Earlier days are looked up among the window
+        hours only (the hours ``jobs.store.IssueStore.load_history`` loads), so the stored run
+        and the in-memory replay agree: a masked hour of the seasonal window sees the same hour
+        on the other days of that window.
         """
         flags = np.zeros(len(frame), bool)
         where = np.flatnonzero(frame["masked"].astype(bool).to_numpy())
@@ -136,8 +139,7 @@ class AuthorBaseline:
         masked = frame.iloc[where]
         days = [pd.Timedelta(days=d) for d in range(1, self.seasonal_days + 1)]
         if getattr(self, "_earlier", None) is None:       # once per fit, shared by every value
-            full = self._history if self._history is not None else frame
-            earlier = full.loc[full["keyword"].isin(set(masked["keyword"]))]
+            earlier = frame.loc[frame["keyword"].isin(set(masked["keyword"]))]
             earlier_hours = pd.DatetimeIndex(sorted({h - d for h in masked["hour"].unique() for d in days}))
             self._earlier = earlier.loc[earlier["hour"].isin(earlier_hours)]
         earlier = self._earlier
