@@ -1,7 +1,7 @@
 """Detection evaluation: planted bursts (issuewire against three baselines) and real-data top 6.
 
-    python -m benchmarks.eval_detection            # 21 simulated days + both real replays
-    python -m benchmarks.eval_detection --quick    # 14 days, 1 seed, 300 bootstrap draws
+    python -m benchmarks.eval_detection            # 21 simulated days, 90 issues + both real replays
+    python -m benchmarks.eval_detection --quick    # 14 days, 60 issues, 300 bootstrap draws
     python -m benchmarks.eval_detection --no-real  # simulation only (--no-sim: real only)
 
 Simulation (:mod:`issues.simulate`, titles from ``../shared/data/news_econ_kr_2026feb``): every
@@ -82,7 +82,7 @@ def print_table(rows: list[tuple[str, dict, float]]) -> None:
 
 
 def run_simulation(args) -> None:
-    settings = SimSettings(seed=args.seed, days=args.days)
+    settings = SimSettings(seed=args.seed, days=args.days, n_issues=args.issues)
     t0 = time.perf_counter()
     world = simulate(read_titles(ECON), settings)
     placebo = time_shuffled(world, seed=args.seed)
@@ -175,10 +175,12 @@ def main(argv=None) -> None:
     parser.add_argument("--no-real", action="store_true", help="skip the real-data replays")
     parser.add_argument("--days", type=int, default=None, help="simulated days (default 21, quick 14)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--issues", type=int, default=None, help="planted issues (default 90, quick 60)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.add_argument("--reps", type=int, default=None, help="bootstrap draws (default 1000, quick 300)")
     args = parser.parse_args(argv)
     args.days = args.days or (14 if args.quick else 21)
+    args.issues = args.issues or (60 if args.quick else 90)
     args.reps = args.reps or (300 if args.quick else 1000)
     if not args.no_sim:
         run_simulation(args)
