@@ -1,7 +1,8 @@
 """Planted-burst simulator: realistic hours of posts with known issues and negative controls.
 
     >>> titles = ["자민당 단독 과반 확보", "설 연휴 귀성길 정체", "코스피 상승 마감"] * 50
-    >>> world = simulate(titles, SimSettings(days=3, warmup_days=1, vocab=20, n_issues=4, seed=1))
+    >>> small = SimSettings(days=3, warmup_days=1, n_issues=1, n_floods=1, n_sockpuppets=1, n_routine=1, n_holiday=1)
+    >>> world = simulate(titles, small)
     >>> sorted(world.truth["kind"].unique())[:3]
     ['flood', 'holiday', 'issue']
     >>> world.posts.columns.tolist()

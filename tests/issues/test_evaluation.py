@@ -1,4 +1,7 @@
 """Simulator, baselines, metrics and the detector fixes of issue #4 (all small and seeded)."""
+import doctest
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -171,3 +174,21 @@ def test_a_digit_varying_sock_puppet_template_collapses():
     groups = near_duplicate_groups(posts, threshold=0.7)
     assert len(groups) == 25 and groups.nunique() == 1             # masked digits: one group
     assert len(near_duplicate_groups(posts, threshold=0.7, mask_digits=False)) < 25
+
+
+@pytest.mark.parametrize("module", ["issues.simulate", "issues.baselines"])
+def test_docstring_examples_run(module):
+    assert doctest.testmod(importlib.import_module(module)).failed == 0
+
+
+def test_a_masked_hour_that_recurs_daily_is_not_clipped():
+    hour = H0 + pd.Timedelta(days=4)
+    history = pd.DataFrame({"hour": [hour - pd.Timedelta(days=d) for d in (1, 2, 3)], "keyword": "출근길",
+                            "channel": "home", "authors": 20, "expected": 1.0, "masked": True})
+    runs = pd.DatetimeIndex(history["hour"]).sort_values()
+    keys = pd.DataFrame({"keyword": ["출근길"], "channel": ["home"]})
+    cyc = AuthorBaseline(cycle_floor=True).fit(history, runs, hour)
+    old = AuthorBaseline(cycle_floor=False).fit(history, runs, hour)
+    # only the newest day has two earlier days as high at that hour: it is a cycle and enters whole
+    assert cyc.means_["authors"]["seasonal"].sum() == pytest.approx(1.5 + 1.5 + 20)
+    assert old.means_["authors"]["seasonal"].sum() == pytest.approx(3 * 1.5)
