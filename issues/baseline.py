@@ -35,8 +35,10 @@ For hour H and each (keyword, channel), for each value (authors, posts, query_vo
   (clipped to ``activity_clip``), so a quiet Sunday night does not hide a burst and a busy
   Monday morning does not invent one.
 
-All of it is grouped NumPy/pandas over the history window; ``tests/issues/test_baseline.py``
-checks it against a plain loop.
+The history is sliced once to the window hours; (keyword, channel) keys are factorised to
+integer codes and each window's sum is one ``np.bincount``, so the cost follows the rows of
+those hours, not the length of the stored history (``benchmarks/bench_detection.py``).
+``tests/issues/test_baseline.py`` checks it against a plain loop.
 """
 from __future__ import annotations
 
