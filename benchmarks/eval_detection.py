@@ -36,7 +36,7 @@ from issues.simulate import SimSettings, simulate, time_shuffled
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ECON = DATA / "news_econ_kr_2026feb" / "items.jsonl.gz"
 GENERAL = DATA / "news_general_kr_2022jul" / "items.jsonl.gz"
-# (file, KST day, KST hour or None = the day's peak hour of the keyword, keyword, what)
+# (file, KST day, KST hour or None = the day's peak hour of the keyword, keyword[|another word], what)
 ONSETS = [
     (ECON, "2026-02-08", 20, "자민당", "일본 총선 자민당 단독 과반"),
     (ECON, "2026-02-12", None, "카카오", "카카오 / 오찬"),
@@ -49,8 +49,8 @@ ONSETS = [
     (GENERAL, "2022-07-24", None, "원숭이두창", "WHO 원숭이두창 비상사태"),
     (GENERAL, "2022-07-29", 10, "내부총질", "권성동·윤 대통령 내부총질 문자"),
     (GENERAL, "2022-07-29", None, "경찰국", "경찰국 신설 반발"),
-    (GENERAL, "2022-07-29", 16, "만 5세", "만 5세 초등 입학 (first 16:49)"),
-    (GENERAL, "2022-07-29", 17, "만 5세", "만 5세 초등 입학 (2nd hour)"),
+    (GENERAL, "2022-07-29", 16, "만 5세|취학연령", "만 5세 초등 입학 (first 16:49)"),
+    (GENERAL, "2022-07-29", 17, "만 5세|취학연령", "만 5세 초등 입학 (2nd hour)"),
     (GENERAL, "2022-08-01", None, "펠로시", "펠로시 대만 방문"),
 ]
 
@@ -138,7 +138,8 @@ def run_real(args) -> None:
         wanted = []
         for _, day, hour, keyword, what in onsets:
             if hour is None:
-                on_day = posts.loc[(kst.dt.strftime("%Y-%m-%d") == day) & posts["title"].str.contains(keyword)]
+                on_day = posts.loc[(kst.dt.strftime("%Y-%m-%d") == day)
+                                   & posts["title"].str.contains(keyword.split("|")[0], regex=False)]
                 hour = int(on_day["published_at"].dt.tz_convert("Asia/Seoul").dt.hour.value_counts().idxmax()) \
                     if len(on_day) else 12
             wanted.append((pd.Timestamp(f"{day}T{hour:02d}:00", tz="Asia/Seoul").tz_convert("UTC"), keyword, what))
@@ -157,8 +158,9 @@ def run_real(args) -> None:
               f"in {time.perf_counter() - t0:.0f} s")
         for hour, keyword, what in wanted:
             home = tops[hour]
-            hit = [r for r in home.itertuples() if keyword in r.keyword or keyword in r.title
-                   or any(keyword in f for f in r.facets)]
+            words = keyword.split("|")
+            hit = [r for r in home.itertuples() if any(w in r.keyword or w in r.title or any(w in f for f in r.facets)
+                                                       for w in words)]
             label = hour.tz_convert("Asia/Seoul").strftime("%Y-%m-%d %H h KST")
             print(f"  {label}  {what}  -> {'rank %d' % hit[0].rank if hit else 'not in top 6'}")
             for r in home.itertuples():
