@@ -10,9 +10,14 @@ Per (keyword, channel) row of the hour's stats and its baseline expectations:
   ``expected + expected**2 / dispersion`` — Poisson at low counts (3 authors against 0.05
   expected is surprising, 3 against 2.5 is not), tolerant of the overdispersion of busy
   evergreen keywords at high counts. ``surprise_* = -log10 p``, capped.
-* **false discoveries** are controlled across the whole dictionary each hour: the authors'
-  p-values get Benjamini-Hochberg q-values with ``m = n_keywords`` (a keyword nobody used has
-  p = 1), and a new issue needs ``q <= fdr``.
+* **false discoveries** are controlled each hour and channel: the authors' p-values get
+  Benjamini-Hochberg q-values over the family ``fdr_family``: ``"active"`` (default) = the
+  keywords used at least once in the channel this hour, ``"dictionary"`` = every dictionary
+  keyword (``m = n_keywords``). Counting only active keywords is still honest: a keyword nobody
+  used has p = 1 exactly, ranks last and can never be a discovery, so leaving it out of ``m``
+  changes no decision except by the size of the BH step; the dictionary family divided the
+  threshold by up to 30x for tests that were never run (a 31k dictionary, ~1k active per hour).
+  A new issue needs ``q <= fdr``.
 * **hysteresis**: a keyword that was an issue in the previous hour stays one while it keeps a
   weaker evidence (``stay_surprise``, ``stay_lift``) instead of flickering on and off.
 * **gates against floods**: at least ``min_authors`` distinct authors (after near-duplicate
@@ -49,6 +54,7 @@ class DetectSettings:
     min_lift: float = 2.0
     min_surprise: float = 3.0
     fdr: float = 0.01
+    fdr_family: str = "active"
     dispersion: float = 20.0
     stay_surprise: float = 1.5
     stay_lift: float = 1.3
@@ -70,6 +76,10 @@ class DetectSettings:
     weekly_weeks: int = 4
     weekly_weight: float = 0.4
     duplicate_threshold: float = 0.7
+    mask_digits: bool = True
+    cycle_floor: bool = True
+    cycle_min_hours: int = 3
+    cycle_similar: float = 0.5
 
 
 def tail_log10p(observed: np.ndarray, expected: np.ndarray, dispersion: float = np.inf) -> np.ndarray:
@@ -135,9 +145,13 @@ class BurstDetector:
         queries = out["query_volume"].to_numpy(float)
         out["surprise_queries"] = np.where(queries > 0, -tail_log10p(queries, np.maximum(out["expected_queries"], 1.0),
                                                                      s.dispersion), 0.0)
-        out["q_value"] = np.ones(len(out))
+        if s.fdr_family not in ("active", "dictionary"):
+            raise ValueError(f"fdr_family must be 'active' or 'dictionary', not {s.fdr_family!r}")
+        q_values = np.ones(len(out))
         for _, idx in out.groupby("channel", sort=False).indices.items():
-            out.iloc[idx, out.columns.get_loc("q_value")] = bh_qvalues(log_p[idx], self.n_keywords)
+            active = int((authors[idx] > 0).sum())
+            q_values[idx] = bh_qvalues(log_p[idx], self.n_keywords if s.fdr_family == "dictionary" else active)
+        out["q_value"] = q_values
         out["title_share"] = out["title_hits"].to_numpy(float) / np.maximum(out["posts"].to_numpy(float), 1.0)
         out["score"] = (out["surprise"] * (1.0 + s.title_weight * out["title_share"])
                         + s.posts_weight * np.minimum(out["surprise_posts"], out["surprise"])

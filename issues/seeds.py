@@ -45,7 +45,9 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     hour = pd.Timestamp(inputs.hour).tz_convert("UTC")
     d = settings
     baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight, d.prior_authors_per_hour,
-                              d.prior_strength_hours, weekly_weeks=d.weekly_weeks, weekly_weight=d.weekly_weight)
+                              d.prior_strength_hours, weekly_weeks=d.weekly_weeks, weekly_weight=d.weekly_weight,
+                              cycle_floor=d.cycle_floor, cycle_min_hours=d.cycle_min_hours,
+                              cycle_similar=d.cycle_similar)
     baseline.fit(inputs.history, inputs.run_hours, hour, inputs.activity_history)
     activity = channel_activity(posts)
     detector = BurstDetector(d, n_keywords=n_keywords)
@@ -61,7 +63,8 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     duplicates = 0
     if len(candidates):
         ids = posts_of_keywords(post_keywords, candidates)
-        groups = near_duplicate_groups(posts.loc[posts["post_id"].isin(ids)], threshold=d.duplicate_threshold)
+        groups = near_duplicate_groups(posts.loc[posts["post_id"].isin(ids)], threshold=d.duplicate_threshold,
+                                       mask_digits=d.mask_digits)
         duplicates = len(groups)
         if duplicates:
             scored = score(groups)
