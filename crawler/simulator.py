@@ -9,7 +9,8 @@
 Everything it writes is generated (no third-party text), so ``issuewire demo`` can ship it.
 Background keyword use is Zipf-distributed with a daily cycle (quiet at night, peaks in the
 morning and evening); each planted event adds posts by ``authors`` distinct authors from its hour
-on, decaying, and a search query "<context> <keyword>" that surges with it. A flood (one author
+on, decaying, and a search query "<context> <keyword>" (or "<keyword> <context>" with
+``keyword_first``) that surges with it. A flood (one author
 posting one keyword many times) is planted too, and must never become an issue.
 """
 from __future__ import annotations
@@ -37,6 +38,7 @@ class PlantedEvent:
     authors: int = 15         # distinct authors in the peak hour
     duration: int = 4         # hours it lasts, decaying
     channel: str = "news"
+    keyword_first: bool = False   # searched and written '어린이날 선물' rather than '나가수 임재범'
 
 
 def _has_final_consonant(word: str) -> bool:
@@ -92,11 +94,13 @@ class PortalSimulator:
                     n_authors = max(1, int(round(ev.authors * 0.6 ** age)))
                     for a in rng.choice(self.n_authors, size=n_authors, replace=False):
                         extra = list(rng.choice(self.vocabulary, size=1, p=weights))
-                        kws = [ev.context, ev.keyword] + extra if ev.context else [ev.keyword] + extra
+                        kws = [ev.keyword] + extra if not ev.context else (
+                            [ev.keyword, ev.context] if ev.keyword_first else [ev.context, ev.keyword]) + extra
                         posts.append(self._post(rng, hour_start, counter, int(a), ev.channel, kws))
                         counter += 1
                     if ev.context:
-                        queries.append((hour_start, f"{ev.context} {ev.keyword}", int(400 * 0.6 ** age)))
+                        query = f"{ev.keyword} {ev.context}" if ev.keyword_first else f"{ev.context} {ev.keyword}"
+                        queries.append((hour_start, query, int(400 * 0.6 ** age)))
             if flood_keyword:
                 for _ in range(30):
                     posts.append(self._post(rng, hour_start, counter, 9999, "community", [flood_keyword]))

@@ -25,10 +25,10 @@ OPERATOR_ENTRIES = (("임재범", "person", "", "", ""), ("어린이날", "event
                     ("나는가수다", "event", "나가수", "", "나가수"),     # shown as people search it
                     ("손흥민", "person", "", "", ""), ("경북", "place", "", "", ""))
 DEMO_EVENTS = (
-    PlantedEvent("어린이날", hour=20, context="선물", authors=25, channel="blog"),
+    PlantedEvent("어린이날", hour=20, context="선물", authors=25, channel="blog", keyword_first=True),
     PlantedEvent("임재범", hour=21, context="나가수", authors=18, channel="entertainment"),
     PlantedEvent("지진", hour=24, context="경북", authors=30, channel="news"),
-    PlantedEvent("손흥민", hour=26, context="결승골", authors=22, channel="sports"),
+    PlantedEvent("손흥민", hour=26, context="결승골", authors=22, channel="sports", keyword_first=True),
 )
 
 

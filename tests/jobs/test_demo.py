@@ -11,7 +11,7 @@ def test_demo_publishes_the_planted_events(tmp_path, capsys):
     assert "issuewire demo: 23 hours" in out
     feed = json.loads((tmp_path / "feeds" / "feed-20260504T21.json").read_text(encoding="utf-8"))
     home = [issue["title"] for issue in feed["channels"]["home"]]
-    assert home[:2] == ["나가수 임재범", "선물 어린이날"]          # 나는가수다's display form is 나가수
+    assert home[:2] == ["나가수 임재범", "어린이날 선물"]          # 나는가수다's display form is 나가수
     assert "1. 나가수 임재범" in out
     feeds = sorted((tmp_path / "feeds").glob("feed-*.json"))
     assert len(feeds) == 23
