@@ -65,6 +65,7 @@ class HourTools:
     blocklist: TitleBlocklist = field(default_factory=TitleBlocklist)
     evergreen: frozenset[str] = frozenset()
     common_words: frozenset[str] = frozenset()       # typed 'common': never an event's representative if avoidable
+    keyword_types: pd.Series | None = None           # keyword -> dictionary type, for cold-start priors
 
     @classmethod
     def build(cls, dictionary, stopwords=frozenset(), influential: pd.Series | None = None,
@@ -74,7 +75,8 @@ class HourTools:
         common = frozenset(entries.loc[entries["type"] == "common", "keyword"])
         return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords), named,
                    influential if influential is not None else pd.Series(dtype=float),
-                   blocklist or TitleBlocklist(), frozenset(evergreen), common)
+                   blocklist or TitleBlocklist(), frozenset(evergreen), common,
+                   pd.Series(entries["type"].to_numpy(), index=entries["keyword"].to_numpy()))
 
 
 @dataclass
@@ -142,7 +144,8 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     post_keywords = post_keywords.loc[~blocked_hits]
 
     d = s.detect
-    found = find_seeds(post_keywords, posts, query_volume, inputs, len(tools.matcher.keywords), d, tools.influential)
+    found = find_seeds(post_keywords, posts, query_volume, inputs, len(tools.matcher.keywords), d, tools.influential,
+                       tools.keyword_types)
     scored, seeds, activity = found.scored, found.seeds, found.activity
     seeds = seeds.loc[~seeds["keyword"].isin(tools.evergreen)]     # evergreen topics are never bursts
 

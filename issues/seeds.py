@@ -7,7 +7,9 @@
 Near-duplicate collapse (:mod:`issues.spam`) runs only over the posts of the keywords that would
 be seeds without it, so its cost follows the hour's candidates, not the whole stream; when it
 finds groups, the stats are aggregated again with each group counted as one author and every
-row is scored again. ``was_issue`` (published in the previous hour) drives the detector's
+row is scored again. With ``keyword_types`` (keyword -> dictionary type) a keyword's cold-start
+prior is ``prior_authors_per_hour`` scaled by its type's use this hour (:func:`issues.baseline.type_prior_rates`), else the constant
+``prior_authors_per_hour``. ``was_issue`` (published in the previous hour) drives the detector's
 hysteresis.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from issues.aggregate import aggregate_keyword_stats, channel_activity
-from issues.baseline import AuthorBaseline
+from issues.baseline import AuthorBaseline, type_prior_rates
 from issues.detect import BurstDetector, DetectSettings
 from issues.spam import near_duplicate_groups, posts_of_keywords
 
@@ -41,7 +43,7 @@ def previous_hour_issues(history: pd.DataFrame, hour: pd.Timestamp) -> set[tuple
 
 def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: pd.Series, inputs,
                n_keywords: int, settings: DetectSettings,
-               influential: pd.Series | None = None) -> FoundSeeds:
+               influential: pd.Series | None = None, keyword_types: pd.Series | None = None) -> FoundSeeds:
     hour = pd.Timestamp(inputs.hour).tz_convert("UTC")
     d = settings
     baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight, d.prior_authors_per_hour,
@@ -56,7 +58,8 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     def score(duplicate_group=None) -> pd.DataFrame:
         stats = aggregate_keyword_stats(post_keywords, posts, query_volume, influential, duplicate_group)
         was = [(k, c) in before for k, c in zip(stats["keyword"], stats["channel"])]
-        return detector.score(stats, baseline.expected_frame(stats, activity), was)
+        prior = None if keyword_types is None else type_prior_rates(stats, keyword_types, d.prior_authors_per_hour)
+        return detector.score(stats, baseline.expected_frame(stats, activity, prior), was)
 
     scored = score()
     candidates = scored.loc[scored["passed"], "keyword"].unique()

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from issues.baseline import AuthorBaseline
+from issues.baseline import AuthorBaseline, type_prior_rates
 
 H = pd.Timestamp("2026-02-19T07:00Z")
 
@@ -55,6 +55,31 @@ def test_cold_start_gives_the_prior_not_a_division_by_zero():
                                             pd.DatetimeIndex([], tz="UTC"), H)
     got = b.expected(pd.DataFrame({"keyword": ["새말"], "channel": ["home"]}))
     assert got.tolist() == [0.05]
+
+
+def test_cold_start_prior_follows_the_keyword_type_and_never_its_own_burst():
+    # dictionary: 4 persons, 6 places; this hour in news: persons busy, places quiet
+    types = pd.Series({**{f"p{i}": "person" for i in range(4)}, **{f"l{i}": "place" for i in range(6)}})
+    stats = pd.DataFrame({"keyword": ["p0", "p1", "p2", "l0", "new"], "channel": "news",
+                          "authors": [40, 6, 4, 1, 0]})
+    got = type_prior_rates(stats, types, base_rate=0.05, pseudo_keywords=2.0)
+    g = 51 / 10                                              # the channel's authors per dictionary keyword
+    want = [(10 + 2 * g) / 5, (44 + 2 * g) / 5, (46 + 2 * g) / 5, (0 + 2 * g) / 7, g]
+    assert np.allclose(got, 0.05 * np.clip(np.array(want) / g, 0.1, 10.0))
+    assert got[3] < 0.05 < got[1]                           # quiet places below the base rate, busy persons above
+    # p0's own 40 authors are left out of p0's prior: its burst stays a burst
+    assert got[0] < got[1] < got[2] and got[4] == 0.05      # a keyword outside the dictionary: the base rate
+    # as the baseline's prior on a cold start: the expectation is the type's rate, not a division by zero
+    b = AuthorBaseline(prior_rate=0.05).fit(pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "masked"]),
+                                            pd.DatetimeIndex([], tz="UTC"), H)
+    np.testing.assert_allclose(b.expected(stats[["keyword", "channel"]], prior_rates=got), got)
+    # once hours have run, the prior weighs prior_strength / (run hours + prior_strength) for every
+    # keyword (an hour without the keyword counts as 0): at most 2 / (6 + 2) over these windows
+    history, run_hours = _history()
+    warm = AuthorBaseline(seasonal_days=7, level_hours=24).fit(history, run_hours, H)
+    keys = pd.DataFrame({"keyword": ["자민당", "신조어"], "channel": "news"})
+    low, high = warm.expected(keys, prior_rates=np.array([0.0, 0.0])), warm.expected(keys, prior_rates=np.array([9.0, 9.0]))
+    assert np.allclose(high - low, (high - low)[0]) and 0 < (high - low)[0] <= 9.0 * 2 / (6 + 2)
 
 
 def test_burst_hours_do_not_raise_the_baseline():

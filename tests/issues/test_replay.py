@@ -37,3 +37,21 @@ def test_hours_must_be_in_order(tmp_path):
     replayer.run(START, empty)
     with pytest.raises(ValueError, match="in order"):
         replayer.run(START, empty)
+
+
+def test_first_hour_priors_follow_the_dictionary_types(tmp_path):
+    """On a new installation a keyword's expectation comes from how its type is used this hour."""
+    inputs = write_inputs(tmp_path, hours=1, bad_rows=False)
+    path = tmp_path / "typed.tsv"
+    busy = {"정부", "환율", "주가", "날씨", "국회"}
+    rows = ["keyword\ttype\taliases\tweight"] + [f"{w}\t{'person' if w in busy else 'common'}\t\t" for w in
+                                                 __import__("tests.jobs.helpers", fromlist=["VOCAB"]).VOCAB]
+    rows += [f"빈말{i}\tcommon\t\t" for i in range(300)]           # dictionary entries nobody uses
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    tools = HourTools.build(load_dictionary(path))
+    assert tools.keyword_types["정부"] == "person" and tools.keyword_types["빈말0"] == "common"
+    posts = read_posts([inputs["posts"]]).accepted
+    result = HourReplayer(tools, resolve_settings({}, {})).run(START, posts_in_hour(posts, START.tz_convert("UTC")))
+    home = result.stats.loc[result.stats["channel"] == "home"].set_index("keyword")["expected"]
+    persons, commons = home[home.index.isin(busy)], home[~home.index.isin(busy)]
+    assert len(persons) and len(commons) and persons.min() > commons.max()
