@@ -160,39 +160,84 @@ def _unescape(text: str) -> str:
     return _TAG_IN.sub(" ", "".join(parts))
 
 
-def _apply(parts: list[str], has, clean) -> str:
-    """Replace each text of ``parts`` for which ``has`` holds by its ``clean`` (one call
-    over those texts NUL-joined; ``clean`` keeps NULs).  Returns what ``clean`` returned."""
-    picked = [i for i, text in enumerate(parts) if has(text)]
-    if not picked:
-        return ""
-    done = clean(_SEP.join([parts[i] for i in picked]))
-    for i, text in zip(picked, done.split(_SEP)):
-        parts[i] = text
-    return done
+def _apply(parts: list[str], picked: list[int], clean) -> None:
+    """Replace the texts ``picked`` of ``parts`` by their ``clean`` (one call over those
+    texts NUL-joined; ``clean`` keeps NULs)."""
+    if picked:
+        done = clean(_SEP.join([parts[i] for i in picked])).split(_SEP)
+        for i, text in zip(picked, done):
+            parts[i] = text
+
+
+def _local(ch: str) -> bool:
+    """Is ``ch`` in the e-mail pattern's local part class ``[\\w.+-]`` (``\\w`` is
+    ``str.isalnum`` or ``_``)."""
+    return ch.isalnum() or ch in "_.+-"
+
+
+def _drop_emails(text: str) -> str:
+    """``_EMAIL.sub(" ", text)`` without trying the pattern at every word character.
+
+    An address ends its local part at an ``@`` (which is not in the local part's class),
+    so the leftmost match through a given ``@`` starts where the run of local-part
+    characters before it starts (or where the previous match ended), and it exists or not
+    whatever that start is.  So each ``@`` is tried once, from that start.
+    """
+    out, done, at = [], 0, text.find("@")
+    while at != -1:
+        start = at
+        while start > done and _local(text[start - 1]):
+            start -= 1
+        match = _EMAIL.match(text, start) if start < at else None
+        if match:
+            out += [text[done:start], " "]
+            done = match.end()
+            at = text.find("@", done)
+        else:
+            at = text.find("@", at + 1)
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _has_url(text: str) -> bool:
     return "://" in text or _has_www(text)
 
 
+def _markers(points: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
+    """Where the patterns may apply, from the raw batch's code points: is there a ``<``;
+    the numbers of the texts holding ``&``; ``://`` or ``ww.`` (any case); ``@``."""
+    nul = np.flatnonzero(points == 0)
+
+    def texts(at: np.ndarray) -> np.ndarray:
+        return np.unique(np.searchsorted(nul, at))
+
+    colon = np.flatnonzero(points[:-2] == 58)
+    colon = colon[(points[colon + 1] == 47) & (points[colon + 2] == 47)]
+    dot = np.flatnonzero(points[2:] == 46)  # at dot + 2; ``| 32`` lower-cases only W to w
+    dot = dot[((points[dot] | 32) == 119) & ((points[dot + 1] | 32) == 119)]
+    return (bool((points == 60).any()), texts(np.flatnonzero(points == 38)),
+            texts(np.concatenate([colon, dot + 2])), texts(np.flatnonzero(points == 64)))
+
+
 def _before_junk_batch(batch: str) -> str:
-    """:func:`_before_junk` of every text of a NUL-joined batch.  A pattern whose marker
-    is in no text is skipped; tags go in one pass over the batch; entities, URLs and
-    e-mails only in the texts holding their marker, as the per-text code does (a second
-    tag pass over a text without ``&`` could remove tags the first pass left).  Markers
-    are looked for in the batch and in what unescaping made (the only step adding any)."""
-    if "<" in batch:
+    """:func:`_before_junk` of every text of a NUL-joined batch.  Tags go in one pass over
+    the batch; entities, URLs and e-mails only over the texts holding their marker, as the
+    per-text code does (a second tag pass over a text without ``&`` could remove tags the
+    first pass left).  Candidates come from one look at the raw batch's code points
+    (:func:`_markers`; removing tags only removes markers) plus the unescaped texts (the
+    only step that adds any); each candidate is then checked as the per-text code does."""
+    tag, amp, url, at = _markers(to_points(batch))
+    if tag:
         batch = _TAG_IN.sub(" ", batch)
-    if not ("&" in batch or "://" in batch or "@" in batch or "w." in batch or "W." in batch):
+    if not (amp.size or url.size or at.size):
         return batch
     parts = batch.split(_SEP)
-    made = _apply(parts, lambda t: "&" in t, _unescape) if "&" in batch else ""
-    www = _has_www(batch) or _has_www(made)
-    if www or "://" in batch or "://" in made:
-        _apply(parts, _has_url if www else lambda t: "://" in t, lambda t: _URL_IN.sub(" ", t))
-    if "@" in batch or "@" in made:
-        _apply(parts, lambda t: "@" in t, lambda t: _EMAIL.sub(" ", t))
+    made = [i for i in amp.tolist() if "&" in parts[i]]
+    _apply(parts, made, _unescape)
+    url = sorted(set(url.tolist()).union(made))
+    _apply(parts, [i for i in url if _has_url(parts[i])], lambda t: _URL_IN.sub(" ", t))
+    at = sorted(set(at.tolist()).union(made))
+    _apply(parts, [i for i in at if "@" in parts[i]], _drop_emails)
     return _SEP.join(parts)
 
 
@@ -213,12 +258,13 @@ def _junk_and_spaces(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     turned into one space and the runs at a text's ends dropped; and the numbers of the
     texts that may not be NFC."""
     cls = np.take(_CLASS, points)
-    if (cls & 1).any():
-        keep = (cls & 1) == 0
-        points, cls = points[keep], cls[keep]
-    suspect = np.flatnonzero(cls & 8)
-    if suspect.size:  # text number = NULs before (junk gone; NULs are never removed)
+    rare = np.flatnonzero(cls & 9)  # junk or NFC suspects: few
+    junk = rare[(cls[rare] & 1) != 0]
+    suspect = rare[(cls[rare] & 9) == 8]
+    if suspect.size:  # text number = NULs before (NULs are never removed)
         suspect = np.unique(np.searchsorted(np.flatnonzero(cls == 4), suspect))
+    if junk.size:
+        points, cls = np.delete(points, junk), np.delete(cls, junk)
     space = (cls & 2) != 0
     if not space.any():
         return points, suspect

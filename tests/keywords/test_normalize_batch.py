@@ -67,3 +67,28 @@ def test_nfc_safe_characters_make_nfc_text():
         assert normalize_many([text])[0] == reference_normalize_text(text)
     assert _not_nfc_safe()[[0x0301, 0x1161, 0x11A8, 0xF9E1, 0x0387, 0x00E9]].all()
     assert not _not_nfc_safe()[[ord("가"), ord("a"), ord(" ")]].any()
+
+
+_MAIL = ["a", "b.", "+", "-", "_", "@", ".", "x-y", "홍길동", "é", "١", " ", "\0", ".kr", "@@", "a@b.c"]
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_MAIL), max_size=20).map("".join))
+def test_drop_emails_is_the_email_pattern(text):
+    from keywords.normalize import _EMAIL, _drop_emails
+
+    assert _drop_emails(text) == _EMAIL.sub(" ", text)
+
+
+_URLS = ["http", "https", "HTTPS", "ftp", "FtP", "www", "WwW", "://", ".", "x", "_", "é", " ", "\0", "/a?b",
+         "'", "<", "ſ", "s"]
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_URLS), max_size=12).map("".join))
+def test_batch_url_pattern_is_the_url_pattern(text):
+    from keywords.normalize import _URL, _URL_IN
+
+    for piece in text.split("\0"):
+        assert _URL_IN.sub(" ", piece) == _URL.sub(" ", piece)
+    assert _URL_IN.sub(" ", text).split("\0") == [_URL.sub(" ", p) for p in text.split("\0")]
