@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_extract [--posts 100000] [--batch 2000] [--repeats 5]
                                        [--sizes 10000,0,100000,1000000] [--kb 2] [--procs 1,2]
+                                       [--runs 1]
 
 Posts: a real headline (``/work/shared/data/news_econ_kr_2026feb``, read, never copied)
 and a body of ``--kb`` KB of UTF-8 (about 800 characters at 2 KB) made of real news
@@ -24,7 +25,9 @@ Finally ``--posts`` posts (chunks of ``--batch``, rotations of a pool of real-te
 inside the workers) are extracted with :func:`keywords.parallel.extract_parallel` on 1 and
 2 processes (``--procs``) with the shipped dictionary: wall time measured (worker start
 and result transfer included) and scaled to 1M posts, and, because the machine is shared,
-the time the same work needs on idle cores (busiest worker's CPU time + the parent's).
+the time the same work needs on idle cores (busiest worker's CPU time + the parent's);
+``--runs`` repeats that run and reports the medians, with the load average before and after
+each run.  The 1M-post measurement: ``--sizes "" --posts 1000000 --procs 2 --runs 3``.
 """
 from __future__ import annotations
 
@@ -176,27 +179,35 @@ def parallel_run(args) -> None:
 
     mb = pool["body"].str.encode("utf-8").str.len().mean() + pool["title"].str.encode("utf-8").str.len().mean()
     for procs in [int(p) for p in args.procs.split(",")]:
-        stats: dict = {}
-        start, cpu0 = time.perf_counter(), time.process_time()
-        out = extract_parallel(ex, load_chunk, n_chunks, pd.Series(dtype=float), 0,
-                               settings=ParallelSettings(processes=procs), stats=stats)
-        wall, parent = time.perf_counter() - start, time.process_time() - cpu0
-        # on idle cores the run would take about its busiest worker's CPU time plus the
-        # parent's own (start-up, summing counts, concatenating rows)
-        busy = (max(stats["worker_cpu_s"]) + parent) if procs > 1 else parent
-        scale = 1e6 / args.posts
-        print(f"{'' if procs > 1 else chr(10)}{procs}-process run, shipped dictionary: {args.posts:,} posts "
-              f"({args.posts * mb / 1e6:,.0f} MB) in {wall:.1f} s wall = {args.posts / wall:,.0f} posts/s, "
-              f"{args.posts * mb / 1e6 / wall:.1f} MB/s; {len(out):,} rows; CPU s per worker "
-              f"{', '.join(f'{c:.1f}' for c in stats['worker_cpu_s'])}, parent {parent:.1f}")
-        if procs > 1:
-            import resource
+        walls, busies = [], []
+        for run in range(args.runs):
+            stats: dict = {}
+            load0 = os.getloadavg()[0]
+            start, cpu0 = time.perf_counter(), time.process_time()
+            out = extract_parallel(ex, load_chunk, n_chunks, pd.Series(dtype=float), 0,
+                                   settings=ParallelSettings(processes=procs), stats=stats)
+            wall, parent = time.perf_counter() - start, time.process_time() - cpu0
+            # on idle cores the run would take about its busiest worker's CPU time plus the
+            # parent's own (start-up, summing counts, concatenating rows)
+            busy = (max(stats["worker_cpu_s"]) + parent) if procs > 1 else parent
+            walls.append(wall)
+            busies.append(busy)
+            print(f"{'' if procs > 1 or run else chr(10)}{procs}-process run, shipped dictionary: {args.posts:,} posts "
+                  f"({args.posts * mb / 1e6:,.0f} MB) in {wall:.1f} s wall = {args.posts / wall:,.0f} posts/s, "
+                  f"{args.posts * mb / 1e6 / wall:.1f} MB/s; {len(out):,} rows; CPU s per worker "
+                  f"{', '.join(f'{c:.1f}' for c in stats['worker_cpu_s'])}, parent {parent:.1f}; "
+                  f"load average {load0:.1f} -> {os.getloadavg()[0]:.1f}")
+            del out
+            if procs > 1:
+                import resource
 
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"    peak RSS of a worker {peak:,.0f} MB (largest child so far)")
-        print(f"    1M posts: {scale * wall:.0f} s wall ({'measured' if scale <= 1 else 'extrapolated'}), "
-              f"{scale * busy:.0f} s on {procs} idle core{'s' if procs > 1 else ''} (from CPU time); "
-              f"target 120 s on 2 cores")
+                peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                print(f"    peak RSS of a worker {peak:,.0f} MB (largest child so far)")
+        scale = 1e6 / args.posts
+        wall, busy = statistics.median(walls), statistics.median(busies)
+        print(f"    1M posts: {scale * wall:.0f} s wall ({'measured' if scale <= 1 else 'extrapolated'}"
+              f"{f', median of {args.runs}' if args.runs > 1 else ''}), {scale * busy:.0f} s on {procs} "
+              f"idle core{'s' if procs > 1 else ''} (from CPU time); target 120 s on 2 cores")
 
 
 def main(argv=None) -> int:
@@ -208,6 +219,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="10000,0,100000,1000000",
                         help="dictionary sizes (0 = the shipped dictionary)")
     parser.add_argument("--procs", default="1,2", help="process counts of the large run")
+    parser.add_argument("--runs", type=int, default=1, help="repeats of the large run (median)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:

@@ -95,6 +95,13 @@ def _clean(values, limit: int | None = None) -> list[str]:
     return [t[:limit] for t in out] if limit else out
 
 
+def _clean_posts(posts: pd.DataFrame, limit: int) -> tuple[list[str], list[str]]:
+    """Normalised titles and bodies (cut to ``limit``), one :func:`normalize_many` batch."""
+    titles = posts["title"].tolist()
+    out = normalize_many(titles + posts["body"].tolist())
+    return out[:len(titles)], [t[:limit] for t in out[len(titles):]]
+
+
 def _empty() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in OUTPUT_COLUMNS})
     return frame.astype({"post_id": object, "keyword": object, "title_hits": "int64",
@@ -118,8 +125,7 @@ class KeywordExtractor:
         """One row per (post, keyword) kept, columns :data:`OUTPUT_COLUMNS`."""
         if len(posts) == 0:
             return _empty()
-        titles = _clean(posts["title"])
-        bodies = _clean(posts["body"], self.settings.max_body_chars)
+        titles, bodies = _clean_posts(posts, self.settings.max_body_chars)
         pairs = self.pairs(titles, bodies)
         return self.score(pairs, len(posts), posts["post_id"], doc_freq, n_docs, query_volume,
                           keep_all=keep_all)

@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from keywords.extract import KeywordExtractor, Pairs, _clean, _empty
+from keywords.extract import KeywordExtractor, Pairs, _clean_posts, _empty
 
 __all__ = ["ParallelSettings", "extract_parallel"]
 
@@ -52,7 +52,7 @@ class ParallelSettings:
 
 def _phase1(extractor: KeywordExtractor, posts: pd.DataFrame):
     s = extractor.settings
-    pairs = extractor.pairs(_clean(posts["title"]), _clean(posts["body"], s.max_body_chars))
+    pairs = extractor.pairs(*_clean_posts(posts, s.max_body_chars))
     compact = Pairs(pairs.post.astype(np.int32), pairs.keyword.astype(np.int32),
                     pairs.title_hits.astype(np.int32), pairs.body_hits.astype(np.int32),
                     pairs.first_pos)
