@@ -48,6 +48,7 @@ import pandas as pd
 from dictionaries import (default_dictionary_path, default_stopwords_path, load_dictionary,
                           load_stopwords)
 from keywords.extract import ExtractSettings, KeywordExtractor, _clean
+from benchmarks.timing import median_times
 from keywords.matcher import KeywordMatcher
 from keywords.normalize import fold, normalize_text
 from keywords.parallel import ParallelSettings, extract_parallel
@@ -111,17 +112,6 @@ def synthetic_records(size: int, seed: int) -> list[str]:
             have.add(word)
             out.append(word)
     return out
-
-
-def median_times(variants: dict, repeats: int) -> dict[str, float]:
-    """Median seconds per variant, repeats interleaved so machine load hits all alike."""
-    times = {name: [] for name in variants}
-    for _ in range(repeats):
-        for name, fn in variants.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def child(size: int, args) -> dict:

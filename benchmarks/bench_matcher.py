@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import statistics
 import sys
 import time
 
@@ -31,6 +30,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from dictionaries import (KeywordDictionary, default_dictionary_path,  # noqa: E402
                           default_stopwords_path, load_dictionary, load_stopwords)
+from benchmarks.timing import median_times  # noqa: E402
 from keywords.matcher import KeywordMatcher  # noqa: E402
 from keywords.normalize import fold  # noqa: E402
 from keywords.particles import PARTICLES, accepts, final_class  # noqa: E402
@@ -60,18 +60,6 @@ def synthetic_posts(words: list[str], n: int, size: int, seed: int) -> list[str]
             length += len(word) + 1
         pieces.append(" ".join(out)[:size])
     return pieces
-
-
-def median_times(variants: dict, repeats: int) -> dict[str, float]:
-    """Median seconds per variant; repeats interleave the variants so that load from
-    other processes on the machine hits them alike and the ratios stay meaningful."""
-    times = {name: [] for name in variants}
-    for _ in range(repeats):
-        for name, fn in variants.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def python_filter(matcher: KeywordMatcher, patterns: list[str], texts: list[str]):
