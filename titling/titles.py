@@ -345,27 +345,14 @@ class TitleChooser:
 
 def facet_title(keyword: str, facets: list[str], post_titles: list[str], display_form: Callable[[str], str] | None = None,
                 min_share: float = 0.5, max_facets: int = 2, max_chars: int = 30) -> str:
-    """Without queries: the representative plus the facets that most of its posts' titles carry,
-    in the order they appear there ('전투기' + ['추락', '조종사'] -> '전투기 추락').
+    """Without queries or context nouns: the representative plus the facets that most of its posts'
+    titles carry, in the order they appear there ('전투기' + ['추락', '조종사'] -> '전투기 추락');
+    :func:`context_title` without context nouns.
 
     >>> facet_title("전투기", ["조종사", "추락"], ["전투기 추락 조종사 탈출", "공군 전투기 추락", "전투기 추락"])
     '전투기 추락'
     """
-    display_form = display_form or (lambda k: k)
-    titles = [str(t).lower() for t in post_titles]
-    shown = clean_title(display_form(keyword)) or keyword
-    if not titles or not facets:
-        return shown[:max_chars]
-    share = {f: sum(f.lower() in t for t in titles) / len(titles) for f in facets}
-    chosen = sorted((f for f in facets if share[f] >= min_share and f not in keyword and keyword not in f),
-                    key=lambda f: (-share[f], f))[:max_facets]
-    words = order_by_titles([keyword] + chosen, titles)
-    out = " ".join(shown if w == keyword else clean_title(display_form(w)) or w for w in words)
-    while len(out) > max_chars and len(words) > 1:
-        words = [w for w in words if w != chosen[-1]]
-        chosen = chosen[:-1]
-        out = " ".join(shown if w == keyword else clean_title(display_form(w)) or w for w in words)
-    return out[:max_chars]
+    return context_title(keyword, facets, {}, post_titles, display_form, min_share, max_facets, max_chars)[0]
 
 
 def context_title(keyword: str, facets: list[str], context: Mapping[str, float], post_titles: list[str],
