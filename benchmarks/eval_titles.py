@@ -1,6 +1,6 @@
 """Evaluate titles, merges and the home top 6 on real data; prints one table.
 
-    python -m benchmarks.eval_titles [--labels benchmarks/labels/titles.json] [--quick]
+    python -m benchmarks.eval_titles [--labels benchmarks/labels/titles.json] [--quick] [--context-backend none]
 
 * **Titles** (``zum_titles`` cases): the query log of an hour is the Zum portal's real-time issue
   list (``/work/shared/data/search_trends_zum_2025oct``): a phrase's count in the hour is the sum of
@@ -34,7 +34,7 @@ from crawler.ingest import posts_in_hour
 from jobs.hourly import RunContext
 from jobs.settings import resolve_settings
 from keywords.extract import KeywordExtractor
-from titling.titles import TitleChooser
+from titling.titles import CONTEXT_BACKENDS, TitleChooser
 
 LABELS = Path(__file__).with_name("labels") / "titles.json"
 ZUM = "/work/shared/data/search_trends_zum_2025oct/trends.tsv.gz"
@@ -91,9 +91,12 @@ def main(argv=None) -> None:
     p.add_argument("--labels", default=str(LABELS))
     p.add_argument("--quick", action="store_true", help="two days per news file instead of the whole range")
     p.add_argument("--verbose", action="store_true", help="print every case")
+    p.add_argument("--context-backend", default=None, choices=CONTEXT_BACKENDS,
+                   help="[title] context_backend for query-less titles (default: the setting's default)")
     args = p.parse_args(argv)
     labels = json.loads(Path(args.labels).read_text(encoding="utf-8"))
-    settings = resolve_settings({}, environ={})
+    settings = resolve_settings({"title": {"context_backend": args.context_backend}} if args.context_backend else {},
+                                environ={})
     tools = RunContext(settings).tools
     started = time.perf_counter()
     acc, title_rows = eval_zum_titles(labels["zum_titles"], tools, settings)

@@ -22,11 +22,12 @@ from issues.aggregate import HOME
 from issues.detect import BurstDetector
 from issues.lifecycle import issue_state, ranking_score
 from issues.seeds import find_seeds
+from keywords.context import ContextSettings, context_candidates
 from keywords.extract import KeywordExtractor, keyword_query_volume
 from keywords.matcher import KeywordMatcher
 from titling.blocklist import TitleBlocklist
 from titling.overrides import Overrides, fired_rule
-from titling.titles import TitleChooser, clean_title, facet_title, html_title
+from titling.titles import TitleChooser, clean_title, context_title, html_title
 
 NAMED_ENTITY_TYPES = ("person", "organisation", "place", "event", "product")
 ISSUE_COLUMNS = ["channel", "rank", "issue_id", "keyword", "title", "title_source", "score", "facets",
@@ -66,6 +67,7 @@ class HourTools:
     evergreen: frozenset[str] = frozenset()
     common_words: frozenset[str] = frozenset()       # typed 'common': never an event's representative if avoidable
     keyword_types: pd.Series | None = None           # keyword -> dictionary type, for cold-start priors
+    stopwords: frozenset[str] = frozenset()          # never a context word of a title either
 
     @classmethod
     def build(cls, dictionary, stopwords=frozenset(), influential: pd.Series | None = None,
@@ -76,7 +78,7 @@ class HourTools:
         return cls(dictionary, KeywordMatcher.from_dictionary(dictionary, stopwords=stopwords), named,
                    influential if influential is not None else pd.Series(dtype=float),
                    blocklist or TitleBlocklist(), frozenset(evergreen), common,
-                   pd.Series(entries["type"].to_numpy(), index=entries["keyword"].to_numpy()))
+                   pd.Series(entries["type"].to_numpy(), index=entries["keyword"].to_numpy()), frozenset(stopwords))
 
 
 @dataclass
@@ -126,6 +128,45 @@ def _authors_at(history: pd.DataFrame, hour: pd.Timestamp) -> dict[tuple[str, st
     return dict(zip(zip(rows["keyword"], rows["channel"]), rows["authors"].astype(int)))
 
 
+MAX_CONTEXT_TITLES = 200     # per issue, the posts' titles tagged for context nouns
+
+
+def _issue_titles(group, title_by_post: dict) -> list[str]:
+    return [title_by_post.get(i, "") for i in sorted(group.post_ids)][:MAX_CONTEXT_TITLES]
+
+
+def issue_context(merged: dict, titles: pd.DataFrame, title_by_post: dict, tools: HourTools,
+                  title_settings) -> dict[tuple[str, str], dict[str, float]]:
+    """(channel, keyword) -> {context noun: share of the issue's titles containing it}, for the
+    issues no query titled, in one batched :func:`keywords.context.context_candidates` call.
+
+    >>> context = issue_context(merged, titles, title_by_post, tools, settings.title)   # doctest: +SKIP
+    >>> context[("home", "색동원")]                                                      # doctest: +SKIP
+    {'시설장': 0.9, '구속영장': 0.6, ...}
+
+    ``merged`` maps a channel to ``(seeds, post_sets, groups)`` (:func:`clustering.merge.merge_seeds`);
+    empty when ``title_settings.context_backend`` is ``"none"``.
+    """
+    if title_settings.context_backend == "none":
+        return {}
+    keyed, titles_by_issue = {}, {}
+    for channel, (_, _, groups) in merged.items():
+        for g in groups.itertuples(index=False):
+            if g.keyword in titles.index and titles.at[g.keyword, "title_source"] != "keyword":
+                continue
+            key = str(len(keyed))
+            keyed[key] = (channel, g.keyword)
+            titles_by_issue[key] = _issue_titles(g, title_by_post)
+    if not titles_by_issue:
+        return {}
+    found = context_candidates(titles_by_issue, tools.dictionary, ContextSettings(title_settings.context_backend),
+                               tools.stopwords)
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for key, word, count in zip(found["issue_key"], found["word"], found["count"]):
+        out.setdefault(keyed[key], {})[word] = count / max(1, len(titles_by_issue[key]))
+    return out
+
+
 def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     """Extract -> aggregate -> baseline -> detect -> title -> merge -> bundle -> overrides -> rank."""
     hour = pd.Timestamp(inputs.hour).tz_convert("UTC")
@@ -159,13 +200,18 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
     previous_authors = _authors_at(inputs.history, hour - pd.Timedelta(hours=1))
     continuing = _continuing_ids(inputs.previous_issues, hour, d.continue_hours)
     channels = sorted((set(posts["channel"]) | {p.channel for p in rules.pins}) - {HOME})
-    issue_rows, bundle_rows = [], []
+    merged = {}
     for channel in [HOME] + channels:
         ch_seeds = seeds.loc[seeds["channel"] == channel].reset_index(drop=True)
         ch_pk = pk if channel == HOME else pk.loc[pk["channel"] == channel]
         post_sets = {k: frozenset(v) for k, v in ch_pk.groupby("keyword")["post_id"]}
-        groups = merge_seeds(ch_seeds, post_sets, title_of, s.merge, rules.merges, tools.named_entities,
-                             tools.common_words)
+        merged[channel] = (ch_seeds, post_sets, merge_seeds(ch_seeds, post_sets, title_of, s.merge, rules.merges,
+                                                            tools.named_entities, tools.common_words))
+    context = issue_context(merged, titles, title_by_post, tools, s.title)
+
+    issue_rows, bundle_rows = [], []
+    for channel in [HOME] + channels:
+        ch_seeds, post_sets, groups = merged[channel]
         rows, used_ids = [], set()
         for g in groups.itertuples(index=False):
             lead = ch_seeds.loc[g.lead_index]
@@ -173,14 +219,12 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings) -> HourResult:
                       for m in g.member_keywords if rules.merges.get(m) == g.keyword]
             source = titles.at[g.keyword, "title_source"] if g.keyword in titles.index else "keyword"
             title = title_of.get(g.keyword) or g.keyword
-            if source == "keyword" and len(g.facets):       # no query log: the facets give the context
-                title = facet_title(g.keyword, list(g.facets), [title_by_post.get(i, "") for i in sorted(g.post_ids)],
-                                    tools.dictionary.display_form, max_chars=s.title.max_title_chars)
-                source = "facets" if title != (clean_title(tools.dictionary.display_form(g.keyword)) or g.keyword) \
-                    else source
-                if tools.blocklist.blocks(title):
+            if source == "keyword":         # no query log: facets and context nouns of the posts' titles
+                title, source = context_title(
+                    g.keyword, list(g.facets), context.get((channel, g.keyword), {}), _issue_titles(g, title_by_post),
+                    tools.dictionary.display_form, max_chars=s.title.max_title_chars, blocks=tools.blocklist.blocks)
+                if source == "keyword":
                     title = title_of.get(g.keyword) or g.keyword
-                    source = "keyword"
             rewrite_key = g.keyword if g.keyword in rules.rewrites else (title if title in rules.rewrites else None)
             if rewrite_key is not None:
                 fired.append(fired_rule(rules, "rewrite", rewrite_key, channel, f"{title} -> {rules.rewrites[rewrite_key]}"))

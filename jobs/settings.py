@@ -171,7 +171,12 @@ def resolve_settings(flags: Mapping[str, Any] | None = None, environ: Mapping[st
         _layer(load_config_file(config_file), top, stages, str(config_file))
     _layer(_environment_values(environ), top, stages, "environment")
     _layer({k: v for k, v in (flags or {}).items() if v is not None}, top, stages, "command line")
-    built = {name: STAGES[name](**values) for name, values in stages.items()}
+    built = {}
+    for name, values in stages.items():
+        try:
+            built[name] = STAGES[name](**values)
+        except ValueError as exc:       # a stage's own check, e.g. title.context_backend = "mecab"
+            raise SettingsError(f"[{name}]: {exc}") from None
     return Settings(**top, **built)
 
 

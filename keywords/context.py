@@ -50,6 +50,7 @@ Backends (``settings.backend``):
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,13 +176,25 @@ def _regex_nouns(titles: list[str]) -> list[list[tuple[str, int]]]:
 _BACKEND = {"kiwi": _kiwi_nouns, "okt": _okt_nouns, "regex": _regex_nouns}
 
 
+def _unescape(title: str) -> str:
+    """Entities escaped more than once by a feed (``&amp;quot;``) decoded, so ``quot`` is never a noun;
+    :func:`keywords.normalize.normalize_text` decodes the last level."""
+    for _ in range(3):
+        if "&amp;" not in title:
+            break
+        title = html.unescape(title)
+    return title
+
+
 def title_nouns(titles: Sequence[str], backend: str = "kiwi") -> list[list[tuple[str, int]]]:
     """(noun or compound, character offset) per normalised title, by ``backend``.
 
     >>> title_nouns(["최가온, 스노보드 첫 금메달"], "regex")
     [[('최가온', 0), ('스노보드', 5), ('첫', 10), ('금메달', 12)]]
+    >>> title_nouns(["네이버페이 &amp;quot;오류&amp;quot;"], "regex")
+    [[('네이버페이', 0), ('오류', 7)]]
     """
-    return _BACKEND[backend]([normalize_text(t) if isinstance(t, str) else "" for t in titles])
+    return _BACKEND[backend]([normalize_text(_unescape(t)) if isinstance(t, str) else "" for t in titles])
 
 
 def context_candidates(titles_by_issue: Mapping[str, Sequence[str]], dictionary,

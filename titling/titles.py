@@ -34,7 +34,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import ahocorasick_rs
 import numpy as np
@@ -42,6 +42,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from keywords.context import BACKENDS as _TAGGERS
+
+CONTEXT_BACKENDS = _TAGGERS + ("none",)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 # particles stripped from a word's end for comparing variants and counting context words
 PARTICLES = tuple(sorted({"은", "는", "이", "가", "을", "를", "의", "에", "에서", "에게", "와", "과", "도", "로",
@@ -60,6 +63,12 @@ class TitleSettings:
     max_candidates: int = 20         # per keyword, variants by popularity x surge, before the context lift
     order_share: float = 0.6         # a word order with this share of the searches is "the" order
     max_title_chars: int = 30
+    context_backend: str = "kiwi"    # nouns of the posts' titles for query-less titles; "none": facets only
+
+    def __post_init__(self):
+        if self.context_backend not in CONTEXT_BACKENDS:
+            raise ValueError(f"context_backend must be one of {', '.join(CONTEXT_BACKENDS)}, "
+                             f"got {self.context_backend!r}")
 
 
 def clean_title(text: str) -> str:
@@ -336,24 +345,73 @@ class TitleChooser:
 
 def facet_title(keyword: str, facets: list[str], post_titles: list[str], display_form: Callable[[str], str] | None = None,
                 min_share: float = 0.5, max_facets: int = 2, max_chars: int = 30) -> str:
-    """Without queries: the representative plus the facets that most of its posts' titles carry,
-    in the order they appear there ('전투기' + ['추락', '조종사'] -> '전투기 추락').
+    """Without queries or context nouns: the representative plus the facets that most of its posts'
+    titles carry, in the order they appear there ('전투기' + ['추락', '조종사'] -> '전투기 추락');
+    :func:`context_title` without context nouns.
 
     >>> facet_title("전투기", ["조종사", "추락"], ["전투기 추락 조종사 탈출", "공군 전투기 추락", "전투기 추락"])
     '전투기 추락'
     """
+    return context_title(keyword, facets, {}, post_titles, display_form, min_share, max_facets, max_chars)[0]
+
+
+def context_title(keyword: str, facets: list[str], context: Mapping[str, float], post_titles: list[str],
+                  display_form: Callable[[str], str] | None = None, min_share: float = 0.5, max_words: int = 2,
+                  max_chars: int = 30, blocks: Callable[[str], bool] | None = None) -> tuple[str, str]:
+    """Without queries: the representative plus the facets and context nouns that most of its
+    posts' titles carry, in the order they appear there; returns (title, title_source).
+
+    >>> titles = ["색동원 시설장 구속영장 청구", "장애인 시설 색동원 시설장 구속", "색동원 시설장 영장"]
+    >>> context_title("색동원", [], {"시설장": 1.0, "장애인": 1 / 3, "구속영장": 1 / 3}, titles)
+    ('색동원 시설장', 'context')
+    >>> context_title("전투기", ["추락"], {}, ["전투기 추락", "공군 전투기 추락"])
+    ('전투기 추락', 'facets')
+    >>> context_title("색동원", [], {"장애인": 1 / 3}, titles)
+    ('색동원', 'keyword')
+
+    ``context`` maps a context noun (a non-dictionary word of the titles,
+    :func:`keywords.context.context_candidates`) to the share of the issue's titles that contain
+    it; a facet's share is the share of titles containing it as text. Words with at least
+    ``min_share`` qualify, best share first (a facet before a noun at equal share), at most
+    ``max_words``; a word is skipped when it is the keyword, contains it or is contained in it, or
+    overlaps a word already chosen (no word twice). Words are dropped, last chosen first, until the
+    title fits ``max_chars``. When ``blocks`` says the title is blocked, the facets alone are tried,
+    then the keyword alone. ``title_source`` is ``context`` when a context noun is in the title,
+    ``facets`` when only facets are, else ``keyword``.
+    """
     display_form = display_form or (lambda k: k)
+    blocks = blocks or (lambda t: False)
     titles = [str(t).lower() for t in post_titles]
     shown = clean_title(display_form(keyword)) or keyword
-    if not titles or not facets:
-        return shown[:max_chars]
+    own = {keyword.lower(), shown.lower()}
+    if not titles:
+        return shown[:max_chars], "keyword"
+    facet_set = set(facets)
     share = {f: sum(f.lower() in t for t in titles) / len(titles) for f in facets}
-    chosen = sorted((f for f in facets if share[f] >= min_share and f not in keyword and keyword not in f),
-                    key=lambda f: (-share[f], f))[:max_facets]
-    words = order_by_titles([keyword] + chosen, titles)
-    out = " ".join(shown if w == keyword else clean_title(display_form(w)) or w for w in words)
-    while len(out) > max_chars and len(words) > 1:
-        words = [w for w in words if w != chosen[-1]]
-        chosen = chosen[:-1]
-        out = " ".join(shown if w == keyword else clean_title(display_form(w)) or w for w in words)
-    return out[:max_chars]
+    for word, value in context.items():
+        share.setdefault(word, float(value))
+    ranked = sorted((w for w in share if share[w] >= min_share),
+                    key=lambda w: (-share[w], w not in facet_set, w))
+    chosen: list[str] = []
+    for w in ranked:
+        low = w.lower()
+        if any(low in o or o in low for o in own) or any(low in c.lower() or c.lower() in low for c in chosen):
+            continue
+        chosen.append(w)
+        if len(chosen) == max_words:
+            break
+
+    def compose(words: list[str]) -> str:
+        ordered = order_by_titles([keyword] + words, titles)
+        out = " ".join(shown if w == keyword else clean_title(display_form(w)) or w for w in ordered)
+        while len(out) > max_chars and words:
+            words = words[:-1]
+            ordered = [w for w in ordered if w == keyword or w in words]
+            out = " ".join(shown if w == keyword else clean_title(display_form(w)) or w for w in ordered)
+        return out[:max_chars], words
+
+    for words in (chosen, [w for w in chosen if w in facet_set]):
+        title, kept = compose(list(words))
+        if kept and not blocks(title):
+            return title, "context" if any(w not in facet_set for w in kept) else "facets"
+    return shown[:max_chars], "keyword"

@@ -43,3 +43,10 @@ def test_settings_cut_and_validate():
     assert empty.empty and list(empty.columns) == ["issue_key", "word", "count", "first_position"]
     with pytest.raises(ValueError):
         ContextSettings(backend="mecab")
+
+
+@pytest.mark.parametrize("backend", ["kiwi", "regex"])
+def test_entities_escaped_twice_are_no_nouns(backend):
+    # real feeds send '&amp;quot;' (news_econ_kr_2026feb): kiwi took 'quot' for a Latin noun
+    words = [w for w, _ in title_nouns(["네이버페이 &amp;quot;결제 오류&amp;quot; 발생"], backend)[0]]
+    assert "quot" not in words and "amp" not in words and "오류" in words

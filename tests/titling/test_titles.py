@@ -3,9 +3,9 @@ from hypothesis import given, settings, strategies as st
 
 from dictionaries import KeywordDictionary
 from keywords.matcher import KeywordMatcher
-from titling.blocklist import parse_blocklist
-from titling.titles import (TitleChooser, TitleSettings, clean_title, context_lift, facet_title, html_title,
-                            query_candidates, variant_key)
+from titling.blocklist import TitleBlocklist, parse_blocklist
+from titling.titles import (TitleChooser, TitleSettings, clean_title, context_lift, context_title, facet_title,
+                            html_title, query_candidates, variant_key)
 
 DICT = KeywordDictionary.from_records([
     {"keyword": "임재범", "type": "person"}, {"keyword": "나는가수다", "aliases": ["나가수"]},
@@ -136,3 +136,20 @@ def test_the_baseline_lookup_matches_a_plain_map():
     assert _baseline(queries, pd.Series(dtype=float)).tolist() == [0.0] * 4
     objects = pd.Series([4.0], index=pd.Index(["임재범 노래"], dtype=object))
     assert _baseline(queries, objects).tolist() == [0.0, 4.0, 0.0, 0.0]
+
+
+def test_context_nouns_join_the_keyword_in_title_order_without_overlap_or_blocked_words():
+    titles = ["장애인 시설 색동원 시설장 구속영장 청구", "색동원 시설장 구속영장", "색동원장 시설장 송치"]
+    nouns = {"시설장": 1.0, "구속영장": 2 / 3, "색동원장": 1 / 3, "영장": 2 / 3, "장애인": 1 / 3}
+    # 영장 is inside the chosen 구속영장; 색동원장 contains the keyword; 장애인 is below half
+    assert context_title("색동원", [], nouns, titles) == ("색동원 시설장 구속영장", "context")
+    assert context_title("색동원", [], nouns, titles, max_chars=10) == ("색동원 시설장", "context")
+    assert context_title("색동원", [], nouns, titles, max_words=1) == ("색동원 시설장", "context")
+    blocks = TitleBlocklist(words=["구속"]).blocks
+    assert context_title("색동원", [], nouns, titles, blocks=blocks) == ("색동원", "keyword")
+    # a facet (구속영장: 2 of 3 titles) wins a tie with a noun, loses to a higher share, and stays
+    # alone as a 'facets' title when the noun is blocked
+    assert context_title("색동원", ["구속영장"], {"시설장": 2 / 3}, titles, max_words=1) == ("색동원 구속영장", "facets")
+    assert context_title("색동원", ["구속영장"], {"시설장": 1.0}, titles, max_words=1) == ("색동원 시설장", "context")
+    assert context_title("색동원", ["구속영장"], {"시설장": 1.0}, titles, blocks=TitleBlocklist(words=["시설장"]).blocks) \
+        == ("색동원 구속영장", "facets")
