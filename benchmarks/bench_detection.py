@@ -60,7 +60,8 @@ def detect_hour(history, run_hours, hour, stats, activity, settings: DetectSetti
     baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight, d.prior_authors_per_hour,
                               d.prior_strength_hours, weekly_weeks=d.weekly_weeks, weekly_weight=d.weekly_weight,
                               cycle_floor=d.cycle_floor, cycle_min_hours=d.cycle_min_hours,
-                              cycle_similar=d.cycle_similar).fit(history, run_hours, hour, activity)
+                              cycle_similar=d.cycle_similar, cycle_noise_sd=d.cycle_noise_sd) \
+        .fit(history, run_hours, hour, activity)
     now = stats.groupby("channel")["posts"].sum()
     detector = BurstDetector(d, n_keywords=n_keywords)
     return detector.select(detector.score(stats, baseline.expected_frame(stats, now)))

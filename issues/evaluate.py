@@ -228,5 +228,7 @@ def detection_report(tops: pd.DataFrame, world, placebo_tops: pd.DataFrame | Non
 
 
 def before_fixes(settings: DetectSettings) -> DetectSettings:
-    """The detector as it was before issue #4: dictionary-wide BH, no cycle floor, raw-digit shingles."""
-    return replace(settings, fdr_family="dictionary", cycle_floor=False, mask_digits=False)
+    """The detector as it was before issue #4: dictionary-wide BH, no cycle floor, raw-digit shingles,
+    one-hour test only."""
+    return replace(settings, fdr_family="dictionary", cycle_floor=False, mask_digits=False, two_hour=False,
+                   cycle_noise_sd=0.0)

@@ -10,7 +10,8 @@ finds groups, the stats are aggregated again with each group counted as one auth
 row is scored again. With ``keyword_types`` (keyword -> dictionary type) a keyword's cold-start
 prior is ``prior_authors_per_hour`` scaled by its type's use this hour (:func:`issues.baseline.type_prior_rates`), else the constant
 ``prior_authors_per_hour``. ``was_issue`` (published in the previous hour) drives the detector's
-hysteresis.
+hysteresis; with ``two_hour`` each row also gets the previous hour's distinct authors and
+expectation from the history (:func:`previous_hour_counts`) for the detector's two-hour window.
 """
 from __future__ import annotations
 
@@ -41,6 +42,16 @@ def previous_hour_issues(history: pd.DataFrame, hour: pd.Timestamp) -> set[tuple
     return set(zip(last["keyword"], last["channel"]))
 
 
+def previous_hour_counts(history: pd.DataFrame, hour: pd.Timestamp) -> pd.DataFrame:
+    """Distinct authors and their expectation per (keyword, channel) in the hour before ``hour``."""
+    if history is None or history.empty or "expected" not in history:
+        return pd.DataFrame(columns=["authors", "expected"],
+                            index=pd.MultiIndex.from_arrays([[], []], names=["keyword", "channel"]))
+    last = history.loc[history["hour"] == hour - pd.Timedelta(hours=1)]
+    return last.drop_duplicates(["keyword", "channel"]).set_index(["keyword", "channel"])[["authors", "expected"]] \
+        .astype(float)
+
+
 def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: pd.Series, inputs,
                n_keywords: int, settings: DetectSettings,
                influential: pd.Series | None = None, keyword_types: pd.Series | None = None) -> FoundSeeds:
@@ -49,15 +60,21 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight, d.prior_authors_per_hour,
                               d.prior_strength_hours, weekly_weeks=d.weekly_weeks, weekly_weight=d.weekly_weight,
                               cycle_floor=d.cycle_floor, cycle_min_hours=d.cycle_min_hours,
-                              cycle_similar=d.cycle_similar)
+                              cycle_similar=d.cycle_similar, cycle_noise_sd=d.cycle_noise_sd)
     baseline.fit(inputs.history, inputs.run_hours, hour, inputs.activity_history)
     activity = channel_activity(posts)
     detector = BurstDetector(d, n_keywords=n_keywords)
     before = previous_hour_issues(inputs.history, hour)
+    ran_before = (hour - pd.Timedelta(hours=1)) in pd.DatetimeIndex(inputs.run_hours)
+    previous = previous_hour_counts(inputs.history, hour) if d.two_hour and ran_before else None
 
     def score(duplicate_group=None) -> pd.DataFrame:
         stats = aggregate_keyword_stats(post_keywords, posts, query_volume, influential, duplicate_group)
         was = [(k, c) in before for k, c in zip(stats["keyword"], stats["channel"])]
+        if previous is not None:
+            at = pd.MultiIndex.from_arrays([stats["keyword"], stats["channel"]])
+            stats = stats.assign(prev_authors=previous["authors"].reindex(at).to_numpy(float),
+                                 prev_expected=previous["expected"].reindex(at).to_numpy(float))
         prior = None if keyword_types is None else type_prior_rates(stats, keyword_types, d.prior_authors_per_hour)
         return detector.score(stats, baseline.expected_frame(stats, activity, prior), was)
 

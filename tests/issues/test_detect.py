@@ -85,3 +85,36 @@ def test_negative_binomial_tolerates_busy_keywords():
     low_p = -tail_log10p(np.array([3]), np.array([0.05]))[0]
     low_nb = -tail_log10p(np.array([3]), np.array([0.05]), dispersion=20.0)[0]
     assert low_nb == pytest.approx(low_p, rel=0.05)              # and honest at low counts
+
+
+def test_two_hour_window_catches_a_sustained_burst_that_no_single_hour_proves():
+    from issues.detect import simes_two, tail_log10p
+    stats = _stats([("만에", "community", 7, 7, 4, 1.0, 0.15, 0)]).assign(prev_authors=[7.0], prev_expected=[2.0])
+    expected = np.array([2.0])                  # 7 against 2 this hour: surprise ~2.4, not new on its own
+    one_hour = BurstDetector(DetectSettings(two_hour=False)).score(stats, expected)
+    assert one_hour["surprise"].iloc[0] < 3.0 and not one_hour["passed"].iloc[0]
+    two = BurstDetector(DetectSettings()).score(stats, expected)          # 14 against 4 over two hours
+    assert two["surprise_2h"].iloc[0] > 3.0 and two["passed"].iloc[0]
+    log_p1 = tail_log10p(np.array([7]), np.array([2.0]), 20.0)
+    log_p2 = tail_log10p(np.array([14]), np.array([4.0]), 20.0)
+    assert two["q_value"].iloc[0] == pytest.approx(10 ** simes_two(log_p1, log_p2)[0])     # one active test
+    # no previous row: the one-hour test alone, at the Simes price of two looks (2 x p)
+    alone = BurstDetector(DetectSettings()).score(stats.assign(prev_authors=np.nan, prev_expected=np.nan), expected)
+    assert alone["q_value"].iloc[0] == pytest.approx(min(1.0, 2 * 10 ** log_p1[0]))
+    assert not alone["passed"].iloc[0]
+
+
+def test_simes_of_two_p_values():
+    from issues.detect import simes_two
+    got = 10 ** simes_two(np.log10([1e-4, 1e-4, 0.5, 0.3]), np.log10([0.5, 1.5e-4, 1e-4, 0.4]))
+    np.testing.assert_allclose(got, [2e-4, 1.5e-4, 2e-4, 0.4])
+
+
+def test_previous_hour_counts_reads_only_the_hour_before():
+    from issues.seeds import previous_hour_counts
+    hour = pd.Timestamp("2026-03-09T12:00", tz="UTC")
+    history = pd.DataFrame({"hour": [hour - pd.Timedelta(hours=h) for h in (1, 2)], "keyword": "만에",
+                            "channel": "community", "authors": [9, 4], "expected": [3.0, 3.5]})
+    prev = previous_hour_counts(history, hour)
+    assert prev.loc[("만에", "community")].tolist() == [9.0, 3.0]
+    assert previous_hour_counts(history.iloc[1:], hour).empty

@@ -192,3 +192,22 @@ def test_a_masked_hour_that_recurs_daily_is_not_clipped():
     # only the newest day has two earlier days as high at that hour: it is a cycle and enters whole
     assert cyc.means_["authors"]["seasonal"].sum() == pytest.approx(1.5 + 1.5 + 20)
     assert old.means_["authors"]["seasonal"].sum() == pytest.approx(3 * 1.5)
+
+
+def test_cycle_floor_noise_margin_keeps_noise_keywords_at_their_mean():
+    hour = H0 + pd.Timedelta(days=8)
+    rows = []
+    for d in range(1, 8):
+        rows.append({"hour": hour - pd.Timedelta(days=d), "keyword": "routine", "channel": "home",
+                     "authors": 20, "expected": 1.0, "masked": True})
+        if d <= 4:                               # used once at this hour on 4 of 7 days: noise, not a cycle
+            rows.append({"hour": hour - pd.Timedelta(days=d), "keyword": "noise", "channel": "home",
+                         "authors": 1, "expected": 0.5, "masked": False})
+    history = pd.DataFrame(rows)
+    runs = pd.DatetimeIndex(sorted(set(history["hour"])))
+    keys = pd.DataFrame({"keyword": ["routine", "noise"], "channel": "home"})
+    upper = AuthorBaseline(cycle_floor=True).fit(history, runs, hour).expected(keys)
+    margin = AuthorBaseline(cycle_floor=True, cycle_noise_sd=1.0).fit(history, runs, hour).expected(keys)
+    plain = AuthorBaseline(cycle_floor=False).fit(history, runs, hour).expected(keys)
+    assert upper[1] == pytest.approx(1.0) and margin[1] == pytest.approx(plain[1]) and plain[1] < 1.0
+    assert margin[0] == pytest.approx(max(plain[0], 20 - np.sqrt(20)))   # a real cycle keeps its floor
