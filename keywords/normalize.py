@@ -298,9 +298,9 @@ def normalize_many(texts) -> list[str]:
     The texts are joined by NUL and handled as one string: tag, entity, URL and e-mail
     patterns only where their marker occurs (:func:`_before_junk_batch`); junk and
     whitespace by one table lookup over the batch's code points, which also finds the
-    few texts that need an NFC check.  The result equals the per-text one
-    (``tests/keywords/reference_normalize.py`` keeps the per-text implementation and the
-    tests compare them).
+    few texts that need an NFC check.  The result equals :func:`normalize_text` of each
+    text, the plain per-text implementation (``tests/keywords/test_normalize_batch.py``
+    compares them).
     """
     texts = texts.tolist() if hasattr(texts, "tolist") else list(texts)
     if not texts:
