@@ -212,7 +212,9 @@ def context_candidates(titles_by_issue: Mapping[str, Sequence[str]], dictionary,
     stop = {surface_key(w) for w in stopwords}
     rows: dict[tuple[str, str], list[int]] = {}  # (issue, word) -> [count, first position]
     known: dict[str, bool] = {}
-    for key, nouns in zip(keys, title_nouns(flat, settings.backend)):
+    distinct = list(dict.fromkeys(flat))           # a title in several issues (home and its channel) is tagged once
+    nouns_of = dict(zip(distinct, title_nouns(distinct, settings.backend)))
+    for key, nouns in zip(keys, map(nouns_of.__getitem__, flat)):
         seen = set()
         for word, at in nouns:
             ok = known.get(word)
