@@ -43,7 +43,7 @@ def headlines() -> list[tuple[str, str]]:
 
 
 def lexicon_words() -> set[str]:
-    from dictionaries.build_dictionary import read_lexicon
+    from benchmarks.build_dictionary import read_lexicon
 
     return set(read_lexicon()[0])
 

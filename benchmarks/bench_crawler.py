@@ -27,7 +27,7 @@ from portal_server import PortalServer  # noqa: E402
 
 from crawler.crawl import crawl_pass  # noqa: E402
 from crawler.settings import CrawlSettings, SourceSettings  # noqa: E402
-from jobs.crawl_store import CrawlStore  # noqa: E402
+from crawler.crawl_store import CrawlStore  # noqa: E402
 
 NOW = datetime(2026, 5, 5, 10, 5, tzinfo=timezone.utc)
 

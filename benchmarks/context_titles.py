@@ -4,7 +4,7 @@
                                         [--hours 24] [--backend kiwi] [--examples 20]
 
 Every hour from ``start - warmup`` to ``start + hours`` is replayed in order through
-:class:`issues.replay.HourReplayer` (no query log: a news file has none, so every issue takes the
+:class:`benchmarks.evaluation.replay.HourReplayer` (no query log: a news file has none, so every issue takes the
 query-less title) twice: ``[title] context_backend = "none"`` (facets only, the title before
 issue #3) and ``--backend``. Over the reported hours it prints the seconds per hour spent in
 :func:`issues.pipeline.issue_context` (the tagging of the issues' titles, timed by wrapping it)
@@ -25,8 +25,8 @@ import pandas as pd
 import issues.pipeline as pipeline
 from benchmarks.replay_news import news_posts
 from crawler.ingest import posts_in_hour
-from issues.replay import HourReplayer
-from jobs.hourly import RunContext
+from benchmarks.evaluation.replay import HourReplayer
+from jobs.runner.hour import RunContext
 from jobs.settings import resolve_settings
 from keywords.context import title_nouns
 from titling.titles import CONTEXT_BACKENDS

@@ -4,14 +4,14 @@
     python -m benchmarks.eval_detection --quick    # 14 days, 60 issues, 300 bootstrap draws
     python -m benchmarks.eval_detection --no-real  # simulation only (--no-sim: real only)
 
-Simulation (:mod:`issues.simulate`, titles from ``../shared/data/news_econ_kr_2026feb``): every
+Simulation (:mod:`benchmarks.evaluation.simulate`, titles from ``../shared/data/news_econ_kr_2026feb``): every
 detector replays the same hours, then the time-shuffled placebo; the table has precision@6
 (home and channels), recall (all planted, and strong = lift >= 3 with >= 10 authors), latency
 in hours after onset (0 = caught in the onset hour's own run), placebo false alarms per hour,
 flicker, and how many negative controls reached any top 6; [lo, hi] are 95 % bootstrap
 intervals. ``issuewire (before #4)`` is the detector with the fixes of issue #4 switched off.
 
-Real data: :class:`issues.replay.HourReplayer` over both news sets (mapping ``knews``, shipped
+Real data: :class:`benchmarks.evaluation.replay.HourReplayer` over both news sets (mapping ``knews``, shipped
 dictionary and settings), printing the home top 6 at the onsets named in the data README
 (an onset given only as a day is that day's peak hour of the keyword in titles).
 Reads the shared data in place; nothing is copied.
@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from issues.baselines import MastodonTrends, PreviousHourPoisson, SigniTrend
+from benchmarks.evaluation.reference_detectors import MastodonTrends, PreviousHourPoisson, SigniTrend
 from issues.detect import DetectSettings
-from issues.evaluate import IssuewireDetector, StatsDetector, before_fixes, detection_report, replay_detector
-from issues.simulate import SimSettings, simulate, time_shuffled
+from benchmarks.evaluation.evaluate import IssuewireDetector, StatsDetector, before_fixes, detection_report, replay_detector
+from benchmarks.evaluation.simulate import SimSettings, simulate, time_shuffled
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ECON = DATA / "news_econ_kr_2026feb" / "items.jsonl.gz"
@@ -125,7 +125,7 @@ def run_real(args) -> None:
     from dictionaries import load_dictionary, load_stopwords
     from dictionaries.authors import load_influential_authors
     from issues.pipeline import HourTools
-    from issues.replay import HourReplayer
+    from benchmarks.evaluation.replay import HourReplayer
     from jobs.settings import resolve_settings
 
     settings = resolve_settings({}, {})

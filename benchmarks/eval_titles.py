@@ -10,7 +10,7 @@
   keywords (their post sets from the extractor over that hour), merged by
   :func:`clustering.merge.merge_seeds`; precision and recall over keyword pairs put together.
 * **Home top 6** on news replays (every hour of the range, in order, through
-  :class:`issues.replay.HourReplayer`): extra same-event issues per event (issues whose posts
+  :class:`benchmarks.evaluation.replay.HourReplayer`): extra same-event issues per event (issues whose posts
   overlap by half of the smaller set count as one event) and hourly churn (share of the top 6 not
   in the previous hour's), for a plain design (no merging) and for issuewire.
 
@@ -31,7 +31,7 @@ import pandas as pd
 from benchmarks.replay_news import news_posts, plain, replay_home, same_event_and_churn
 from clustering.merge import merge_seeds
 from crawler.ingest import posts_in_hour
-from jobs.hourly import RunContext
+from jobs.runner.hour import RunContext
 from jobs.settings import resolve_settings
 from keywords.extract import KeywordExtractor
 from titling.titles import CONTEXT_BACKENDS, TitleChooser

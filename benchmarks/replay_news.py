@@ -15,7 +15,7 @@ from clustering.merge import MergeSettings
 from crawler.ingest import posts_in_hour, read_posts
 from crawler.mappings import post_mapping
 from issues.pipeline import HourTools
-from issues.replay import HourReplayer
+from benchmarks.evaluation.replay import HourReplayer
 
 DATA = "/work/shared/data"
 NEWS = {"econ": f"{DATA}/news_econ_kr_2026feb/items.jsonl.gz", "general": f"{DATA}/news_general_kr_2022jul/items.jsonl.gz"}

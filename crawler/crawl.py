@@ -19,7 +19,7 @@ The steps:
    updates in one transaction, then publish the parts (:mod:`crawler.storage`). Batching keeps
    the one writer thread from becoming the bottleneck of a wide pool.
 
-``store`` is anything with the methods of :class:`jobs.crawl_store.CrawlStore`; ``jobs/`` builds it.
+``store`` is anything with the methods of :class:`crawler.crawl_store.CrawlStore`; ``jobs/`` builds it.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 @dataclass
 class ScheduleEntry:
-    """One row of the crawl schedule (see :mod:`jobs.crawl_store` for the table)."""
+    """One row of the crawl schedule (see :mod:`crawler.crawl_store` for the table)."""
 
     url: str
     source: str

@@ -136,7 +136,7 @@ class AuthorBaseline:
 
         Only the masked rows (few: the published issues) and the window rows of their keywords are
         looked at, so the cost follows the issues. Earlier days are looked up among the window
-        hours only (the hours ``jobs.store.IssueStore.load_history`` loads), so the stored run
+        hours only (the hours ``jobs.store.issue_store.IssueStore.load_history`` loads), so the stored run
         and the in-memory replay agree: a masked hour of the seasonal window sees the same hour
         on the other days of that window.
         """

@@ -4,7 +4,7 @@
     >>> result = run_hour_core(inputs, HourTools.build(dictionary, stopwords), settings)            # doctest: +SKIP
     >>> result.issues[["channel", "rank", "title"]]                                                # doctest: +SKIP
 
-``jobs.hourly`` loads the history into :class:`HourInputs` and writes :class:`HourResult` out;
+``jobs.runner.hour`` loads the history into :class:`HourInputs` and writes :class:`HourResult` out;
 everything between is here, so it is tested without a database.
 """
 from __future__ import annotations

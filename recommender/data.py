@@ -7,7 +7,7 @@
     >>> data.matrix.toarray().tolist()      # rating 2 < 3 is dropped
     [[1.0], [1.0]]
 
-The contract (CSV or Parquet, read by ``jobs/recommend.py``): columns ``user_id``,
+The contract (CSV or Parquet, read by ``recommender/shell.py``): columns ``user_id``,
 ``item_id``, ``timestamp`` (unix seconds or ISO 8601) and an optional ``rating``.
 When a rating is present only rows with ``rating >= rating_threshold`` are positives
 (default 3, i.e. "liked" on a 5-point scale; use 6 on a 10-point scale). Duplicated

@@ -1,4 +1,4 @@
-"""``issuewire crawl`` through argparse, as jobs/cli.py will call it, against the real test server."""
+"""``issuewire crawl`` through argparse, as jobs/cli/main.py will call it, against the real test server."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from crawler.ingest import read_posts
-from jobs.crawl_cli import add_crawl_command
+from jobs.cli.crawl import add_crawl_command
 
 
 def run(argv) -> int:
@@ -96,7 +96,7 @@ def test_an_unreachable_database_is_exit_1(tmp_path, server, capsys):
 
 def test_the_hourly_run_helper_crawls_only_when_sources_are_configured(tmp_path, server):
     import pandas as pd
-    from jobs.crawl import crawl_if_configured, hour_posts_dir, hour_queries_dir
+    from crawler.shell import crawl_if_configured, hour_posts_dir, hour_queries_dir
     db = f"sqlite:///{tmp_path / 'run.sqlite'}"
     assert crawl_if_configured(None, db) is None
     summary = crawl_if_configured(sources_file(tmp_path, server), db,
@@ -108,7 +108,7 @@ def test_the_hourly_run_helper_crawls_only_when_sources_are_configured(tmp_path,
 
 
 def test_a_second_crawl_on_the_same_data_dir_exits_4(tmp_path, server, capsys):
-    from jobs.crawl import crawl_lock
+    from crawler.shell import crawl_lock
     with crawl_lock(tmp_path / "data"):
         assert run(["crawl", "--sources", sources_file(tmp_path, server)]) == 4
     assert "another crawl is running" in capsys.readouterr().err

@@ -12,8 +12,8 @@ from crawler.crawl import crawl_pass
 from crawler.ingest import POST_COLUMNS, read_posts, read_query_counts
 from crawler.settings import SourceSettings
 from crawler.storage import PartWriter
-from jobs.crawl import crawl_once, posts_dir, queries_dir
-from jobs.crawl_store import CrawlStore
+from crawler.shell import crawl_once, posts_dir, queries_dir
+from crawler.crawl_store import CrawlStore
 from portal_server import community_post
 
 NOW = datetime(2026, 5, 5, 10, 5, tzinfo=timezone.utc)

@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 
 from crawler.ingest import posts_in_hour, queries_in_hour, read_posts, read_query_counts
-from jobs.crawl_cli import add_crawl_command
+from jobs.cli.crawl import add_crawl_command
 
 README_SOURCES = """\
 [crawl]

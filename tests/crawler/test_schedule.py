@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings, strategies as st
 
 from crawler.schedule import ScheduleEntry, SchedulePolicy, due_entries, is_due
-from jobs.crawl_store import CrawlStore, FetchUpdate
+from crawler.crawl_store import CrawlStore, FetchUpdate
 
 NOW = datetime(2026, 5, 5, 9, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -103,6 +103,6 @@ def test_store_round_trip(db_url):
 
 def test_store_errors_are_named(tmp_path):
     import pytest
-    from jobs.crawl_store import CrawlStoreError
+    from crawler.crawl_store import CrawlStoreError
     with pytest.raises(CrawlStoreError, match="creating the crawl tables"):
         CrawlStore(f"sqlite:///{tmp_path}/no/such/dir/x.sqlite").create()

@@ -15,8 +15,8 @@ from portal_server import atom_feed, community_post, rss_feed
 
 
 @pytest.mark.parametrize("module", ["crawler.feeds", "crawler.fetcher", "crawler.mappings", "crawler.schedule",
-                                    "crawler.storage", "crawler.summary", "crawler.collect", "crawler.crawl", "jobs.crawl",
-                                    "jobs.crawl_cli"])
+                                    "crawler.storage", "crawler.summary", "crawler.collect", "crawler.crawl", "crawler.shell",
+                                    "jobs.cli.crawl"])
 def test_docstring_examples_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0
 

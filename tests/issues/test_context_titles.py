@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from crawler.ingest import posts_in_hour, read_posts
-from crawler.simulator import PlantedEvent, PortalSimulator
+from jobs.demo.simulator import PlantedEvent, PortalSimulator
 from dictionaries import KeywordDictionary
 from issues.pipeline import HourTools
-from issues.replay import HourReplayer
+from benchmarks.evaluation.replay import HourReplayer
 from jobs.settings import SettingsError, resolve_settings
 from tests.jobs.helpers import START, VOCAB
 

@@ -8,11 +8,11 @@ import pytest
 from datasketch import MinHash
 
 from issues.baseline import AuthorBaseline
-from issues.baselines import MastodonTrends, PreviousHourPoisson, SigniTrend, publish_top
+from benchmarks.evaluation.reference_detectors import MastodonTrends, PreviousHourPoisson, SigniTrend, publish_top
 from issues.detect import BurstDetector, DetectSettings
-from issues.evaluate import (IssuewireDetector, bootstrap_ci, control_hits, flicker_rate, issue_latencies,
+from benchmarks.evaluation.evaluate import (IssuewireDetector, bootstrap_ci, control_hits, flicker_rate, issue_latencies,
                              precision_per_hour)
-from issues.simulate import SimSettings, simulate, time_shuffled
+from benchmarks.evaluation.simulate import SimSettings, simulate, time_shuffled
 from issues.spam import near_duplicate_groups, shingles
 
 TITLES = ["자민당 단독 과반 확보 출구조사", "설 연휴 귀성길 정체 시작", "코스피 상승 마감 외국인 매수",
@@ -176,7 +176,7 @@ def test_a_digit_varying_sock_puppet_template_collapses():
     assert len(near_duplicate_groups(posts, threshold=0.7, mask_digits=False)) < 25
 
 
-@pytest.mark.parametrize("module", ["issues.simulate", "issues.baselines"])
+@pytest.mark.parametrize("module", ["benchmarks.evaluation.simulate", "benchmarks.evaluation.reference_detectors"])
 def test_docstring_examples_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0
 

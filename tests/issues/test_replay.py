@@ -5,8 +5,8 @@ import pytest
 from crawler.ingest import posts_in_hour, queries_in_hour, read_posts, read_query_counts
 from dictionaries import load_dictionary
 from issues.pipeline import HourTools
-from issues.replay import HourReplayer
-from jobs.hourly import RunContext, run_hour
+from benchmarks.evaluation.replay import HourReplayer
+from jobs.runner.hour import RunContext, run_hour
 from jobs.settings import resolve_settings
 from tests.jobs.helpers import START, write_inputs
 

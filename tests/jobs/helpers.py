@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crawler.simulator import PlantedEvent, PortalSimulator
+from jobs.demo.simulator import PlantedEvent, PortalSimulator
 
 VOCAB = ("정부 환율 주가 날씨 국회 경제 부동산 금리 수출 반도체 선거 야구 축구 영화 드라마 음악 여행 "
          "맛집 건강 교육 학교 병원 회사 시장 가격 물가 은행 투자 기업 노동").split()

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from jobs.cli import EXIT_DATABASE, EXIT_INPUT, main
-from jobs.store import IssueStore
+from jobs.cli.main import EXIT_DATABASE, EXIT_INPUT, main
+from jobs.store.issue_store import IssueStore
 
 from tests.jobs.helpers import write_inputs
 

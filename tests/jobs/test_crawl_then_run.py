@@ -4,8 +4,8 @@ import json
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from jobs.cli import main
-from jobs.store import IssueStore
+from jobs.cli.main import main
+from jobs.store.issue_store import IssueStore
 from tests.crawler.test_readme_example import POSTS, README_SOURCES, RSS
 
 

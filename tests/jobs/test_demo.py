@@ -2,7 +2,7 @@
 the planted events, titled from the simulated queries in the operator's display form."""
 import json
 
-from jobs.cli import main
+from jobs.cli.main import main
 
 
 def test_demo_publishes_the_planted_events(tmp_path, capsys):

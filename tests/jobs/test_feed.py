@@ -5,7 +5,7 @@ import time
 import pytest
 import redis
 
-from jobs.feed import IssueFeedPublisher, PublishError, feed_version, write_feed_file
+from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, write_feed_file
 
 
 def _doc(hour, title):
@@ -50,7 +50,7 @@ def test_feed_file_is_replaced_atomically(tmp_path):
 def test_a_switch_with_an_older_lock_token_is_fenced_out(redis_server, redis_prefix):
     """Redis checks the run lock's token itself: a run that lost its lock after its last check
     cannot switch the pointer over the newer holder's feed; the fence key expires by itself."""
-    from jobs.feed import FencedOutError
+    from jobs.publish.feed import FencedOutError
 
     client = redis.Redis.from_url(redis_server)
     pub = IssueFeedPublisher(client, redis_prefix, ttl_seconds=3600, fence_ttl_seconds=30)

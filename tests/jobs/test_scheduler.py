@@ -4,10 +4,10 @@ import time
 import pandas as pd
 from apscheduler.triggers.interval import IntervalTrigger
 
-from jobs.hourly import RunContext
-from jobs.scheduler import build_scheduler, due_hours
+from jobs.runner.hour import RunContext
+from jobs.runner.scheduler import build_scheduler, due_hours
 from jobs.settings import resolve_settings
-from jobs.store import IssueStore
+from jobs.store.issue_store import IssueStore
 
 from tests.jobs.helpers import write_inputs
 

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import redis
 
-from jobs.feed import IssueFeedPublisher
-from jobs.hourly import RunContext, run_hour
+from jobs.publish.feed import IssueFeedPublisher
+from jobs.runner.hour import RunContext, run_hour
 from jobs.settings import resolve_settings
-from jobs.store import IssueStore
+from jobs.store.issue_store import IssueStore
 
 from tests.jobs.helpers import START, write_inputs
 

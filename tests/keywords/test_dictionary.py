@@ -113,7 +113,7 @@ def test_shipped_dictionary_has_no_particle_truncations():
 
 
 def test_truncation_repair_in_the_builder():
-    from dictionaries.build_dictionary import repair_truncations, stems_with_particles
+    from benchmarks.build_dictionary import repair_truncations, stems_with_particles
 
     docs = ["엡스타인의 파일", "엡스타인과 만남", "엡스타인 문건"] * 4
     assert "엡스타인" in stems_with_particles(docs)

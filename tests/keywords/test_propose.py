@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from dictionaries import KeywordDictionary
-from jobs.propose_cli import write_tsv_atomic
+from jobs.cli.propose import write_tsv_atomic
 from keywords.propose import PROPOSAL_COLUMNS, ProposeSettings, propose_keywords
 
 DICT = KeywordDictionary.from_records([{"keyword": "자민당", "aliases": ["자유민주당"]}, {"keyword": "날씨"}])
@@ -74,7 +74,7 @@ def test_tsv_is_written_atomically(tmp_path, monkeypatch):
 
 
 def test_cli_writes_the_review_file(tmp_path):
-    from jobs.cli import main
+    from jobs.cli.main import main
 
     lines = []
     for _, r in posts_frame().iterrows():
@@ -95,8 +95,8 @@ def test_cli_writes_the_review_file(tmp_path):
 def test_cli_reads_queries_and_bundle_titles_from_the_run_db(tmp_path):
     import sqlalchemy as sa
 
-    from jobs.cli import main
-    from jobs.store import IssueStore, metadata, to_db_time
+    from jobs.cli.main import main
+    from jobs.store.issue_store import IssueStore, metadata, to_db_time
 
     url = f"sqlite:///{tmp_path / 'run.sqlite'}"
     store = IssueStore(url)

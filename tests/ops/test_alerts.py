@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
-from jobs.alerts import WebhookAlerter, redact
-from jobs.cli import EXIT_DATABASE, main
-from jobs.feed import PublishError
-from jobs.hourly import RunContext, run_hour
+from jobs.runner.alerts import WebhookAlerter, redact
+from jobs.cli.main import EXIT_DATABASE, main
+from jobs.publish.feed import PublishError
+from jobs.runner.hour import RunContext, run_hour
 
 from tests.jobs.helpers import START
 from tests.ops.conftest import cli_args, make_settings
@@ -108,8 +108,8 @@ def test_redact_hides_secrets_and_keeps_the_rest():
 def test_recovery_follows_a_database_outage_the_database_never_saw(ops_inputs, tmp_path, webhook):
     """The database is what failed, so its run_attempts row cannot be written: the attempt waits in
     the state file, becomes a row on the next good run, and that run sends the recovery alert."""
-    from jobs.hourly import unrecorded_failure_path
-    from jobs.store import IssueStore, RunLedger, StoreError
+    from jobs.runner.hour import unrecorded_failure_path
+    from jobs.store.issue_store import IssueStore, RunLedger, StoreError
 
     server, url = webhook
     db_dir = tmp_path / "db"

@@ -8,8 +8,8 @@ import random
 
 import pandas as pd
 
-from jobs.hourly import RunContext, run_hour
-from jobs.store import IssueStore
+from jobs.runner.hour import RunContext, run_hour
+from jobs.store.issue_store import IssueStore
 
 from tests.ops.conftest import make_settings
 

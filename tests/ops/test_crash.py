@@ -11,10 +11,10 @@ import threading
 import pandas as pd
 import redis
 
-from jobs.feed import IssueFeedPublisher
-from jobs.hourly import RunContext, run_hour
-from jobs.scheduler import catch_up
-from jobs.store import IssueStore
+from jobs.publish.feed import IssueFeedPublisher
+from jobs.runner.hour import RunContext, run_hour
+from jobs.runner.scheduler import catch_up
+from jobs.store.issue_store import IssueStore
 
 from tests.jobs.helpers import START
 from tests.ops.conftest import cli_args, make_settings, spawn_cli

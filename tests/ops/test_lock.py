@@ -12,9 +12,9 @@ import time
 import pandas as pd
 import pytest
 
-from jobs.hourly import RunContext, run_hour
-from jobs.lock import LockBusyError, LockLostError, RunLock, lock_holder
-from jobs.store import IssueStore
+from jobs.runner.hour import RunContext, run_hour
+from jobs.store.lock import LockBusyError, LockLostError, RunLock, lock_holder
+from jobs.store.issue_store import IssueStore
 
 from tests.jobs.helpers import START
 from tests.ops.conftest import cli_args, make_settings, run_cli, spawn_cli
@@ -110,7 +110,7 @@ def test_two_processes_never_overlap(ops_inputs, tmp_path):
 
 
 def test_a_scheduler_firing_skips_while_another_run_holds_the_lock(ops_inputs, tmp_path, caplog):
-    from jobs.scheduler import scheduled_firing
+    from jobs.runner.scheduler import scheduled_firing
 
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     ctx = RunContext(make_settings(ops_inputs, db_url))

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 import redis
 
-from jobs.cli import EXIT_DATABASE, main
-from jobs.feed import IssueFeedPublisher, PublishError
-from jobs.hourly import RunContext, run_hour
-from jobs.scheduler import catch_up
-from jobs.status import collect_status, format_status
-from jobs.store import IssueStore
+from jobs.cli.main import EXIT_DATABASE, main
+from jobs.publish.feed import IssueFeedPublisher, PublishError
+from jobs.runner.hour import RunContext, run_hour
+from jobs.runner.scheduler import catch_up
+from jobs.runner.status import collect_status, format_status
+from jobs.store.issue_store import IssueStore
 
 from tests.jobs.helpers import START
 from tests.ops.conftest import cli_args, make_settings

@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 import redis
 
-from jobs.cli import main
-from jobs.hourly import RunContext, run_hour
-from jobs.retention import prune
-from jobs.scheduler import catch_up
+from jobs.cli.main import main
+from jobs.runner.hour import RunContext, run_hour
+from jobs.runner.retention import prune
+from jobs.runner.scheduler import catch_up
 from jobs.settings import SettingsError
-from jobs.status import collect_status, format_status
-from jobs.store import IssueStore
+from jobs.runner.status import collect_status, format_status
+from jobs.store.issue_store import IssueStore
 
 from tests.jobs.helpers import START
 from tests.ops.conftest import cli_args, make_settings, run_cli

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import jobs.recommend as jr
-from jobs.recommend_cli import main as cli_main
+import recommender.shell as jr
+from jobs.cli.recommend import main as cli_main
 from recommender.baselines import ItemKNN, Popularity
 from recommender.data import DataSettings
 from recommender.ease import EASE
@@ -151,7 +151,7 @@ def test_redis_failure_becomes_export_error():
 def test_cli_keeps_top_level_options_of_the_parent_parser():
     import argparse
 
-    from jobs.recommend_cli import _opt, add_recommender_commands
+    from jobs.cli.recommend import _opt, add_recommender_commands
     parser = argparse.ArgumentParser(prog="issuewire")
     parser.add_argument("--redis-url", default="redis://parent:6379/0")
     add_recommender_commands(parser.add_subparsers(dest="command"))

@@ -13,7 +13,7 @@ Redis keys (``<p>`` is the configurable prefix, ``issuewire`` by default):
   removes the new snapshot's TTL (the current one never expires) and gives the previous one
   ``ttl`` seconds; it refuses to move the pointer back to an older hour (a re-run of an old
   hour does not hide the newest feed). Versions are ``YYYYMMDDTHH-<content hash>`` in UTC.
-* ``<p>:fence`` — the highest run-lock token (:mod:`jobs.lock`) that switched the pointer. The
+* ``<p>:fence`` — the highest run-lock token (:mod:`jobs.store.lock`) that switched the pointer. The
   same script refuses a switch carrying a lower token (:class:`FencedOutError`): a run that lost
   its lock between its last check and its publish cannot overwrite the newer holder's feed.
   The key lives ``fence_ttl_seconds`` (two lock TTLs by default), far longer than that window,
@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from jobs.faults import checkpoint
+from jobs.runner.faults import checkpoint
 
 SWITCH_SCRIPT = """
 if ARGV[5] ~= '' then

@@ -15,9 +15,9 @@ from typing import Sequence
 
 import pandas as pd
 
-from jobs.alerts import redact
-from jobs.hourly import RunContext, publish_pending, run_hours
-from jobs.lock import LockBusyError
+from jobs.runner.alerts import redact
+from jobs.runner.hour import RunContext, publish_pending, run_hours
+from jobs.store.lock import LockBusyError
 
 log = logging.getLogger("issuewire.scheduler")
 

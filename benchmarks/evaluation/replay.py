@@ -5,7 +5,7 @@
     ...     result = replayer.run(hour, posts_of_hour, queries_of_hour)
     ...     print(result.issues.query("channel == 'home'")["keyword"].tolist())
 
-The same semantics as the stored history of ``jobs.store.IssueStore`` (the baseline reads the
+The same semantics as the stored history of ``jobs.store.issue_store.IssueStore`` (the baseline reads the
 same hours, document frequencies cover ``idf_window_days``, issue ids continue), without a
 database: for evaluations, benchmarks and experiments that replay weeks of hours quickly.
 Hours must be replayed in order.

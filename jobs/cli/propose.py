@@ -77,7 +77,7 @@ def write_tsv_atomic(frame: pd.DataFrame, path) -> pathlib.Path:
 
 
 def _from_db(url: str, start: pd.Timestamp, end: pd.Timestamp | None):
-    from jobs.store import IssueStore, from_db_time
+    from jobs.store.issue_store import IssueStore, from_db_time
 
     store = IssueStore(url, create=False)
     queries = store.table("query_stats")

@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from jobs.lock import lock_holder
-from jobs.store import IssueStore, RunLedger, from_db_time
+from jobs.store.lock import lock_holder
+from jobs.store.issue_store import IssueStore, RunLedger, from_db_time
 
 STAGES = ("crawl", "ingest", "history", "core", "store", "redis", "file", "report")
 

@@ -10,9 +10,9 @@ The hourly run crawls first when sources are configured, then reads the hour's p
     summary = crawl_if_configured(args.sources, db_url, data_dir=args.data_dir)   # None without sources
     posts = read_posts([hour_posts_dir(settings_data_dir, hour)])                  # posts of [H, H+1)
 
-``issuewire crawl`` (:mod:`jobs.crawl_cli`) calls :func:`crawl_once` on its own.
+``issuewire crawl`` (:mod:`jobs.cli.crawl`) calls :func:`crawl_once` on its own.
 Errors leave as :class:`crawler.settings.CrawlConfigError` (bad sources file),
-:class:`jobs.crawl_store.CrawlStoreError` (database) or :class:`CrawlBusyError` (another crawl runs); HTTP trouble never raises, it is counted in
+:class:`crawler.crawl_store.CrawlStoreError` (database) or :class:`CrawlBusyError` (another crawl runs); HTTP trouble never raises, it is counted in
 the summary.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from crawler.crawl import crawl_pass
 from crawler.settings import CrawlConfigError, CrawlSettings, load_crawl_settings
 from crawler.storage import hour_key
 from crawler.summary import CrawlSummary
-from jobs.crawl_store import CrawlStore, CrawlStoreError
+from crawler.crawl_store import CrawlStore, CrawlStoreError
 
 __all__ = ["crawl_once", "crawl_lock", "CrawlBusyError", "crawl_if_configured", "posts_dir", "queries_dir", "hour_posts_dir", "hour_queries_dir", "CrawlSettings", "CrawlSummary", "CrawlConfigError",
            "CrawlStoreError", "load_crawl_settings"]

@@ -11,7 +11,7 @@ expectation and whether it was published as an issue — the masked hours of the
 title surge), ``issues`` and ``bundles`` (what was published), ``rejects`` (bad input rows with
 reason, kept once per file and line). ``feeds`` keeps each hour's
 published document (so a publish that failed is retried by the next run), ``run_lock`` the one
-run lock (:mod:`jobs.lock`), ``run_attempts`` every attempt at an hour with the stage a failure
+run lock (:mod:`jobs.store.lock`), ``run_attempts`` every attempt at an hour with the stage a failure
 stopped in (for ``issuewire status`` and recovery alerts). Saving an hour deletes that hour's rows and inserts the
 new ones in one transaction, so re-running an hour changes nothing and a crash leaves nothing
 half-written. Database errors leave this module as :class:`StoreError`.
@@ -293,11 +293,11 @@ class IssueStore:
                   fence=None, firings: pd.DataFrame | None = None) -> None:
         """Replace everything of ``hour`` in one transaction.
 
-        ``document`` (the feed) is kept for re-publishing; ``fence`` (:class:`jobs.lock.Fence`) makes
-        the transaction roll back with :class:`jobs.lock.LockLostError` if the run lock changed hands.
+        ``document`` (the feed) is kept for re-publishing; ``fence`` (:class:`jobs.store.lock.Fence`) makes
+        the transaction roll back with :class:`jobs.store.lock.LockLostError` if the run lock changed hands.
         """
-        from jobs.faults import checkpoint
-        from jobs.lock import check_fence
+        from jobs.runner.faults import checkpoint
+        from jobs.store.lock import check_fence
 
         h = to_db_time(hour)
         stat_cols = [c.name for c in keyword_stats.c if c.name != "hour"]

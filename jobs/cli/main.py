@@ -1,4 +1,4 @@
-"""``issuewire`` command line: thin argument parsing over :mod:`jobs.hourly`; errors become one line.
+"""``issuewire`` command line: thin argument parsing over :mod:`jobs.runner.hour`; errors become one line.
 
     $ issuewire run --hour 2026-02-19T16:00+09:00 --posts posts.jsonl --queries queries.csv \\
           --db sqlite:///issuewire.sqlite --redis redis://127.0.0.1:6379/0 --feed-file feed-{hour}.json
@@ -27,11 +27,11 @@ from typing import Sequence
 
 from crawler.ingest import IngestError
 from dictionaries import DictionaryError
-from jobs.feed import PublishError
-from jobs.lock import LockBusyError, LockLostError
+from jobs.publish.feed import PublishError
+from jobs.store.lock import LockBusyError, LockLostError
 from jobs.settings import SettingsError, resolve_settings
-from jobs.crawl_store import CrawlStoreError
-from jobs.store import StoreError
+from crawler.crawl_store import CrawlStoreError
+from jobs.store.issue_store import StoreError
 from titling.blocklist import BlocklistError
 from titling.overrides import OverrideError
 
@@ -81,7 +81,7 @@ def settings_from_args(args: argparse.Namespace, environ=None):
 
 
 def cmd_run(args) -> int:
-    from jobs.hourly import RunContext, parse_hour, run_hour
+    from jobs.runner.hour import RunContext, parse_hour, run_hour
 
     settings = settings_from_args(args)
     _need_inputs(args, settings)
@@ -93,7 +93,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_backfill(args) -> int:
-    from jobs.hourly import RunContext, backfill, parse_hour
+    from jobs.runner.hour import RunContext, backfill, parse_hour
 
     settings = settings_from_args(args)
     _need_inputs(args, settings)
@@ -107,7 +107,7 @@ def cmd_backfill(args) -> int:
 
 
 def cmd_schedule(args) -> int:
-    from jobs.scheduler import run_scheduler
+    from jobs.runner.scheduler import run_scheduler
 
     settings = settings_from_args(args)
     _need_inputs(args, settings)
@@ -122,7 +122,7 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from jobs.status import collect_status, format_status
+    from jobs.runner.status import collect_status, format_status
 
     settings = settings_from_args(args)
     status = collect_status(settings, last=args.last)
@@ -131,7 +131,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_prune(args) -> int:
-    from jobs.retention import prune
+    from jobs.runner.retention import prune
 
     settings = settings_from_args(args)
     _logs(settings)
@@ -141,13 +141,13 @@ def cmd_prune(args) -> int:
 
 
 def _logs(settings) -> None:
-    from jobs.runlog import configure_json_logs
+    from jobs.runner.runlog import configure_json_logs
 
     configure_json_logs(settings.json_logs)
 
 
 def cmd_demo(args) -> int:
-    from jobs.demo import run_demo
+    from jobs.demo.run import run_demo
 
     return run_demo(args.workdir, hours=args.hours, show=args.show)
 
@@ -180,12 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(p)
     p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     p.set_defaults(func=cmd_prune)
-    from jobs.crawl_cli import add_crawl_command
-    from jobs.recommend_cli import add_recommender_commands
+    from jobs.cli.crawl import add_crawl_command
+    from jobs.cli.propose import add_propose_command
+    from jobs.cli.recommend import add_recommender_commands
 
     add_crawl_command(sub)
     add_recommender_commands(sub)
-    __import__("jobs.propose_cli").propose_cli.add_propose_command(sub)
+    add_propose_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)
@@ -204,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _guarded(args) -> int:
     """Run the command; our named errors become one redacted line on stderr and an exit code."""
-    from jobs.alerts import redact
+    from jobs.runner.alerts import redact
 
     try:
         return args.func(args)

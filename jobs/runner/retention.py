@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.ingest import FILE_SUFFIXES
 from jobs.settings import SettingsError
-from jobs.store import (IssueStore, bundles, channel_activity, feeds, issues, keyword_stats, override_firings,
+from jobs.store.issue_store import (IssueStore, bundles, channel_activity, feeds, issues, keyword_stats, override_firings,
                         query_stats, rejects, run_attempts, runs, to_db_time)
 
 

@@ -8,7 +8,7 @@
 score -> near-duplicate collapse -> select, :func:`issues.seeds.find_seeds`) with the history
 kept in memory, the lifecycle's onset decay on the ranking and the same masking of published
 keywords as :func:`issues.pipeline.run_hour_core`; it skips titling, merging and bundling,
-which do not change which keywords are detected. The baselines of :mod:`issues.baselines` are
+which do not change which keywords are detected. The baselines of :mod:`benchmarks.evaluation.reference_detectors` are
 replayed on the same hours' stats.
 
 Metrics, over the hours after the warm-up (``world.eval_from``):
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from issues.aggregate import HOME, aggregate_keyword_stats
-from issues.baselines import publish_top
+from benchmarks.evaluation.reference_detectors import publish_top
 from issues.detect import DetectSettings
 from issues.lifecycle import ranking_score
 from issues.pipeline import HourInputs
@@ -94,7 +94,7 @@ class IssuewireDetector:
 
 
 class StatsDetector:
-    """A baseline of :mod:`issues.baselines` fed the plain hourly stats."""
+    """A baseline of :mod:`benchmarks.evaluation.reference_detectors` fed the plain hourly stats."""
 
     def __init__(self, baseline, top_n: int = 6):
         self.baseline, self.top_n, self.name = baseline, top_n, baseline.name

@@ -50,7 +50,7 @@ def report_path(feed_file: str, label: str) -> Path:
 
 def write_report(ctx, hour: pd.Timestamp, document: dict[str, Any]) -> Path:
     """Render the hour's report from the document and stored stats; write it atomically."""
-    from jobs.feed import hour_label
+    from jobs.publish.feed import hour_label
 
     s = ctx.settings
     hour = pd.Timestamp(hour).tz_convert("UTC")

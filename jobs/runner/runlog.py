@@ -10,7 +10,7 @@ Every finished stage logs, on the ``issuewire.run`` logger, a record whose messa
 a failure logs ``{"event": "run_failed", "stage": ..., "error": ...}`` and a finished hour
 ``{"event": "run_done", ...}``. :func:`configure_json_logs` (called by the CLI) sends these lines
 to stderr, one per line; :attr:`StageLog.current` is the stage an error happened in, for the
-run attempt row and the alert. Secrets are redacted (:func:`jobs.alerts.redact`) before logging.
+run attempt row and the alert. Secrets are redacted (:func:`jobs.runner.alerts.redact`) before logging.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class StageLog:
         self.current: str | None = None
 
     def event(self, event: str, **fields: Any) -> None:
-        from jobs.alerts import redact
+        from jobs.runner.alerts import redact
 
         record = {"event": event, "hour": self.hour.strftime("%Y-%m-%dT%H:%MZ"), **fields}
         line = json.dumps(record, ensure_ascii=False, default=str)

@@ -10,7 +10,7 @@ compare-and-set on that row: free (no owner), expired (the holder stopped heart-
 ``ttl_seconds``) or held by a process on this host that no longer exists -> the row gets the new
 owner and ``token + 1``. Anything else raises :class:`LockBusyError` naming the holder.
 
-The token is the fence: :meth:`jobs.store.IssueStore.save_hour` re-reads it inside its own
+The token is the fence: :meth:`jobs.store.issue_store.IssueStore.save_hour` re-reads it inside its own
 transaction (after its first write, so SQLite's write lock and PostgreSQL's ``FOR UPDATE`` order
 it against a takeover) and refuses to commit when a newer holder has taken over — a process
 that was paused past its expiry and woke up cannot overwrite the newer holder's hour.
@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from jobs.store import StoreError, run_lock, utc_now
+from jobs.store.issue_store import StoreError, run_lock, utc_now
 
 LOCK_NAME = "hourly"
 

@@ -8,10 +8,10 @@ dictionary and the override file -> read inputs (an unreadable file stops here) 
 one DB transaction -> Redis snapshot + pointer switch -> JSON file. A Redis or file failure
 after the DB commit is recorded on the run row (``redis_published`` / ``file_published``) and
 raised as :class:`PublishError`; the next run re-publishes it (:func:`publish_pending`) from the
-stored document. Everything runs under the run lock (:mod:`jobs.lock`), whose fencing token the
-DB transaction re-checks; each stage logs one JSON line (:mod:`jobs.runlog`); every attempt is a
+stored document. Everything runs under the run lock (:mod:`jobs.store.lock`), whose fencing token the
+DB transaction re-checks; each stage logs one JSON line (:mod:`jobs.runner.runlog`); every attempt is a
 ``run_attempts`` row, and a failure (with its stage) or the recovery after it is alerted
-(:mod:`jobs.alerts`). The operator report (:mod:`jobs.report`) is written after the feed file.
+(:mod:`jobs.runner.alerts`). The operator report (:mod:`jobs.publish.report`) is written after the feed file.
 
 :class:`RunContext` keeps what is expensive to rebuild (the compiled matcher, parsed input
 files, the DB engine, the Redis client) so a backfill over hundreds of hours reads each file
@@ -36,14 +36,14 @@ from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from issues.pipeline import HourInputs, HourResult, HourTools, feed_document, run_hour_core
-from jobs.alerts import WebhookAlerter, redact
-from jobs.faults import checkpoint
-from jobs.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file
-from jobs.lock import LockBusyError, RunLock
-from jobs.report import write_report
-from jobs.runlog import StageLog
+from jobs.runner.alerts import WebhookAlerter, redact
+from jobs.runner.faults import checkpoint
+from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file
+from jobs.store.lock import LockBusyError, RunLock
+from jobs.publish.report import write_report
+from jobs.runner.runlog import StageLog
 from jobs.settings import Settings
-from jobs.store import IssueStore, RunLedger, StoreError, from_db_time, to_db_time, utc_now
+from jobs.store.issue_store import IssueStore, RunLedger, StoreError, from_db_time, to_db_time, utc_now
 from titling.blocklist import load_blocklist, load_evergreen
 from titling.overrides import OverrideError, Overrides, load_overrides, parse_overrides
 
@@ -439,7 +439,7 @@ def crawl_for_hour(settings: Settings, hour: pd.Timestamp, posts_paths: Sequence
                    queries_paths: Sequence[str]) -> tuple[list[str], list[str]]:
     """Crawl the configured sources once, then add the hour's crawled partitions to the inputs."""
     from crawler.settings import load_crawl_settings
-    from jobs.crawl import crawl_once, hour_posts_dir, hour_queries_dir
+    from crawler.shell import crawl_once, hour_posts_dir, hour_queries_dir
 
     crawl = load_crawl_settings(settings.crawl_sources)
     crawl_once(crawl, settings.db_url)

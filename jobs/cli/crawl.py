@@ -1,4 +1,4 @@
-"""``issuewire crawl``: argument parsing and error conversion only; the work is :func:`jobs.crawl.crawl_once`.
+"""``issuewire crawl``: argument parsing and error conversion only; the work is :func:`crawler.shell.crawl_once`.
 
     >>> parser = argparse.ArgumentParser(prog="issuewire")
     >>> add_crawl_command(parser.add_subparsers(dest="command"))             # doctest: +ELLIPSIS
@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.settings import CrawlConfigError, load_crawl_settings
-from jobs.crawl import CrawlBusyError, crawl_once
-from jobs.crawl_store import CrawlStoreError
+from crawler.shell import CrawlBusyError, crawl_once
+from crawler.crawl_store import CrawlStoreError
 
 EXIT_OK, EXIT_STORE, EXIT_CONFIG, EXIT_FAILED_URLS, EXIT_BUSY = 0, 1, 2, 3, 4
 
@@ -76,7 +76,7 @@ def run_crawl_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m jobs.crawl_cli crawl ...``) until ``jobs/cli.py`` wires it in."""
+    """Stand-alone entry (``python -m jobs.cli.crawl crawl ...``) until ``jobs/cli/main.py`` wires it in."""
     parser = argparse.ArgumentParser(prog="issuewire")
     add_crawl_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

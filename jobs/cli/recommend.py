@@ -44,7 +44,7 @@ def _opt(args, name):
 
 
 def _settings(args):
-    from jobs.recommend import RecommenderSettings
+    from recommender.shell import RecommenderSettings
     from recommender.data import DataSettings
 
     threshold = _opt(args, "rating_threshold")
@@ -63,7 +63,7 @@ def _fail(message: str) -> int:
 
 
 def run_train(args) -> int:
-    from jobs.recommend import train_recommender
+    from recommender.shell import train_recommender
     from recommender.base import RecommenderError
 
     try:
@@ -79,7 +79,7 @@ def run_train(args) -> int:
 
 
 def run_recommend(args) -> int:
-    from jobs.recommend import recommend
+    from recommender.shell import recommend
     from recommender.base import RecommenderError
 
     feed, hour = _opt(args, "feed_file"), _opt(args, "hour")
@@ -147,7 +147,7 @@ def add_recommender_commands(subparsers) -> None:
 
 
 def main(argv=None) -> int:
-    """Stand-alone entry point until the lead's ``jobs/cli.py`` registers these commands."""
+    """Stand-alone entry point until the lead's ``jobs/cli/main.py`` registers these commands."""
     parser = argparse.ArgumentParser(prog="issuewire-recommender")
     add_recommender_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -1,0 +1,1 @@
+"""Running hours: one hour's shell, backfill and the scheduler, retention, status, alerts and run logs."""
