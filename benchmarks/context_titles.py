@@ -7,7 +7,7 @@ Every hour from ``start - warmup`` to ``start + hours`` is replayed in order thr
 :class:`benchmarks.evaluation.replay.HourReplayer` (no query log: a news file has none, so every issue takes the
 query-less title) twice: ``[title] context_backend = "none"`` (facets only, the title before
 issue #3) and ``--backend``. Over the reported hours it prints the seconds per hour spent in
-:func:`issues.pipeline.issue_context` (the tagging of the issues' titles, timed by wrapping it)
+:func:`jobs.pipeline.stages.issue_context` (the tagging of the issues' titles, timed by wrapping it)
 and in the whole core (noisy on a shared machine: compare the context seconds, not the
 two core columns), the tagger's load time, the titles tagged per hour, how many published issues (every channel)
 changed title and from which ``title_source`` to which, and the first ``--examples`` changed
@@ -22,7 +22,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-import issues.pipeline as pipeline
+import jobs.pipeline.stages as pipeline
 from benchmarks.replay_news import news_posts
 from crawler.ingest import posts_in_hour
 from benchmarks.evaluation.replay import HourReplayer

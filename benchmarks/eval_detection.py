@@ -124,7 +124,7 @@ def run_real(args) -> None:
     from crawler.mappings import post_mapping
     from dictionaries import load_dictionary, load_stopwords
     from dictionaries.authors import load_influential_authors
-    from issues.pipeline import HourTools
+    from jobs.pipeline.hour import HourTools
     from benchmarks.evaluation.replay import HourReplayer
     from jobs.settings import resolve_settings
 

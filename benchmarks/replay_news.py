@@ -14,7 +14,7 @@ import pandas as pd
 from clustering.merge import MergeSettings
 from crawler.ingest import posts_in_hour, read_posts
 from crawler.mappings import post_mapping
-from issues.pipeline import HourTools
+from jobs.pipeline.hour import HourTools
 from benchmarks.evaluation.replay import HourReplayer
 
 DATA = "/work/shared/data"

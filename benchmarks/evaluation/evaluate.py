@@ -7,7 +7,7 @@
 :class:`IssuewireDetector` is the detection core of the hourly run (aggregate -> baseline ->
 score -> near-duplicate collapse -> select, :func:`issues.seeds.find_seeds`) with the history
 kept in memory, the lifecycle's onset decay on the ranking and the same masking of published
-keywords as :func:`issues.pipeline.run_hour_core`; it skips titling, merging and bundling,
+keywords as :func:`jobs.pipeline.hour.run_hour_core`; it skips titling, merging and bundling,
 which do not change which keywords are detected. The baselines of :mod:`benchmarks.evaluation.reference_detectors` are
 replayed on the same hours' stats.
 
@@ -38,7 +38,7 @@ from issues.aggregate import HOME, aggregate_keyword_stats
 from benchmarks.evaluation.reference_detectors import publish_top
 from issues.detect import DetectSettings
 from issues.lifecycle import ranking_score
-from issues.pipeline import HourInputs
+from jobs.pipeline.hour import HourInputs
 from issues.seeds import find_seeds
 
 _HISTORY = ["hour", "keyword", "channel", "authors", "posts", "query_volume", "expected", "expected_posts",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from issues.pipeline import HourInputs, HourResult, HourTools, run_hour_core
+from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
 from titling.overrides import Overrides
 
 _STAT_COLUMNS = ["hour", "keyword", "channel", "authors", "posts", "query_volume", "expected", "expected_posts",

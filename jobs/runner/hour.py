@@ -35,7 +35,8 @@ from crawler.mappings import post_mapping
 from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
-from issues.pipeline import HourInputs, HourResult, HourTools, feed_document, run_hour_core
+from jobs.pipeline.feed import feed_document
+from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
 from jobs.runner.alerts import WebhookAlerter, redact
 from jobs.runner.faults import checkpoint
 from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file

@@ -7,7 +7,7 @@ import pytest
 from crawler.ingest import posts_in_hour, read_posts
 from jobs.demo.simulator import PlantedEvent, PortalSimulator
 from dictionaries import KeywordDictionary
-from issues.pipeline import HourTools
+from jobs.pipeline.hour import HourTools
 from benchmarks.evaluation.replay import HourReplayer
 from jobs.settings import SettingsError, resolve_settings
 from tests.jobs.helpers import START, VOCAB

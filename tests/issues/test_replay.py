@@ -4,7 +4,7 @@ import pytest
 
 from crawler.ingest import posts_in_hour, queries_in_hour, read_posts, read_query_counts
 from dictionaries import load_dictionary
-from issues.pipeline import HourTools
+from jobs.pipeline.hour import HourTools
 from benchmarks.evaluation.replay import HourReplayer
 from jobs.runner.hour import RunContext, run_hour
 from jobs.settings import resolve_settings

@@ -1,0 +1,34 @@
+"""The feed document of an hour: ``{"hour", "channels": {"home": [...], ...}}`` (DESIGN.md).
+
+    >>> from jobs.pipeline.records import HourResult
+    >>> empty = HourResult(pd.Timestamp("2026-02-19T07:00Z"), pd.DataFrame(), pd.DataFrame(),
+    ...                    pd.DataFrame(columns=["channel"]), pd.DataFrame(columns=["channel", "issue_id"]),
+    ...                    ["home"], pd.Series(dtype=int), {})
+    >>> feed_document(empty)
+    {'hour': '2026-02-19T16:00:00+09:00', 'channels': {'home': []}}
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from jobs.pipeline.records import HourResult
+
+
+def feed_document(result: HourResult, timezone: str = "Asia/Seoul") -> dict[str, Any]:
+    """The JSON feed object: each channel's ranked issues with their bundles, times in ``timezone``."""
+    channels: dict[str, list] = {c: [] for c in result.channels}
+    bundles = {k: g for k, g in result.bundles.groupby(["channel", "issue_id"], sort=False)}
+    for r in result.issues.itertuples(index=False):
+        b = bundles.get((r.channel, r.issue_id))
+        posts = [] if b is None else [
+            {"post_id": x.post_id, "title": x.title, "author_id": x.author_id, "url": x.url}
+            for x in b.itertuples(index=False)]
+        channels[r.channel].append({
+            "issue_id": r.issue_id, "rank": int(r.rank), "title": r.title, "keyword": r.keyword,
+            "score": float(r.score), "post_ids": list(r.post_ids), "facets": list(r.facets),
+            "title_source": r.title_source, "pinned": bool(r.pinned), "state": r.state,
+            "onset": None if r.onset is None or pd.isna(r.onset) else pd.Timestamp(r.onset).tz_convert(timezone).isoformat(),
+            "signals": r.signals, "posts": posts})
+    return {"hour": result.hour.tz_convert(timezone).isoformat(), "channels": channels}
