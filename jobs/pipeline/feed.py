@@ -13,22 +13,32 @@ from typing import Any
 
 import pandas as pd
 
+from issues.contracts import FeedDocument, FeedIssue, FeedPost
 from jobs.pipeline.records import HourResult
 
 
 def feed_document(result: HourResult, timezone: str = "Asia/Seoul") -> dict[str, Any]:
-    """The JSON feed object: each channel's ranked issues with their bundles, times in ``timezone``."""
+    """The JSON feed object (:class:`issues.contracts.FeedDocument` as JSON): each channel's ranked
+    issues with their bundles, times in ``timezone``."""
     channels: dict[str, list] = {c: [] for c in result.channels}
     bundles = {k: g for k, g in result.bundles.groupby(["channel", "issue_id"], sort=False)}
     for r in result.issues.itertuples(index=False):
         b = bundles.get((r.channel, r.issue_id))
         posts = [] if b is None else [
-            {"post_id": x.post_id, "title": x.title, "author_id": x.author_id, "url": x.url}
+            FeedPost(post_id=x.post_id, title=x.title, author_id=x.author_id, url=_text_or_none(x.url))
             for x in b.itertuples(index=False)]
-        channels[r.channel].append({
-            "issue_id": r.issue_id, "rank": int(r.rank), "title": r.title, "keyword": r.keyword,
-            "score": float(r.score), "post_ids": list(r.post_ids), "facets": list(r.facets),
-            "title_source": r.title_source, "pinned": bool(r.pinned), "state": r.state,
-            "onset": None if r.onset is None or pd.isna(r.onset) else pd.Timestamp(r.onset).tz_convert(timezone).isoformat(),
-            "signals": r.signals, "posts": posts})
-    return {"hour": result.hour.tz_convert(timezone).isoformat(), "channels": channels}
+        channels[r.channel].append(FeedIssue(
+            issue_id=r.issue_id, rank=int(r.rank), title=r.title, keyword=r.keyword, score=float(r.score),
+            post_ids=list(r.post_ids), facets=list(r.facets), title_source=r.title_source, pinned=bool(r.pinned),
+            state=r.state, onset=None if r.onset is None or pd.isna(r.onset) else _local(r.onset, timezone),
+            signals=r.signals, posts=posts))
+    document = FeedDocument(hour=_local(result.hour, timezone), channels=channels)
+    return document.model_dump(mode="json")
+
+
+def _local(ts, timezone: str):
+    return pd.Timestamp(ts).tz_convert(timezone).to_pydatetime()
+
+
+def _text_or_none(value) -> str | None:
+    return None if value is None or (isinstance(value, float) and value != value) else str(value)
