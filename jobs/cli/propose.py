@@ -13,7 +13,7 @@ stored bundle posts (``bundles``).  The review TSV (``candidate, first_seen, pos
 distinct_authors, query_count, surge, example_titles``) is written atomically (a
 temporary file in the same folder, then a rename).  Nothing is added to the dictionary:
 an operator copies the rows worth keeping into ``dictionaries/keywords.tsv``.
-The logic is :func:`keywords.propose.propose_keywords`.
+The logic is :func:`dictionaries.proposals.propose_keywords`.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def run_propose_command(args: argparse.Namespace) -> int:
     from crawler.mappings import post_mapping
     from dictionaries import (default_dictionary_path, default_stopwords_path, load_dictionary,
                               load_stopwords)
-    from keywords.propose import ProposeSettings, propose_keywords
+    from dictionaries.proposals import ProposeSettings, propose_keywords
 
     if not args.posts and not args.queries and not args.db_url:
         raise ValueError("give --posts FILE..., --queries FILE... or --db URL")

@@ -6,7 +6,7 @@ import pytest
 
 from dictionaries import KeywordDictionary
 from jobs.cli.propose import write_tsv_atomic
-from keywords.propose import PROPOSAL_COLUMNS, ProposeSettings, propose_keywords
+from dictionaries.proposals import PROPOSAL_COLUMNS, ProposeSettings, propose_keywords
 
 DICT = KeywordDictionary.from_records([{"keyword": "자민당", "aliases": ["자유민주당"]}, {"keyword": "날씨"}])
 SINCE = pd.Timestamp("2026-02-19T00:00Z")
