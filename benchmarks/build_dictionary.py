@@ -57,7 +57,7 @@ import zipfile
 import konlpy
 
 from keywords.normalize import normalize_text
-from keywords.particles import PARTICLES, final_class
+from keywords.particles import PARTICLES, strip_particle
 
 OKT_NOUNS = "org/openkoreantext/processor/util/noun/"
 OKT_TYPES = {"congress": "person", "kpop": "person", "names": "person", "company_names":
@@ -127,15 +127,6 @@ def publishers(data: pathlib.Path) -> set[str]:
     return {n for n in names if n and not n.isascii()}
 
 
-def strip_particle(word: str) -> str:
-    """``자민당이`` -> ``자민당``: drop the longest agreeing particle, keeping >= 1 character."""
-    for n in range(min(4, len(word) - 1), 0, -1):
-        classes = PARTICLES.get(word[-n:])
-        if classes and final_class(word[:-n]) in classes:
-            return word[:-n]
-    return word
-
-
 def read_corpora(data: pathlib.Path) -> dict[str, list[str]]:
     """Documents per corpus, normalised."""
     def jsonl(path):
@@ -166,7 +157,7 @@ def stems_with_particles(docs: list[str], min_count: int = 2) -> set[str]:
     for doc in docs:
         for match in _WORD.finditer(doc):
             raw = match.group()
-            stem = strip_particle(raw)
+            stem = strip_particle(raw, min_stem=1)
             if stem != raw:
                 counts[stem] += 1
     return {w for w, c in counts.items() if c >= min_count and len(w) >= 2}
@@ -184,7 +175,7 @@ def document_frequencies(docs: list[str], lexicon=frozenset()):
         previous = None
         for match in _WORD.finditer(doc):
             raw = match.group()
-            stem = raw if raw in lexicon or raw in whole else strip_particle(raw)
+            stem = raw if raw in lexicon or raw in whole else strip_particle(raw, min_stem=1)
             key = stem.lower()
             words.add(key)
             cases[stem] += 1

@@ -51,7 +51,8 @@ import numpy as np
 import pandas as pd
 
 from dictionaries import KeywordDictionary  # noqa: F401  (doctest)
-from keywords.context import _VERBISH, _strip
+from keywords.context import _VERBISH
+from keywords.particles import strip_particle
 from keywords.normalize import normalize_text, surface_key
 
 __all__ = ["ProposeSettings", "propose_keywords", "PROPOSAL_COLUMNS"]
@@ -93,14 +94,14 @@ def _stems(texts) -> set[str]:
     counts: dict[str, int] = {}
     for words in texts:
         for raw in words:
-            stem = _strip(raw)
+            stem = strip_particle(raw)
             if stem != raw:
                 counts[stem] = counts.get(stem, 0) + 1
     return {w for w, c in counts.items() if c >= 2}
 
 
 def _words(raw: list[str], whole: set[str]) -> list[str]:
-    return [w if w in whole else _strip(w) for w in raw]
+    return [w if w in whole else strip_particle(w) for w in raw]
 
 
 def _grams(words: list[str], n: int) -> set[str]:

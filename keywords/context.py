@@ -59,7 +59,7 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from keywords.normalize import normalize_text, surface_key
-from keywords.particles import PARTICLES, final_class
+from keywords.particles import strip_particle
 
 __all__ = ["ContextSettings", "context_candidates", "title_nouns", "BACKENDS"]
 
@@ -151,21 +151,12 @@ def _okt_nouns(titles: list[str]) -> list[list[tuple[str, int]]]:
     return results
 
 
-def _strip(word: str) -> str:
-    """Drop the longest agreeing particle, keeping at least two characters (확인, 수란)."""
-    for n in range(min(4, len(word) - 2), 0, -1):
-        classes = PARTICLES.get(word[-n:])
-        if classes and final_class(word[:-n]) in classes:
-            return word[:-n]
-    return word
-
-
 def _regex_nouns(titles: list[str]) -> list[list[tuple[str, int]]]:
     results = []
     for title in titles:
         words = []
         for m in _WORD.finditer(title):
-            word = _strip(m.group())
+            word = strip_particle(m.group())
             if _VERBISH.search(word) and not word.isascii() and len(word) > 1 and word == m.group():
                 continue
             words.append((word, m.start()))

@@ -34,6 +34,7 @@ __all__ = [
     "RIEUL",
     "OTHER",
     "PARTICLES",
+    "strip_particle",
     "MAX_PARTICLE_LEN",
     "final_class",
     "accepts",
@@ -42,19 +43,21 @@ __all__ = [
 VOWEL, CONSONANT, RIEUL, OTHER = 0, 1, 2, 3
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 
-# (after consonant incl. ㄹ, after vowel)
+# (after consonant incl. ㄹ, after vowel); the pairs from ("이라", "라") on are the copula 이다 and
+# its endings, which also end nouns (나는가수다, 우리나라): see strip_particle's ``copula``
 _PAIRS = [
     ("이", "가"), ("은", "는"), ("을", "를"), ("과", "와"), ("이나", "나"),
-    ("이랑", "랑"), ("이라", "라"), ("이란", "란"), ("이다", "다"), ("이고", "고"),
+    ("이랑", "랑"), ("과의", "와의"), ("과는", "와는"), ("과도", "와도"), ("과만", "와만"),
+    ("은커녕", "는커녕"), ("이라", "라"), ("이란", "란"), ("이다", "다"), ("이고", "고"),
     ("이며", "며"), ("이야", "야"), ("이여", "여"), ("이라는", "라는"), ("이라고", "라고"),
     ("이라도", "라도"), ("이라며", "라며"), ("이라면", "라면"), ("이라서", "라서"),
     ("이지만", "지만"), ("이었다", "였다"), ("이었던", "였던"), ("이었고", "였고"),
     ("이었으며", "였으며"), ("이에요", "예요"), ("이든", "든"), ("이든지", "든지"),
-    ("이나마", "나마"), ("이면", "면"), ("과의", "와의"), ("과는", "와는"), ("과도", "와도"),
-    ("과만", "와만"), ("이라든가", "라든가"), ("이라니", "라니"), ("이라기보다", None),
+    ("이나마", "나마"), ("이면", "면"), ("이라든가", "라든가"), ("이라니", "라니"), ("이라기보다", None),
     ("이냐", "냐"), ("이자", None), ("이야말로", "야말로"), ("이란다", "란다"),
-    ("이래", "래"), ("이었지만", "였지만"), ("은커녕", "는커녕"),
+    ("이래", "래"), ("이었지만", "였지만"),
 ]
+_FIRST_COPULA = _PAIRS.index(("이라", "라"))
 # 으로 family: (after consonant other than ㄹ, after vowel or ㄹ)
 _RO = ["", "서", "써", "는", "도", "의", "부터", "만", "서는", "써는", "서의", "까지"]
 # forms that do not depend on the final syllable
@@ -126,6 +129,28 @@ def _build() -> dict[str, frozenset[int]]:
 
 #: particle form -> set of final classes of the keyword after which it is accepted
 PARTICLES: dict[str, frozenset[int]] = _build()
+#: the forms that are only the copula 이다 and its endings (not also a particle)
+COPULA_FORMS: frozenset[str] = frozenset(f for pair in _PAIRS[_FIRST_COPULA:] for f in pair if f) - {
+    f for pair in _PAIRS[:_FIRST_COPULA] for f in pair} - set(_INVARIANT)
+
+
+def strip_particle(word: str, min_stem: int = 2, copula: bool = True) -> str:
+    """The word without its longest form of :data:`PARTICLES` that agrees with what precedes it,
+    never shorter than ``min_stem`` characters: the one rule for every caller that compares or
+    counts words. ``copula=False`` keeps the copula's forms (다, 라, 고, 야 ... after a vowel),
+    which also end nouns, for comparing the words of titles and queries.
+
+    >>> strip_particle("임재범이"), strip_particle("나가수가"), strip_particle("확인"), strip_particle("이가", 1)
+    ('임재범', '나가수', '확인', '이')
+    >>> strip_particle("사실이다"), strip_particle("나는가수다"), strip_particle("나는가수다", copula=False)
+    ('사실', '나는가수', '나는가수다')
+    """
+    for n in range(min(MAX_PARTICLE_LEN, len(word) - min_stem), 0, -1):
+        tail = word[-n:]
+        classes = PARTICLES.get(tail)
+        if classes and final_class(word[:-n]) in classes and (copula or tail not in COPULA_FORMS):
+            return word[:-n]
+    return word
 
 
 def accepts(keyword: str, tail: str) -> bool:

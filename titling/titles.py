@@ -43,13 +43,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from keywords.context import BACKENDS as _TAGGERS
+from keywords.particles import strip_particle as _strip_particle
 
 CONTEXT_BACKENDS = _TAGGERS + ("none",)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-# particles stripped from a word's end for comparing variants and counting context words
-PARTICLES = tuple(sorted({"은", "는", "이", "가", "을", "를", "의", "에", "에서", "에게", "와", "과", "도", "로",
-                          "으로", "만", "께서", "한테", "이랑", "랑", "까지", "부터", "에는", "에서는", "으로는",
-                          "로는", "이나", "나"}, key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -86,15 +83,13 @@ def html_title(text: str) -> str:
     return html.escape(clean_title(text), quote=True)
 
 
-_BY_LENGTH = [(n, frozenset(p for p in PARTICLES if len(p) == n)) for n in sorted({len(p) for p in PARTICLES}, reverse=True)]
-
-
 def strip_particle(word: str) -> str:
-    """'임재범이' -> '임재범'; a word is never stripped below two characters."""
-    for n, forms in _BY_LENGTH:
-        if len(word) - n >= 2 and word[-n:] in forms:
-            return word[:-n]
-    return word
+    """A title or query word without its particle (a copula ending stays: 나는가수다).
+
+    >>> strip_particle("임재범이"), strip_particle("나는가수다")
+    ('임재범', '나는가수다')
+    """
+    return _strip_particle(word, copula=False)
 
 
 def variant_key(query: str) -> str:
