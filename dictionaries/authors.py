@@ -11,13 +11,13 @@ so that one big blog cannot make an issue alone. Errors name the file and line.
 """
 from __future__ import annotations
 
-import math
 import pathlib
 from typing import TextIO
 
 import pandas as pd
 
 from dictionaries.loader import DictionaryError
+from dictionaries.tsv import TsvError, parse_weight, tsv_rows
 
 _HERE = pathlib.Path(__file__).resolve().parent
 
@@ -28,32 +28,18 @@ def default_influential_authors_path() -> pathlib.Path:
 
 def parse_influential_authors(handle: TextIO, path: str) -> pd.Series:
     weights: dict[str, float] = {}
-    header_seen = False
-    for number, raw in enumerate(handle, start=1):
-        line = raw.rstrip("\r\n")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = line.split("\t")
-        if not header_seen:
-            if [f.strip() for f in fields] != ["author_id", "weight"]:
-                raise DictionaryError(path, number, "header must be author_id<TAB>weight")
-            header_seen = True
-            continue
-        if len(fields) > 2:
-            raise DictionaryError(path, number, f"expected 2 fields, found {len(fields)}")
-        author = fields[0].strip()
-        if not author:
-            raise DictionaryError(path, number, "empty author_id")
-        if author in weights:
-            raise DictionaryError(path, number, f"duplicate author_id {author!r}")
-        text = fields[1].strip() if len(fields) > 1 else ""
-        try:
-            weight = float(text) if text else 1.0
-        except ValueError:
-            raise DictionaryError(path, number, f"weight {text!r} is not a number") from None
-        if not math.isfinite(weight) or weight < 0:
-            raise DictionaryError(path, number, f"weight {text!r} must be a finite number >= 0")
-        weights[author] = weight
+    try:
+        for number, (author, weight) in tsv_rows(handle, path, [("author_id", "weight")]):
+            author = author.strip()
+            if not author:
+                raise DictionaryError(path, number, "empty author_id")
+            if author in weights:
+                raise DictionaryError(path, number, f"duplicate author_id {author!r}")
+            weights[author] = parse_weight(weight.strip(), path, number)
+    except DictionaryError:
+        raise
+    except TsvError as exc:
+        raise DictionaryError(exc.path, exc.line, exc.message) from None
     return pd.Series(weights, dtype=float)
 
 

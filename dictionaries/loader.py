@@ -33,12 +33,12 @@ Every problem raises :class:`DictionaryError` naming the file and line.
 """
 from __future__ import annotations
 
-import math
 import pathlib
 from typing import Iterable
 
 import pandas as pd
 
+from dictionaries.tsv import TsvError, parse_weight, tsv_rows
 from keywords.normalize import normalize_text, surface_key
 
 __all__ = [
@@ -56,12 +56,8 @@ HEADER = ("keyword", "type", "aliases", "weight", "display")
 _HERE = pathlib.Path(__file__).resolve().parent
 
 
-class DictionaryError(ValueError):
+class DictionaryError(TsvError):
     """A malformed dictionary or stopword line: ``str(e) == f"{path}:{line}: {message}"``."""
-
-    def __init__(self, path, line, message):
-        self.path, self.line, self.message = str(path), line, message
-        super().__init__(f"{self.path}:{line}: {message}")
 
 
 class KeywordDictionary:
@@ -173,15 +169,10 @@ class _Builder:
         self.rows.append((keyword, type_, weight, tuple(kept), display))
 
     def parse_weight(self, line, weight) -> float:
-        if weight is None or (isinstance(weight, str) and not weight.strip()):
-            return 1.0
         try:
-            value = float(weight)
-        except (TypeError, ValueError):
-            self.fail(line, f"weight {weight!r} is not a number")
-        if not math.isfinite(value) or value < 0:
-            self.fail(line, f"weight {weight!r} must be a finite number >= 0")
-        return value
+            return parse_weight(weight, self.source, line)
+        except TsvError as exc:
+            self.fail(line, exc.message)
 
     def build(self) -> KeywordDictionary:
         entries = pd.DataFrame(self.rows, columns=["keyword", "type", "weight", "aliases", "display"])
@@ -197,27 +188,13 @@ def load_dictionary(path) -> KeywordDictionary:
     """
     path = pathlib.Path(path)
     builder = _Builder(path)
-    header_seen = False
     with path.open(encoding="utf-8", newline="") as handle:
-        for number, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            fields = line.split("\t")
-            if not header_seen:
-                names = tuple(f.strip().lower() for f in fields)
-                if names not in (HEADER[:4], HEADER):
-                    builder.fail(number, "header must be keyword<TAB>type<TAB>aliases<TAB>weight"
-                                         f"[<TAB>display], got {line!r}")
-                width, header_seen = len(names), True
-                continue
-            if len(fields) > width:
-                builder.fail(number, f"{len(fields)} columns, the header has {width}")
-            fields += [""] * (width - len(fields))
-            display = fields[4] if width == 5 else ""
-            builder.add(number, fields[0], fields[1], fields[2].split("|"), fields[3], display)
-    if not header_seen:
-        builder.fail(1, "missing header keyword<TAB>type<TAB>aliases<TAB>weight")
+        try:
+            for number, fields in tsv_rows(handle, str(path), [HEADER[:4], HEADER]):
+                display = fields[4] if len(fields) == 5 else ""
+                builder.add(number, fields[0], fields[1], fields[2].split("|"), fields[3], display)
+        except TsvError as exc:
+            raise DictionaryError(exc.path, exc.line, exc.message) from None
     return builder.build()
 
 
