@@ -204,12 +204,16 @@ def resolve_overrides(ctx: RunContext, stages: StageLog | None = None) -> tuple[
 
 def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str],
                  queries_paths: Sequence[str] = (), stages: StageLog | None = None,
+                 overrides: Overrides | None = None,
                  ) -> tuple[HourResult, dict, pd.DataFrame, pd.DataFrame, dict]:
-    """Everything up to (not including) the writes."""
+    """Everything up to (not including) the writes.
+
+    ``overrides`` given (the console's preview of a candidate rule) replaces the override file,
+    which is then neither read nor kept in the database."""
     s = ctx.settings
     stages = stages or StageLog(hour)
     with stages.stage("ingest") as log_counts:
-        overrides, notes = resolve_overrides(ctx, stages)
+        overrides, notes = (overrides, []) if overrides is not None else resolve_overrides(ctx, stages)
         tools = ctx.tools
         post_batch = ctx.read("posts", list(posts_paths))
         query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
@@ -288,7 +292,8 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
         run_row = dict(counts, status="ok", started_at=started, finished_at=utc_now(),
                        issues_published=result.counts["issues"], feed_version=version,
                        redis_published=None, file_published=None,
-                       stage_seconds=_seconds_json(timings), error=None)
+                       stage_seconds=_seconds_json(timings), error=None,
+                       inputs=inputs_record(s, posts_paths, queries_paths))
         ctx.store.save_hour(hour, run_row, result.stats, result.activity, queries, result.issues,
                             result.bundles, rejects, s.query_store_min_count, document=document, fence=ctx.fence,
                             firings=result.firings)
@@ -332,6 +337,45 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
         stages.current = "redis" if redis_ok is False else "file"
         raise PublishError("; ".join(errors))
     return RunReport(hour, counts, document, version, redis_ok, path, timings, list(result.notes))
+
+
+RECOMPUTE_SETTINGS = ("dictionary", "stopwords", "influential_authors", "title_blocklist", "evergreen",
+                      "overrides", "posts_mapping", "timezone", "idf_window_days", "max_text_chars",
+                      "post_time_floor", "post_future_hours", "extract", "detect", "title", "merge", "bundle")
+
+
+def inputs_record(settings: Settings, posts_paths: Sequence[str], queries_paths: Sequence[str]) -> str:
+    """The run row's ``inputs``: the hour's files and the settings its core ran with (no URLs, so
+    no secrets), enough for :func:`settings_for_recompute` to compute the same hour again.
+
+    >>> json.loads(inputs_record(Settings(), ["/in/posts.jsonl"], []))["posts"]
+    ['/in/posts.jsonl']
+    """
+    from jobs.settings import settings_as_dict
+
+    values = settings_as_dict(settings)
+    return json.dumps({"posts": [os.path.abspath(p) for p in posts_paths],
+                       "queries": [os.path.abspath(p) for p in queries_paths],
+                       "settings": {k: values[k] for k in RECOMPUTE_SETTINGS}}, ensure_ascii=False)
+
+
+def settings_for_recompute(settings: Settings, inputs: str | dict) -> tuple[Settings, list[str], list[str]]:
+    """``settings`` with the recorded compute settings of a run put back, and the run's input files.
+
+    >>> s, posts, _ = settings_for_recompute(Settings(), inputs_record(Settings(overrides="o.toml"), ["p"], []))
+    >>> s.overrides, posts == [os.path.abspath("p")]
+    ('o.toml', True)
+    """
+    from dataclasses import replace
+
+    from jobs.settings import STAGES
+
+    record = json.loads(inputs) if isinstance(inputs, str) else inputs
+    values = dict(record.get("settings", {}))
+    for stage, cls in STAGES.items():
+        if isinstance(values.get(stage), dict):
+            values[stage] = cls(**values[stage])
+    return replace(settings, **values), list(record.get("posts", [])), list(record.get("queries", []))
 
 
 def _seconds_json(timings: dict[str, float]) -> str:

@@ -39,6 +39,7 @@ runs = sa.Table(
     sa.Column("issues_published", sa.Integer), sa.Column("feed_version", sa.String(64)),
     sa.Column("redis_published", sa.Boolean), sa.Column("file_published", sa.Boolean),
     sa.Column("stage_seconds", sa.Text), sa.Column("error", sa.Text),
+    sa.Column("inputs", sa.Text),       # JSON: input files and the compute settings, to recompute the hour
 )
 keyword_stats = sa.Table(
     "keyword_stats", metadata,
@@ -129,6 +130,16 @@ override_files = sa.Table(          # the text of every valid override file a ru
     sa.Column("path", sa.Text), sa.Column("text", sa.Text, nullable=False),
     sa.Column("saved_at", sa.DateTime, nullable=False),
 )
+console_audit = sa.Table(           # every edit saved from the console (jobs.console.audit)
+    "console_audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("user", sa.String(200), nullable=False), sa.Column("address", sa.String(200)),
+    sa.Column("action", sa.String(32), nullable=False), sa.Column("hour", sa.DateTime),
+    sa.Column("summary", sa.Text, nullable=False), sa.Column("rule", sa.Text),
+    sa.Column("path", sa.Text), sa.Column("sha_before", sa.String(64)), sa.Column("sha_after", sa.String(64)),
+    sa.Column("outcome", sa.Text),
+)
 HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles, feeds, override_firings)
 
 
@@ -167,6 +178,7 @@ class IssueStore:
             self.engine = sa.create_engine(self.url, future=True)
             if create:
                 metadata.create_all(self.engine)
+                _add_late_columns(self.engine)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"database {_redact(self.url)} unavailable: {exc.__class__.__name__}: "
                              f"{str(exc).splitlines()[0]}") from None
@@ -398,6 +410,22 @@ class IssueStore:
                 conn.execute(runs.update().where(runs.c.hour == to_db_time(hour)).values(**values))
         except SQLAlchemyError as exc:
             raise self._wrap(exc) from None
+
+
+LATE_COLUMNS = {"runs": ("inputs",)}     # columns added after a table was first created
+
+
+def _add_late_columns(engine) -> None:
+    """Add columns that ``create_all`` does not add to an existing table (until migrations do it)."""
+    inspector = sa.inspect(engine)
+    for name, columns in LATE_COLUMNS.items():
+        have = {c["name"] for c in inspector.get_columns(name)}
+        for column in columns:
+            if column not in have:
+                col = metadata.tables[name].c[column]
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN {column} "
+                                         f"{col.type.compile(engine.dialect)}"))
 
 
 def _chunks(items: list, size: int):
