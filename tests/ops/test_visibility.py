@@ -103,22 +103,24 @@ def test_report_opens_in_chromium_and_shows_why(ran, tmp_path):
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,900"]
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
-    text = re.sub(r"<[^>]+>", " ", dom)
-    assert "issues of 2026-05-04T08:00:00+09:00" in text
-    home = dom.split('id="channel-home"')[1].split("</section>")[0]
-    first = home.split('<article class="issue"')[1]
-    assert "선물 어린이날" in first and f"score {event['score']:.1f}" in first
+    text = " ".join(re.sub(r"<[^>]+>", " ", dom).split())
+    assert "issues of 2026-05-04 08:00 (+09:00)" in text
+    first = dom.split('<article class="issue"')[1].split("</article>")[0]
+    assert "선물 어린이날" in first and f"score {event['score']:.1f} = surge strength" in first
     authors = event["signals"]["authors"]
-    assert re.search(rf"Why: {authors} distinct authors against [0-9.e-]+ expected", first)
+    assert re.search(rf"Why: {authors} distinct authors against [0-9.e-]+ expected",
+                     " ".join(re.sub(r"<[^>]+>", " ", first).split()))
     for post in event["posts"]:
         assert post["title"].replace("&", "&amp;") in first
     chart = first.split("<svg")[1].split("</svg>")[0]
-    bars = re.findall(r'<rect class="count"[^>]*height="([0-9.]+)"[^>]*fill="(#[0-9a-f]+)"', chart)
-    assert len(bars) == 48 and bars[-1][1] == "#c0392b"                  # this hour, in red, tallest
+    bars = re.findall(r'<rect class="count[^"]*"[^>]*height="([0-9.]+)"[^>]*fill="(#[0-9a-f]+)"', chart)
+    assert bars and bars[-1][1] == "#c0392b"                  # this hour, in red, tallest
     assert float(bars[-1][0]) == max(float(h) for h, _ in bars) > 0
-    assert 'class="baseline"' in chart
-    for channel in document["channels"]:
-        assert f'id="channel-{channel}"' in dom
+    assert 'class="baseline"' in chart and 'class="tick"' in chart
+    for channel, items in document["channels"].items():
+        assert channel in text
+        for item in items:
+            assert f'id="issue-{item["issue_id"]}"' in dom
 
     shot = tmp_path / "report.png"
     subprocess.run([chromium, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
