@@ -12,6 +12,7 @@
 
     $ issuewire status --db sqlite:///issuewire.sqlite --redis redis://127.0.0.1:6379/0
     $ issuewire prune --db ... --feed-file 'feeds/feed-{hour}.json' [--dry-run]
+    $ issuewire console --db ... --overrides overrides.toml --users console-users.toml   # web console
 
 Exit codes: 0 ok, 2 bad input (a file, the dictionary, the override file, a setting),
 3 database error (nothing published), 4 publish error (DB written, Redis or the file not),
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(p)
     p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     p.set_defaults(func=cmd_prune)
+    from jobs.cli.console import add_console_command
     from jobs.cli.crawl import add_crawl_command
     from jobs.cli.propose import add_propose_command
     from jobs.cli.recommend import add_recommender_commands
@@ -187,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_crawl_command(sub)
     add_recommender_commands(sub)
     add_propose_command(sub)
+    add_console_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)

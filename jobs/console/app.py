@@ -1,0 +1,297 @@
+"""The console's web application (Flask, server-rendered Jinja2 pages, no JavaScript).
+
+    >>> app = create_app(settings, load_console_config("console-users.toml"), "overrides.toml")   # doctest: +SKIP
+    >>> serve(app, "127.0.0.1", 8321)                                                              # doctest: +SKIP
+
+Pages: ``/hour/<label>`` (an hour: health, channels, issues; ``?channel=`` for one channel),
+``/hour/<label>/issue/<id>`` (an issue: why, chart, bundle, history, and the edit forms),
+``/channel/<name>`` (a channel's last 48 hours), ``/overrides`` (the file as it is),
+``/audit`` (every saved edit). Edits are POSTed to ``/edit/preview`` (shows the hour as it
+would be) and then ``/edit/save``. Every POST carries a CSRF token (Flask-WTF); every page is
+autoescaped and served with a Content-Security-Policy that allows no script at all.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
+
+from jobs.console.access import ConsoleConfig, User
+from jobs.console.desk import Desk, parse_label
+from jobs.console.edits import EditConflict, EditDesk, OverrideFile, RecomputeUnavailable, Who, rule_toml
+from jobs.publish.display import local_time, number, plain_title, plural, safe_url, display_text
+from jobs.publish.report import CHART_HOURS
+from jobs.store.issue_store import IssueStore, StoreError
+from titling.override_writer import ACTIONS, OverrideEdit
+from titling.overrides import OverrideError
+
+HERE = Path(__file__).parent
+CSS = Path(__file__).parents[1] / "publish" / "templates" / "issuewire.css"
+MAX_FIELD = 1000
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(settings, config: ConsoleConfig, overrides_path: str | None, store: IssueStore | None = None,
+               clock=lambda: pd.Timestamp.now(tz="UTC")) -> Flask:
+    from flask_wtf.csrf import CSRFError, CSRFProtect
+
+    app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=None)
+    app.config.update(SECRET_KEY=config.secret_key, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SECURE=config.secure_cookies, SESSION_COOKIE_NAME="issuewire_console",
+                      MAX_CONTENT_LENGTH=64 * 1024, WTF_CSRF_TIME_LIMIT=8 * 3600, WTF_CSRF_SSL_STRICT=False)
+    app.jinja_loader.searchpath.append(str(CSS.parent))
+    app.jinja_env.filters.update(text=display_text, plain_title=plain_title, url=safe_url, number=number,
+                                 plural=plural, local_time=local_time)
+    CSRFProtect(app)
+    store = store or IssueStore(settings.db_url)
+    desk = Desk(store, settings)
+    path = overrides_path or _recorded_overrides(desk) or settings.overrides
+    editor = EditDesk(settings, store, OverrideFile(path), clock) if path else None
+    tz = settings.timezone
+
+    @app.context_processor
+    def _globals():
+        return {"user": g.get("user"), "timezone": tz, "chart_hours": CHART_HOURS, "overrides_path": path,
+                "auth": config.auth, "now": clock()}
+
+    @app.before_request
+    def _who():
+        g.user = None
+        if config.auth == "proxy":
+            g.user = config.proxy_user(request.headers.get(config.proxy_header), request.remote_addr)
+        elif session.get("user") in config.users:
+            g.user = User(session["user"], config.users[session["user"]][1])
+        if g.user is None and request.endpoint not in ("login", "stylesheet"):
+            if config.auth == "proxy":
+                abort(403)
+            return redirect(url_for("login", next=request.path if request.method == "GET" else None))
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_template("error.html", message=f"The form expired or was not sent by this console "
+                                                     f"({exc.description}). Reload the page and try again."), 400
+
+    @app.errorhandler(StoreError)
+    def _store_error(exc):
+        return render_template("error.html", message=str(exc)), 503
+
+    def editors_only(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.user is None or not g.user.can_edit:
+                return render_template("error.html", message="Your account may read but not change the "
+                                                             "override file (role: viewer)."), 403
+            if editor is None:
+                return render_template("error.html", message="No override file: start the console with "
+                                                             "--overrides FILE.toml."), 409
+            return view(*args, **kwargs)
+        return wrapped
+
+    def hour_or_404(label: str) -> pd.Timestamp:
+        try:
+            return parse_label(label, tz)
+        except ValueError:
+            abort(404)
+
+    @app.get("/console.css")
+    def stylesheet():
+        return Response(CSS.read_text(encoding="utf-8"), mimetype="text/css")
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login():
+        if config.auth == "proxy":
+            abort(404)
+        error = None
+        if request.method == "POST":
+            user = config.authenticate(request.form.get("name", "")[:200], request.form.get("password", "")[:MAX_FIELD])
+            if user is not None:
+                session.clear()
+                session["user"] = user.name
+                target = request.args.get("next") or ""
+                return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("index"))
+            error = "Unknown user or wrong password."
+        return render_template("login.html", error=error, no_users=not config.users), 401 if error else 200
+
+    @app.post("/logout")
+    def logout():
+        session.clear()
+        return redirect(url_for("login"))
+
+    @app.get("/")
+    def index():
+        hours = desk.recent_hours(1)
+        if not hours:
+            return render_template("error.html", message="No hour has run on this database yet."), 404
+        return redirect(url_for("hour_page", label=hours[0].label))
+
+    @app.get("/hour/<label>")
+    def hour_page(label):
+        hour = hour_or_404(label)
+        view = desk.hour_view(hour)
+        if view is None:
+            abort(404)
+        channel = request.args.get("channel", "")
+        channels = view.document.get("channels", {})
+        if channel and channel not in channels:
+            abort(404)
+        return render_template("hour.html", view=view, channel=channel, hours=desk.recent_hours(CHART_HOURS, until=None),
+                               busy=[(c, channels[c]) for c in view.channels if channels.get(c)],
+                               quiet=[c for c in view.channels if c in channels and not channels[c]])
+
+    @app.get("/hour/<label>/issue/<issue_id>")
+    def issue_page(label, issue_id):
+        hour = hour_or_404(label)
+        view = desk.hour_view(hour)
+        if view is None:
+            abort(404)
+        card = next((c for c in view.cards if c["card"].issue_id == issue_id), None)
+        if card is None:
+            abort(404)
+        others = [c["card"] for c in view.cards if c["card"].issue_id != issue_id]
+        chart = desk.issue_chart(card["card"].keyword, card["card"].channel, hour)
+        history = desk.issue_history(issue_id, card["card"].keyword, hour)
+        firings = [f for f in view.firings if f["subject"] in {card["card"].keyword, plain_title(card["item"]["title"])}
+                   | set(card["item"].get("facets") or [])]
+        return render_template("issue.html", view=view, c=card, chart=chart, history=history, others=others,
+                               firings=firings, default_expiry=_default_expiry(clock(), tz))
+
+    @app.get("/channel/<name>")
+    def channel_page(name):
+        hours = desk.recent_hours(1)
+        if not hours:
+            abort(404)
+        until = hour_or_404(request.args["until"]) if request.args.get("until") else hours[0].hour
+        return render_template("channel.html", channel=name, rows=desk.channel_history(name, until),
+                               label=desk.label(until))
+
+    @app.get("/overrides")
+    def overrides_page():
+        text, sha = editor.file.read() if editor else ("", "")
+        error = None
+        try:
+            if editor:
+                from titling.overrides import parse_overrides
+
+                parse_overrides(text, str(editor.file.path))
+        except OverrideError as exc:
+            error = str(exc)
+        return render_template("overrides.html", text=text, sha=sha, error=error)
+
+    @app.get("/audit")
+    def audit_page():
+        return render_template("audit.html", rows=editor.audit_log() if editor else [])
+
+    @app.post("/edit/preview")
+    @editors_only
+    def preview():
+        hour = hour_or_404(request.form.get("hour", ""))
+        try:
+            edit = edit_from_form(request.form, tz, note=_note(g.user, clock(), tz))
+            view = desk.hour_view(hour)
+            if view is None:
+                abort(404)
+            result = editor.preview(edit, hour, view.document)
+        except (OverrideError, ValueError, RecomputeUnavailable) as exc:
+            return render_template("error.html", message=str(exc), back=request.referrer), 422
+        latest = desk.recent_hours(1)
+        return render_template("preview.html", p=result, view=view, rule=rule_toml(editor.file.read()[0], result.new_text),
+                               can_rerun=bool(latest) and latest[0].hour == hour, form=request.form)
+
+    @app.post("/edit/save")
+    @editors_only
+    def save():
+        hour = hour_or_404(request.form.get("hour", ""))
+        who = Who(g.user.name, _address(request, config))
+        try:
+            edit = edit_from_form(request.form, tz, note=_note(g.user, clock(), tz))
+            latest = desk.recent_hours(1)
+            rerun = request.form.get("rerun") == "1" and bool(latest) and latest[0].hour == hour
+            result = editor.save(edit, request.form.get("base_sha", ""), who, hour, rerun=rerun)
+        except EditConflict as exc:
+            return render_template("error.html", message=str(exc)), 409
+        except (OverrideError, ValueError) as exc:
+            return render_template("error.html", message=str(exc)), 422
+        flash(f"Saved to {editor.file.path}: {edit.describe()} — {result['outcome']}.")
+        return redirect(url_for("hour_page", label=desk.label(hour)))
+
+    return app
+
+
+def _address(req, config: ConsoleConfig) -> str:
+    """The client's address; behind a trusted proxy, also the address it forwarded."""
+    address = req.remote_addr or "?"
+    forwarded = req.headers.get("X-Forwarded-For")
+    if forwarded and config.auth == "proxy":
+        return f"{forwarded.split(',')[0].strip()[:60]} via {address}"
+    return address
+
+
+def _note(user: User, now: pd.Timestamp, tz: str) -> str:
+    return f"console: {user.name}, {local_time(now, tz)}"
+
+
+def _default_expiry(now: pd.Timestamp, tz: str) -> str:
+    return (pd.Timestamp(now).tz_convert(tz) + pd.Timedelta(days=7)).floor("h").strftime("%Y-%m-%dT%H:%M")
+
+
+def _recorded_overrides(desk: Desk) -> str | None:
+    """The override file the newest run used (when the console is started without --overrides)."""
+    import json
+
+    hours = desk.recent_hours(1)
+    if not hours:
+        return None
+    run = desk.store.run_record(hours[0].hour) or {}
+    try:
+        return (json.loads(run.get("inputs") or "{}").get("settings") or {}).get("overrides")
+    except ValueError:
+        return None
+
+
+def edit_from_form(form, tz: str, note: str | None = None) -> OverrideEdit:
+    """An :class:`OverrideEdit` from the posted fields (``action``, ``subject``, ``title``,
+    ``channel``, ``keywords``, ``expires`` as local ``YYYY-MM-DDTHH:MM``); ValueError if unusable."""
+    action = form.get("action", "")
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    fields = {k: (form.get(k) or "").strip() for k in ("subject", "title", "channel", "expires")}
+    if any(len(v) > MAX_FIELD for v in fields.values()):
+        raise ValueError(f"a field is longer than {MAX_FIELD} characters")
+    expires = None
+    if fields["expires"]:
+        try:
+            ts = pd.Timestamp(fields["expires"])
+        except ValueError:
+            raise ValueError(f"expiry {fields['expires']!r} is not a date and time") from None
+        ts = ts.tz_localize(tz) if ts.tzinfo is None else ts
+        expires = datetime.fromisoformat(ts.floor("s").isoformat())
+    keywords = tuple(k.strip() for k in form.getlist("keywords") if k.strip())[:50]
+    if action == "rewrite" and not fields["title"]:
+        raise ValueError("a rewrite needs the new title")
+    if action == "merge" and not keywords:
+        raise ValueError("choose at least one issue to merge into this one")
+    if action == "pin" and (not fields["channel"] or expires is None):
+        raise ValueError("a pin needs a channel and an expiry")
+    return OverrideEdit(action, fields["subject"], title=fields["title"] or None, channel=fields["channel"] or None,
+                        keywords=keywords, expires=expires, note=note)
+
+
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 8321, threads: int = 4) -> None:
+    """Serve with waitress (a production WSGI server in pure Python) until interrupted."""
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=threads, ident="issuewire-console")
