@@ -1,0 +1,104 @@
+"""Who gets in, over real HTTP: password login, CSRF on every form, the proxy header only from a
+trusted proxy, read-only users, and the headers that forbid scripts and framing."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from jobs.console.access import ConsoleConfigError, hash_password, parse_console_config
+from jobs.console.app import create_app
+from tests.console.conftest import PASSWORDS, ServedConsole, users_config
+from tests.ops.conftest import run_cli
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(base: str, user: str, password: str) -> requests.Session:
+    s = requests.Session()
+    token = _token(s.get(base + "/login", timeout=30).text)
+    s.post(base + "/login", data={"csrf_token": token, "name": user, "password": password}, timeout=30)
+    return s
+
+
+def test_pages_need_a_login_and_a_wrong_password_gets_nothing(console):
+    r = requests.get(console.url + "/hour/20260504T09", allow_redirects=False, timeout=30)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+    s = _login(console.url, "kim", "not-the-password")
+    assert s.get(console.url + "/audit", allow_redirects=False, timeout=30).status_code == 302
+    s = _login(console.url, "kim", PASSWORDS["kim"])
+    page = s.get(console.url + "/hour/20260504T09", timeout=30)
+    assert page.status_code == 200 and "Issues of 2026-05-04 09:00 (+09:00)" in page.text
+    cookie = next(c for c in s.cookies if c.name == "issuewire_console")
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_form_needs_its_csrf_token(console):
+    s = _login(console.url, "kim", PASSWORDS["kim"])
+    form = {"hour": "20260504T09", "action": "block-keyword", "subject": "물가"}
+    for path in ("/edit/preview", "/edit/save", "/logout"):
+        r = s.post(console.url + path, data=form, timeout=30)
+        assert r.status_code == 400 and "form expired or was not sent by this console" in r.text
+    r = requests.post(console.url + "/login", data={"name": "kim", "password": PASSWORDS["kim"]}, timeout=30)
+    assert r.status_code == 400
+
+
+def test_a_viewer_cannot_save(console, site):
+    s = _login(console.url, "lee", PASSWORDS["lee"])
+    token = _token(s.get(console.url + "/overrides", timeout=30).text)
+    r = s.post(console.url + "/edit/save", data={"csrf_token": token, "hour": "20260504T09", "action": "block-keyword",
+                                                 "subject": "물가", "base_sha": "x"}, timeout=30)
+    assert r.status_code == 403
+    assert "물가" not in (site["folder"] / "overrides.toml").read_text(encoding="utf-8")
+
+
+def test_a_bad_rule_is_refused_with_the_file_and_line(console, site):
+    s = _login(console.url, "kim", PASSWORDS["kim"])
+    token = _token(s.get(console.url + "/overrides", timeout=30).text)
+    r = s.post(console.url + "/edit/preview", data={
+        "csrf_token": token, "hour": "20260504T09", "action": "pin", "subject": "광고", "channel": "home",
+        "expires": "2026-06-01T00:00"}, timeout=30)
+    assert r.status_code == 422 and "is pinned but blocked on line 2" in r.text and "overrides.toml:" in r.text
+
+
+def test_proxy_header_is_believed_only_from_a_trusted_proxy(site):
+    config = users_config(auth="proxy", proxy_header="X-Portal-User", trusted_proxies=("127.0.0.1",))
+    with ServedConsole(create_app(site["settings"], config, str(site["folder"] / "overrides.toml"))) as served:
+        r = requests.get(served.url + "/hour/20260504T09", headers={"X-Portal-User": "kim"}, timeout=30)
+        assert r.status_code == 200 and "kim · editor" in r.text
+        r = requests.get(served.url + "/hour/20260504T09", headers={"X-Portal-User": "park"}, timeout=30)
+        assert "park · viewer" in r.text                                # not listed: the default role
+        assert requests.get(served.url + "/hour/20260504T09", timeout=30).status_code == 403
+    config = users_config(auth="proxy", trusted_proxies=("10.9.9.9",))
+    with ServedConsole(create_app(site["settings"], config, str(site["folder"] / "overrides.toml"))) as served:
+        r = requests.get(served.url + "/hour/20260504T09", headers={"X-Portal-User": "kim"}, timeout=30)
+        assert r.status_code == 403                                     # the header from an untrusted address
+
+
+def test_users_file_errors_name_the_file():
+    with pytest.raises(ConsoleConfigError, match="console.toml: \\[users.kim\\] password_hash is not a hash"):
+        parse_console_config('[users.kim]\npassword_hash = "hunter2"\n', "console.toml")
+    with pytest.raises(ConsoleConfigError, match="role must be one of editor, viewer"):
+        parse_console_config(f'[users.kim]\npassword_hash = "{hash_password("x")}"\nrole = "admin"\n', "console.toml")
+    with pytest.raises(ConsoleConfigError, match="unknown key"):
+        parse_console_config('passwords = 1\n', "console.toml")
+
+
+def test_cli_hashes_a_password_and_reports_a_bad_users_file_in_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "jobs.cli", "console", "--hash-password"], input="s3cret\n",
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("scrypt:")
+    assert parse_console_config(f'[users.a]\npassword_hash = "{proc.stdout.strip()}"\n').authenticate("a", "s3cret")
+    bad = tmp_path / "users.toml"
+    bad.write_text('[users.kim]\npassword_hash = "plain"\n', encoding="utf-8")
+    result = run_cli(["console", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--users", str(bad)])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "users.toml" in result.stderr
