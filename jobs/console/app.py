@@ -122,7 +122,8 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
                 session.clear()
                 session["user"] = user.name
                 target = request.args.get("next") or ""
-                return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("index"))
+                local = target.startswith("/") and not target.startswith(("//", "/\\"))
+                return redirect(target if local else url_for("index"))
             error = "Unknown user or wrong password."
         return render_template("login.html", error=error, no_users=not config.users), 401 if error else 200
 
@@ -221,10 +222,11 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
             latest = desk.recent_hours(1)
             rerun = request.form.get("rerun") == "1" and bool(latest) and latest[0].hour == hour
             result = editor.save(edit, request.form.get("base_sha", ""), who, hour, rerun=rerun)
-        except EditConflict as exc:
-            return render_template("error.html", message=str(exc)), 409
-        except (OverrideError, ValueError) as exc:
-            return render_template("error.html", message=str(exc)), 422
+        except (EditConflict, OverrideError, ValueError) as exc:
+            editor.audit(who, "refused", hour, request.form.get("action", "")[:32] + " "
+                         + request.form.get("subject", "")[:200], None, request.form.get("base_sha", "")[:64] or None,
+                         None, str(exc)[:1000])
+            return render_template("error.html", message=str(exc)), 409 if isinstance(exc, EditConflict) else 422
         flash(f"Saved to {editor.file.path}: {edit.describe()} — {result['outcome']}.")
         return redirect(url_for("hour_page", label=desk.label(hour)))
 

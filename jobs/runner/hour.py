@@ -354,6 +354,9 @@ def inputs_record(settings: Settings, posts_paths: Sequence[str], queries_paths:
     from jobs.settings import settings_as_dict
 
     values = settings_as_dict(settings)
+    for key in ("dictionary", "stopwords", "influential_authors", "title_blocklist", "evergreen", "overrides"):
+        if values.get(key):                       # the console may run from another folder
+            values[key] = os.path.abspath(values[key])
     return json.dumps({"posts": [os.path.abspath(p) for p in posts_paths],
                        "queries": [os.path.abspath(p) for p in queries_paths],
                        "settings": {k: values[k] for k in RECOMPUTE_SETTINGS}}, ensure_ascii=False)
@@ -363,8 +366,8 @@ def settings_for_recompute(settings: Settings, inputs: str | dict) -> tuple[Sett
     """``settings`` with the recorded compute settings of a run put back, and the run's input files.
 
     >>> s, posts, _ = settings_for_recompute(Settings(), inputs_record(Settings(overrides="o.toml"), ["p"], []))
-    >>> s.overrides, posts == [os.path.abspath("p")]
-    ('o.toml', True)
+    >>> s.overrides == os.path.abspath("o.toml"), posts == [os.path.abspath("p")]
+    (True, True)
     """
     from dataclasses import replace
 

@@ -90,16 +90,23 @@ class ServedConsole:
 
         self.server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="issuewire-console")
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        # one poll at a time, so that stopping never closes a socket under a running select()
+        while not self.stopped.is_set():
+            self.server.asyncore.loop(timeout=0.1, map=self.server._map, count=1)
 
     def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join(timeout=10)
         self.server.task_dispatcher.shutdown()
         self.server.close()
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture()

@@ -102,3 +102,25 @@ def test_cli_hashes_a_password_and_reports_a_bad_users_file_in_one_line(tmp_path
     result = run_cli(["console", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--users", str(bad)])
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and "users.toml" in result.stderr
+
+
+def test_a_save_from_a_stale_preview_is_refused_and_audited(console, site):
+    from jobs.store.issue_store import IssueStore
+
+    s = _login(console.url, "kim", PASSWORDS["kim"])
+    token = _token(s.get(console.url + "/overrides", timeout=30).text)
+    r = s.post(console.url + "/edit/save", data={"csrf_token": token, "hour": "20260504T09", "action": "block-keyword",
+                                                 "subject": "물가", "base_sha": "0" * 64}, timeout=30)
+    assert r.status_code == 409 and "preview the change again" in r.text
+    row = IssueStore(site["settings"].db_url).table("console_audit").iloc[-1]
+    assert (row["user"], row["action"], row["summary"], row["address"]) == ("kim", "refused", "block-keyword 물가",
+                                                                            "127.0.0.1")
+
+
+def test_login_never_redirects_off_the_console(console):
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        s = requests.Session()
+        token = _token(s.get(console.url + "/login", timeout=30).text)
+        r = s.post(console.url + "/login", params={"next": target}, allow_redirects=False, timeout=30,
+                   data={"csrf_token": token, "name": "kim", "password": PASSWORDS["kim"]})
+        assert r.status_code == 302 and r.headers["Location"] == "/"
