@@ -184,7 +184,7 @@ class EditDesk:
     def recompute(self, hour: pd.Timestamp, rules: Overrides) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The hour's feed document as ``rules`` would make it, and the rules that fired (in memory;
         nothing written)."""
-        from issues.pipeline import feed_document
+        from jobs.pipeline.feed import feed_document
         from jobs.runner.hour import compute_hour
 
         run = self.store.run_record(hour) or {}
