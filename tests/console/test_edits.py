@@ -151,3 +151,20 @@ def test_an_old_database_gains_the_inputs_column(tmp_path):
         conn.execute(sa.text("create table runs (hour datetime primary key, status varchar(16) not null)"))
     IssueStore(url)
     assert "inputs" in {c["name"] for c in sa.inspect(sa.create_engine(url)).get_columns("runs")}
+
+
+def test_merge_and_pin_previews_show_the_hour_as_it_would_be(three_hours):
+    s, store, folder = three_hours["settings"], three_hours["store"], three_hours["folder"]
+    hour = START + pd.Timedelta(hours=9)
+    editor = EditDesk(s, store, OverrideFile(folder / "overrides.toml"))
+    published = editor_desk_document(store, hour)
+    home = [i["keyword"] for i in published["channels"]["home"]]
+    merge = editor.preview(OverrideEdit("merge", home[0], keywords=(home[1],)), hour, published)
+    after = merge.after["channels"]["home"]
+    assert home[1] not in [i["keyword"] for i in after] and home[1] in after[0]["facets"]
+    assert any(f["rule"] == "merge" for f in merge.fired)
+    pin = editor.preview(OverrideEdit("pin", "길고양이", channel="home", title="길고양이 겨울나기",
+                                      expires=datetime(2027, 1, 1, tzinfo=KST)), hour, published)
+    first = pin.after["channels"]["home"][0]
+    assert (first["keyword"], first["title"], first["pinned"]) == ("길고양이", "길고양이 겨울나기", True)
+    assert pin.rows("home")[0]["after_mark"] == "added"
