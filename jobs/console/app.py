@@ -1,7 +1,10 @@
 """The console's web application (Flask, server-rendered Jinja2 pages, no JavaScript).
 
-    >>> app = create_app(settings, load_console_config("console-users.toml"), "overrides.toml")   # doctest: +SKIP
-    >>> serve(app, "127.0.0.1", 8321)                                                              # doctest: +SKIP
+    >>> from jobs.settings import Settings
+    >>> app = create_app(Settings(db_url="sqlite://"), ConsoleConfig(), None)   # serve(app, host, port) serves it
+    >>> response = app.test_client().get("/hour/20260504T16")
+    >>> response.status_code, response.headers["Location"]            # not logged in: to the login page
+    (302, '/login?next=/hour/20260504T16')
 
 Pages: ``/hour/<label>`` (an hour: health, channels, issues; ``?channel=`` for one channel),
 ``/hour/<label>/issue/<id>`` (an issue: why, chart, bundle, history, and the edit forms),

@@ -1,7 +1,9 @@
 """What the console shows, read from the run database: hours, their health, issues and their history.
 
-    >>> desk = Desk(IssueStore("sqlite:///issuewire.sqlite"), settings)       # doctest: +SKIP
-    >>> desk.recent_hours(48)[0].label, desk.hour_view(hour).document["hour"]  # doctest: +SKIP
+    >>> from jobs.settings import Settings
+    >>> desk = Desk(IssueStore("sqlite://"), Settings())        # an empty database: no hour has run
+    >>> desk.recent_hours(48), desk.hour_view(parse_label("20260504T16", "Asia/Seoul"))
+    ([], None)
 
 Everything is read from the tables a run writes: ``runs`` (counts, publish status, the inputs),
 ``feeds`` (the published document of each hour), ``issues`` (each issue's rank, title and state

@@ -1,8 +1,16 @@
 """An editor's change: preview it on a stored hour, then save it to the override file and the audit log.
 
-    >>> editor = EditDesk(settings, store, OverrideFile("overrides.toml"))                 # doctest: +SKIP
-    >>> preview = editor.preview(OverrideEdit("rewrite", "임재범", title="나가수 임재범"), hour)  # doctest: +SKIP
-    >>> editor.save(preview.edit, preview.base_sha, who=Who("kim", "10.0.0.7"), hour=hour, rerun=False)  # doctest: +SKIP
+    >>> import tempfile
+    >>> from jobs.settings import Settings
+    >>> editor = EditDesk(Settings(), IssueStore("sqlite://"), OverrideFile(f"{tempfile.mkdtemp()}/overrides.toml"))
+    >>> edit = OverrideEdit("rewrite", "임재범", title="나가수 임재범")
+    >>> base_text, base_sha, new_text, rules = editor.candidate(edit)     # what a preview recomputes with
+    >>> rules.rewrites
+    {'임재범': '나가수 임재범'}
+    >>> editor.save(edit, base_sha, Who("kim", "10.0.0.7"), hour=None)["outcome"]
+    'saved; applies from the next run'
+    >>> [(row["user"], row["address"], row["summary"]) for row in editor.audit_log()]
+    [('kim', '10.0.0.7', "rewrite '임재범' as '나가수 임재범'")]
 
 **Preview** builds the candidate file text (:func:`titling.override_writer.apply_edit`, which
 validates it with the run's own validator), then recomputes the stored hour in memory through

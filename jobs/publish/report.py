@@ -1,6 +1,5 @@
 """The operator report: one static HTML page per hour, beside the feed file, for e-mail and archives.
 
-    >>> write_report(ctx, hour, document)        # -> feeds/report-20260504T20.html   # doctest: +SKIP
     >>> page = render_report({"hour": "2026-05-04T08:00:00+09:00", "channels": {"home": [], "blog": []}},
     ...                      run={"posts_read": 10, "posts_accepted": 0, "posts_rejected": 10})
     >>> "All 10 rows read for this hour were rejected" in page, "No issues in: home, blog" in page

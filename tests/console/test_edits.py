@@ -24,7 +24,7 @@ KST = timezone(timedelta(hours=9))
 
 
 @pytest.mark.parametrize("module", ["titling.override_writer", "jobs.console.edits", "jobs.console.access",
-                                    "jobs.console.desk", "jobs.publish.display", "jobs.publish.chart",
+                                    "jobs.console.desk", "jobs.console.app", "jobs.publish.display", "jobs.publish.chart",
                                     "jobs.publish.explain", "jobs.publish.report", "jobs.cli.console"])
 def test_docstring_examples_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0
