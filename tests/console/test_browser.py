@@ -17,7 +17,7 @@ from tests.console.conftest import OVERRIDES, dom_problems, login
 from tests.jobs.helpers import START
 
 LAST = START + pd.Timedelta(hours=9)
-SHOTS = os.environ.get("ISSUEWIRE_SCREENSHOTS")     # a folder: save the main pages as PNG to look at
+SHOTS = os.environ.get("IWTEST_SCREENSHOTS")     # a folder: save the main pages as PNG to look at
 
 
 def _shot(page, name: str, scroll_to: str | None = None) -> None:
