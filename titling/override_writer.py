@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from issues.contracts import BlockRule, MergeRule, PinRule, RewriteRule
 from titling.overrides import OverrideError, Overrides, parse_overrides
 
 ACTIONS = ("rewrite", "block-keyword", "block-title", "merge", "pin")
@@ -62,9 +63,20 @@ class OverrideEdit:
         return f"pin {self.subject!r} in {self.channel}" + (f" as {self.title!r}" if self.title else "") + until
 
 
-def _table(values: dict):
+RULE_MODELS = {"rewrite": RewriteRule, "block": BlockRule, "merge": MergeRule, "pin": PinRule}
+
+
+def _table(kind: str, values: dict):
+    """A new ``[[kind]]`` table, shaped by the override-rule contract (:mod:`issues.contracts`);
+    values the contract refuses are written as given, for the run's validator to name."""
+    import pydantic
     import tomlkit
 
+    values = {k: v for k, v in values.items() if v is not None}
+    try:
+        values = RULE_MODELS[kind].model_validate(values).model_dump(by_alias=True, exclude_none=True)
+    except pydantic.ValidationError:
+        pass
     table = tomlkit.table()
     for key, value in values.items():
         if value is not None:
@@ -140,7 +152,7 @@ def apply_edit(text: str, edit: OverrideEdit, path: str) -> str:
 def _append(doc, kind: str, values: dict) -> None:
     import tomlkit
 
-    table = _table(values)
+    table = _table(kind, values)
     table.add(tomlkit.nl())                 # a blank line before whatever follows
     if kind in doc:
         last = doc[kind][-1]
