@@ -276,11 +276,30 @@ def check_example_config() -> None:
         resolve_settings({}, {}, path)
 
 
+HEADER = ["| TOML key | type | default | environment | what |", "| --- | --- | --- | --- | --- |"]
+
+
+def _crawler_section(resolved_like_run: bool) -> list[str]:
+    """``[crawl]`` and ``[[source]]``: in the sources file, and (once ``jobs.settings.SECTIONS`` names
+    it) also resolved from the environment and the config file like the run's settings."""
+    from crawler.settings import CrawlSettings, SourceSettings
+
+    how = ("`[crawl]` resolves like the run's settings (flags > environment > config file > defaults)"
+           if resolved_like_run else
+           "`issuewire crawl` (and `run --sources`) read `[crawl]` from the sources file, with `--data-dir`, "
+           "`--workers` and `--user-agent` winning over it; there is no environment variable for these")
+    return (["", "## The crawler's sources file", "", f"{how}. See [crawling.md](crawling.md).", "",
+             "### `[crawl]`", ""] + HEADER +
+            settings_rows(CrawlSettings, "crawl", environment=resolved_like_run, skip=("sources",)) +
+            ["", "### `[[source]]` (one table per source)", ""] + HEADER +
+            settings_rows(SourceSettings, "source", environment=False, dotted=False))
+
+
 def render_configuration() -> str:
     from jobs.settings import Settings
 
     check_example_config()
-    header = ["| TOML key | type | default | environment | what |", "| --- | --- | --- | --- | --- |"]
+    header = HEADER
     out = [GENERATED, "", "# Configuration", "",
            "Every setting of `issuewire run`, `backfill`, `schedule`, `status` and `prune` resolves once per "
            "process, in this order (first wins):", "",
@@ -305,18 +324,10 @@ def render_configuration() -> str:
             out += [cell(rest_to_markdown(doc)), ""]
         out += header + settings_rows(cls, table)
     sections = _section_classes()
-    if not sections:
-        from crawler.settings import CrawlSettings, SourceSettings
-
-        out += ["", "## The crawler's sources file", "",
-                "`issuewire crawl` (and `run --sources`) read their settings from the `[crawl]` table of the "
-                "sources file, with `--data-dir`, `--workers` and `--user-agent` winning over it; there is no "
-                "environment variable for these. See [crawling.md](crawling.md).", "",
-                "### `[crawl]`", ""] + header + settings_rows(CrawlSettings, "crawl", environment=False, skip=("sources",))
-        out += ["", "### `[[source]]` (one table per source)", ""] + header + \
-            settings_rows(SourceSettings, "source", environment=False, dotted=False)
+    out += _crawler_section(resolved_like_run="crawl" in sections)
     for table, cls in sections.items():
-        out += ["", f"## `[{table}]`", ""] + header + settings_rows(cls, table)
+        if table != "crawl":
+            out += ["", f"## `[{table}]`", ""] + header + settings_rows(cls, table)
     return "\n".join(out).rstrip() + "\n"
 
 
