@@ -1,16 +1,30 @@
 """Ingest: read post and query-count files, validate every row, keep the bad ones with a reason.
 
-    >>> batch = read_posts(["posts.jsonl"])                      # doctest: +SKIP
-    >>> batch.accepted.columns.tolist()[:3], len(batch.rejects)  # doctest: +SKIP
-    (['post_id', 'channel', 'author_id'], 2)
-    >>> hour_posts = posts_in_hour(batch.accepted, pd.Timestamp("2026-02-19T16:00+09:00"))  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "posts.jsonl").write_text(
+    ...     '{"post_id": "p1", "channel": "news", "author_id": "a1", "title": "임재범 컴백", "body": "",'
+    ...     ' "published_at": "2026-02-19T16:10:00+09:00", "url": "javascript:alert(1)"}\\n{"post_id": 2}\\n')
+    >>> batch = read_posts([folder / "posts.jsonl"])
+    >>> batch.summary, batch.rejects["reason"].tolist(), batch.dropped["reason"].tolist()
+    ({'read': 2, 'accepted': 1, 'rejected': 1}, ["missing field 'channel'"], ["url dropped: scheme 'javascript' is not http(s)"])
+    >>> check_files(batch, "posts", min_accepted_share=0.5)        # 1 of 2 rows: enough
+    >>> hour_posts = posts_in_hour(batch.accepted, pd.Timestamp("2026-02-19T16:00+09:00"))
+    >>> hour_posts["post_id"].tolist(), hour_posts["url"].tolist()
+    (['p1'], [''])
 
 Files are JSONL (``.jsonl``, ``.json``, ``.ndjson``), CSV (``.csv``), Parquet (``.parquet``),
 optionally gzipped (``.gz``), or folders holding such files. A row that fails validation goes
 to the rejects with ``source`` (file), ``line`` (1-based line, or row number for Parquet),
-``reason`` and the ``raw`` text; it never stops the run. A file that cannot be read at all
-raises :class:`IngestError` naming the file, and the caller publishes nothing.
+``reason`` and the ``raw`` text; it never stops the run, whatever it holds (broken UTF-8 or
+JSON, JSON nested thousands deep, numbers of thousands of digits, NUL characters, lone
+surrogates). A file that cannot be read at all raises :class:`IngestError` naming the file.
+:func:`check_files` is the hour's check of a whole read: a file with no accepted row, or with
+fewer than ``min_accepted_share`` of its rows valid, raises :class:`InputFileError` whose one
+line names the file and its top reject reasons; the caller then publishes nothing.
 
+The field rules (ids, channel names, URLs, what every database can store) are in
+:mod:`crawler.field_rules`; docs/input-validation.md lists them with every reason and setting.
 Field mappings (``mapping=``) turn another source's fields into the Post contract in one
 declared place; see :mod:`crawler.mappings`.
 """
@@ -20,13 +34,14 @@ import csv
 import gzip
 import io
 import json
-import math
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
+
+from crawler.field_rules import RowError, reason_group, show, storable, storable_limits
+from crawler.validation import parse_timestamp, validate_post, validate_query_count
 
 POST_COLUMNS = [
     "post_id", "channel", "author_id", "title", "body", "published_at",
@@ -36,7 +51,12 @@ REQUIRED_POST_FIELDS = ("post_id", "channel", "author_id", "title", "body", "pub
 QUERY_COLUMNS = ["hour", "query", "count"]
 REJECT_COLUMNS = ["kind", "source", "line", "reason", "raw"]
 MAX_RAW_CHARS = 2000
+MAX_REASON_CHARS = 500
+SAMPLE_ROWS = 20                        # rejected records kept per file to suggest a mapping
 FILE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
+__all__ = ["IngestError", "InputFileError", "RowError", "IngestSettings", "IngestBatch", "read_posts",
+           "read_query_counts", "check_files", "validate_post", "validate_query_count", "posts_in_hour",
+           "queries_in_hour", "expand_paths", "iter_raw_rows", "parse_timestamp"]
 
 
 class IngestError(Exception):
@@ -47,22 +67,93 @@ class IngestError(Exception):
         super().__init__(f"{path}: {reason}")
 
 
-class RowError(ValueError):
-    """One row is invalid; the message is the reject reason."""
+class InputFileError(IngestError):
+    """Files were read but (almost) none of their rows are valid: one line naming them and why.
+
+    ``problems`` holds ``(path, sentence)`` per failing file; the message shows the first three.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        more = f" | and {len(problems) - 3} more file(s)" if len(problems) > 3 else ""
+        self.path, self.reason = problems[0][0], " | ".join(text for _, text in problems[:3]) + more
+        Exception.__init__(self, self.reason)
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """The ``[ingest]`` settings of a run (docs/input-validation.md).
+
+    ``min_accepted_share``: a file with fewer valid rows than this share fails the run (a file
+    with no valid row always does); ``title_chars`` / ``body_chars``: after validation a post's
+    title and body are cut to this many characters, so matching, titling, bundles, the stored and
+    the published titles never see more; ``channels``: channels that always exist (for pins);
+    ``channel_days``: a channel with posts in the stored activity of this many days exists too.
+    """
+
+    min_accepted_share: float = 0.5
+    title_chars: int = 300
+    body_chars: int = 20_000
+    channels: tuple[str, ...] = ()
+    channel_days: int = 30
+
+    def __post_init__(self):
+        if not 0.0 <= self.min_accepted_share <= 1.0:
+            raise ValueError(f"min_accepted_share must be in [0, 1], got {self.min_accepted_share}")
+        if self.title_chars < 10 or self.body_chars < 10:
+            raise ValueError("title_chars and body_chars must be at least 10")
+
+
+@dataclass
+class FileCount:
+    rows: int = 0            # non-blank rows read
+    valid: int = 0           # rows that passed validation (a later duplicate post_id is still valid)
 
 
 @dataclass
 class IngestBatch:
-    """Validated rows plus rejects and counts of one read."""
+    """Validated rows plus rejects and counts of one read.
+
+    ``dropped`` lists fields taken out of accepted rows (a post's non-http URL), in the rejects'
+    columns; ``per_file`` counts rows and valid rows of each file; ``samples`` keeps the first
+    rejected records of each file (to suggest a mapping).
+    """
 
     accepted: pd.DataFrame
     rejects: pd.DataFrame
     rows_read: int = 0
     files: list[str] = field(default_factory=list)
+    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    per_file: dict[str, FileCount] = field(default_factory=dict)
+    samples: dict[str, list] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
         return {"read": self.rows_read, "accepted": len(self.accepted), "rejected": len(self.rejects)}
+
+
+def top_reasons(rejects: pd.DataFrame, n: int = 3) -> list[tuple[str, int, str, int]]:
+    """``(reason kind, count, first source, first line)`` of the ``n`` commonest kinds.
+
+    >>> frame = pd.DataFrame({"source": ["a.csv"] * 3, "line": [4, 2, 3],
+    ...                       "reason": ["invalid JSON: x", "missing field 'title'", "invalid JSON: y"]})
+    >>> top_reasons(frame)
+    [('invalid JSON', 2, 'a.csv', 3), ("missing field 'title'", 1, 'a.csv', 2)]
+    """
+    if rejects is None or rejects.empty:
+        return []
+    groups = rejects.assign(group=rejects["reason"].map(reason_group), line=rejects["line"].astype(int))
+    groups = groups.sort_values(["source", "line"], kind="stable")
+    counts = groups.groupby("group", sort=False).agg(count=("line", "size"), source=("source", "first"),
+                                                     line=("line", "first"))
+    counts = counts.sort_values("count", ascending=False, kind="stable").head(n)
+    return [(g, int(r.count), str(r.source), int(r.line)) for g, r in zip(counts.index, counts.itertuples())]
+
+
+def describe_reasons(rejects: pd.DataFrame, n: int = 3, where: bool = False) -> str:
+    """``missing field 'author_id' ×179 (first at line 2); ...`` (with the file when ``where``)."""
+    return "; ".join(f"{g} ×{c} (first at {source + ':' if where else 'line '}{line})"
+                     for g, c, source, line in top_reasons(rejects, n))
 
 
 # ---------------------------------------------------------------- raw rows out of files
@@ -109,44 +200,71 @@ def iter_raw_rows(path: Path) -> Iterator[tuple[int, Any, str]]:
         raise IngestError(path, f"cannot be read: {exc}") from None
 
 
+def _not_utf8(raw: bytes, at: int) -> RowError:
+    try:
+        raw.decode("cp949")
+        hint = " — CP949/EUC-KR? save the file as UTF-8"
+    except UnicodeDecodeError:
+        hint = ""
+    return RowError(f"invalid UTF-8{hint}: at byte {at}")
+
+
 def _jsonl_rows(fh) -> Iterator[tuple[int, Any, str]]:
     for lineno, raw in enumerate(fh, start=1):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield lineno, RowError(f"invalid UTF-8 at byte {exc.start}"), raw[:MAX_RAW_CHARS].decode("utf-8", "replace")
+            yield lineno, _not_utf8(raw, exc.start), raw[:MAX_RAW_CHARS].decode("utf-8", "replace")
             continue
         if not text.strip():
             continue
         try:
             rec = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield lineno, RowError(f"invalid JSON: {exc.msg} at column {exc.colno}"), text[:MAX_RAW_CHARS]
-            continue
-        if not isinstance(rec, dict):
-            yield lineno, RowError("a line must hold one JSON object"), text[:MAX_RAW_CHARS]
-            continue
+            rec = RowError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+        except RecursionError:
+            rec = RowError("invalid JSON: nested too deeply")
+        except ValueError as exc:          # e.g. an integer of more than 4,300 digits
+            rec = RowError(f"invalid JSON: {str(exc).split(';')[0]}")
+        if not isinstance(rec, (dict, RowError)):
+            rec = RowError("a line must hold one JSON object")
         yield lineno, rec, text[:MAX_RAW_CHARS].rstrip("\n")
 
 
 def _csv_rows(path: Path, fh) -> Iterator[tuple[int, Any, str]]:
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))      # a 1M-character title is a row, not an error
     text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
     reader = csv.reader(text)
     try:
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as exc:
+        raise IngestError(path, f"line 1: the CSV header cannot be read: {exc}") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
+    if any(_has_surrogates(h) for h in header):
+        raise IngestError(path, "line 1: the CSV header is not UTF-8" + str(_not_utf8(
+            ",".join(header).encode("utf-8", "surrogateescape"), 0)).split(":")[0][len("invalid UTF-8"):])
     if len(set(header)) != len(header):
         raise IngestError(path, "line 1: duplicate column names in the CSV header")
     start = reader.line_num + 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line, start = start, reader.line_num + 1
+            yield line, RowError(f"invalid CSV: {exc}"), ""
+            continue
         line, start = start, reader.line_num + 1
         raw = ",".join(row)[:MAX_RAW_CHARS]
         if not any(cell.strip() for cell in row):
             continue
         if any(_has_surrogates(cell) for cell in row):
-            yield line, RowError("invalid UTF-8"), raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            data = ",".join(row).encode("utf-8", "surrogateescape")
+            yield line, _not_utf8(data, len(data) - len(data.lstrip(bytes(range(128))))), \
+                raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             continue
         if len(row) != len(header):
             yield line, RowError(f"expected {len(header)} CSV fields, found {len(row)}"), raw
@@ -162,155 +280,153 @@ def _has_surrogates(s: str) -> bool:
         return True
 
 
-# ---------------------------------------------------------------- validation of one row
-def parse_timestamp(value: Any) -> pd.Timestamp:
-    """ISO 8601 with an offset -> UTC Timestamp; anything else is a RowError."""
-    if isinstance(value, pd.Timestamp):
-        ts = value
-    elif isinstance(value, datetime):
-        ts = pd.Timestamp(value)
-    elif isinstance(value, str) and value.strip():
-        try:
-            ts = pd.Timestamp(datetime.fromisoformat(value.strip()))
-        except ValueError:
-            raise RowError(f"unparseable time {value!r}") from None
-    else:
-        raise RowError(f"unparseable time {value!r}")
-    if ts.tzinfo is None:
-        raise RowError(f"time {value!r} has no UTC offset")
-    return ts.tz_convert("UTC")
-
-
-def _text(rec: dict, name: str, *, required: bool) -> str | None:
-    value = rec.get(name)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        if required:
-            raise RowError(f"missing field {name!r}")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise RowError(f"field {name!r} must be a string, got {type(value).__name__}")
-    return str(value)
-
-
-def _number(rec: dict, name: str, cast: Callable[[Any], Any]) -> Any:
-    value = rec.get(name)
-    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, bool):
-        raise RowError(f"field {name!r} must be a number, got bool")
-    try:
-        number = cast(float(value)) if cast is int else cast(value)
-    except (TypeError, ValueError):
-        raise RowError(f"field {name!r} must be a number, got {value!r}") from None
-    if cast is int and float(value) != number:
-        raise RowError(f"field {name!r} must be a whole number, got {value!r}")
-    if isinstance(number, float) and not math.isfinite(number):
-        raise RowError(f"field {name!r} must be finite")
-    if number < 0:
-        raise RowError(f"field {name!r} must not be negative")
-    return number
-
-
-def validate_post(rec: dict, max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
-                  latest: pd.Timestamp | None = None) -> dict:
-    """One raw record -> a Post dict in the contract's types, or RowError with the reason.
-
-    ``earliest`` / ``latest`` (UTC) bound ``published_at``: a post from the far past or the future
-    is a clock or parsing error upstream, not news.
-    """
-    post = {name: _text(rec, name, required=True) for name in ("post_id", "channel", "author_id", "title", "body")}
-    for name in ("post_id", "channel", "author_id"):
-        post[name] = post[name].strip()
-        if not post[name]:
-            raise RowError(f"empty field {name!r}")
-    if not post["title"].strip() and not post["body"].strip():
-        raise RowError("empty title and body")
-    for name in ("title", "body"):
-        if len(post[name]) > max_text_chars:
-            raise RowError(f"field {name!r} longer than {max_text_chars} characters")
-    if "published_at" not in rec or rec["published_at"] is None:
-        raise RowError("missing field 'published_at'")
-    post["published_at"] = parse_timestamp(rec["published_at"])
-    if earliest is not None and post["published_at"] < earliest:
-        raise RowError(f"published_at {post['published_at'].isoformat()} is before {earliest.isoformat()}")
-    if latest is not None and post["published_at"] > latest:
-        raise RowError(f"published_at {post['published_at'].isoformat()} is in the future (after {latest.isoformat()})")
-    post["url"] = _text(rec, "url", required=False) or ""
-    post["source"] = _text(rec, "source", required=False) or ""
-    post["recommend_count"] = _number(rec, "recommend_count", int) or 0
-    post["editor_score"] = float(_number(rec, "editor_score", float) or 0.0)
-    return post
-
-
-def validate_query_count(rec: dict) -> dict:
-    """One raw record -> ``{hour, query, count}`` (hour floored to the hour, UTC) or RowError."""
-    query = _text(rec, "query", required=True).strip()
-    if not query:
-        raise RowError("empty field 'query'")
-    if "hour" not in rec or rec["hour"] is None:
-        raise RowError("missing field 'hour'")
-    hour = parse_timestamp(rec["hour"]).floor("h")
-    count = _number(rec, "count", int)
-    if count is None:
-        raise RowError("missing field 'count'")
-    return {"hour": hour, "query": " ".join(query.split()), "count": count}
-
-
 # ---------------------------------------------------------------- whole reads
-def _read(paths, validate: Callable[[dict], dict], kind: str, columns: list[str],
-          mapping: Callable[[dict], dict] | None = None) -> tuple[list[dict], list[dict], int, list[str]]:
-    good: list[dict] = []
-    bad: list[dict] = []
-    read = 0
-    files = [str(p) for p in expand_paths(paths)]
-    for path in files:
+def _dump(rec: Any) -> str:
+    try:
+        return json.dumps(rec, ensure_ascii=False, default=str)[:MAX_RAW_CHARS]
+    except (ValueError, TypeError, RecursionError):
+        return f"<{type(rec).__name__} that cannot be shown>"
+
+
+def reject_record(kind: str, source: str, line: int, reason: str, raw: str) -> dict:
+    """A row of the rejects, storable by every backend (NUL and lone surrogates replaced)."""
+    return {"kind": kind, "source": source, "line": int(line), "reason": storable(reason[:MAX_REASON_CHARS]),
+            "raw": storable(raw[:MAX_RAW_CHARS])}
+
+
+@dataclass
+class _Read:
+    good: list[dict] = field(default_factory=list)
+    bad: list[dict] = field(default_factory=list)
+    dropped: list[dict] = field(default_factory=list)
+    rows: int = 0
+    files: list[str] = field(default_factory=list)
+    per_file: dict[str, FileCount] = field(default_factory=dict)
+    samples: dict[str, list] = field(default_factory=dict)
+
+
+def _read(paths, validate: Callable[[dict], dict], kind: str, mapping: Callable[[dict], dict] | None = None) -> _Read:
+    out = _Read(files=[str(p) for p in expand_paths(paths)])
+    for path in out.files:
+        count = out.per_file[path] = FileCount()
+        samples = out.samples[path] = []
         for line, rec, raw in iter_raw_rows(Path(path)):
-            read += 1
+            out.rows += 1
+            count.rows += 1
             try:
                 if isinstance(rec, RowError):
                     raise rec
-                row = validate(mapping(rec) if mapping else rec)
+                row = validate(_mapped(mapping, rec))
             except RowError as exc:
-                bad.append({"kind": kind, "source": path, "line": line, "reason": str(exc),
-                            "raw": raw or json.dumps(rec, ensure_ascii=False, default=str)[:MAX_RAW_CHARS]})
+                out.bad.append(reject_record(kind, path, line, str(exc), raw or _dump(rec)))
+                if isinstance(rec, dict) and len(samples) < SAMPLE_ROWS:
+                    samples.append(rec)
                 continue
+            count.valid += 1
+            note = row.pop("_dropped", None)
+            if note:
+                out.dropped.append(reject_record("url", path, line, note, raw or _dump(rec)))
             row["_source_file"], row["_line"] = path, line
-            good.append(row)
-    return good, bad, read, files
+            out.good.append(row)
+    return out
+
+
+def _mapped(mapping: Callable[[dict], dict] | None, rec: dict) -> dict:
+    if mapping is None:
+        return rec
+    try:
+        return mapping(rec)
+    except Exception as exc:  # noqa: BLE001 - a mapping over a strange record: that row's reject
+        raise RowError(f"the field mapping failed: {exc.__class__.__name__}") from None
+
+
+def _cut(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None,
                max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
-               latest: pd.Timestamp | None = None) -> IngestBatch:
-    """Read and validate posts from files; duplicates of a post_id after its first row are rejected."""
-    good, bad, read, files = _read(paths, lambda r: validate_post(r, max_text_chars, earliest, latest),
-                                   "post", POST_COLUMNS, mapping)
+               latest: pd.Timestamp | None = None, title_chars: int | None = IngestSettings.title_chars,
+               body_chars: int | None = IngestSettings.body_chars) -> IngestBatch:
+    """Read and validate posts from files; duplicates of a post_id after its first row are rejected.
+
+    ``title_chars`` / ``body_chars`` cut the accepted posts' texts (``IngestSettings``; None: uncut)."""
+    limits = storable_limits()
+    read = _read(paths, lambda r: validate_post(r, max_text_chars, earliest, latest, limits), "post", mapping)
     first_seen: dict[str, str] = {}
     unique: list[dict] = []
-    for row in good:
+    for row in read.good:
         where = f"{row['_source_file']}:{row['_line']}"
         if row["post_id"] in first_seen:
-            bad.append({"kind": "post", "source": row["_source_file"], "line": row["_line"],
-                        "reason": f"duplicate post_id {row['post_id']!r} (first at {first_seen[row['post_id']]})",
-                        "raw": json.dumps({k: row[k] for k in ("post_id", "title")}, ensure_ascii=False)})
+            read.bad.append(reject_record("post", row["_source_file"], row["_line"],
+                                          f"duplicate post_id {show(row['post_id'], 200)} (first at "
+                                          f"{first_seen[row['post_id']]})",
+                                          json.dumps({k: row[k] for k in ("post_id", "title")}, ensure_ascii=False)))
             continue
         first_seen[row["post_id"]] = where
+        row["title"], row["body"] = _cut(row["title"], title_chars), _cut(row["body"], body_chars)
         unique.append(row)
     frame = pd.DataFrame(unique, columns=POST_COLUMNS + ["_source_file", "_line"])
     frame = frame.astype({"recommend_count": "int64", "editor_score": "float64"})
     frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
-    rejects = pd.DataFrame(bad, columns=REJECT_COLUMNS)
-    return IngestBatch(frame, rejects, read, files)
+    return IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
+                       pd.DataFrame(read.dropped, columns=REJECT_COLUMNS), read.per_file, read.samples)
 
 
 def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None) -> IngestBatch:
     """Read and validate query counts; the same query in the same hour is summed."""
-    good, bad, read, files = _read(paths, validate_query_count, "query", QUERY_COLUMNS, mapping)
-    frame = pd.DataFrame(good, columns=QUERY_COLUMNS + ["_source_file", "_line"])
+    limits = storable_limits()
+    read = _read(paths, lambda r: validate_query_count(r, limits), "query", mapping)
+    frame = pd.DataFrame(read.good, columns=QUERY_COLUMNS + ["_source_file", "_line"])
     frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
     frame = frame.astype({"count": "int64"})
     frame = frame.groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
-    return IngestBatch(frame, pd.DataFrame(bad, columns=REJECT_COLUMNS), read, files)
+    return IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
+                       per_file=read.per_file, samples=read.samples)
+
+
+# ---------------------------------------------------------------- the check of a whole read
+def check_files(batch: IngestBatch, what: str = "posts", min_accepted_share: float = 0.5,
+                mapping_name: str | None = None) -> None:
+    """:class:`InputFileError` if a file of the read has no row, no valid row, or valid rows under
+    ``min_accepted_share`` of its rows; the message is one line naming each such file (the first
+    three), its top reject reasons with counts and first lines, and a mapping the rows fit if any."""
+    problems = []
+    for path, count in batch.per_file.items():
+        if count.rows == 0:
+            problems.append((path, f"{what} file {path}: no rows (an empty file)"))
+            continue
+        if count.valid > 0 and count.valid >= min_accepted_share * count.rows:
+            continue
+        mine = batch.rejects.loc[(batch.rejects["source"] == path)
+                                 & ~batch.rejects["reason"].str.startswith("duplicate post_id")]
+        need = "" if count.valid == 0 else f" (at least {min_accepted_share:.0%} needed)"
+        text = f"{what} file {path}: {count.valid} of {count.rows} rows valid{need}: {describe_reasons(mine)}"
+        suggestion = _fitting_mapping(batch.samples.get(path, []), what, mapping_name)
+        problems.append((path, text + (f"; the rows fit --{what}-mapping {suggestion}" if suggestion else "")))
+    if problems:
+        raise InputFileError(problems)
+
+
+def _fitting_mapping(samples: list, what: str, current: str | None) -> str | None:
+    """The name of a mapping under which most sample records validate (posts only)."""
+    if what != "posts" or not samples:
+        return None
+    from crawler.mappings import POST_MAPPINGS, post_mapping
+
+    for name in POST_MAPPINGS:
+        if name in ("contract", current):
+            continue
+        to_post, fits = post_mapping(name), 0
+        for rec in samples:
+            try:
+                validate_post(to_post(rec))
+                fits += 1
+            except Exception:  # noqa: BLE001 - a mapping that does not fit is no suggestion
+                pass
+        if fits * 2 > len(samples):
+            return name
+    return None
 
 
 def posts_in_hour(posts: pd.DataFrame, hour: pd.Timestamp) -> pd.DataFrame:

@@ -7,7 +7,10 @@
 
 A mapping is a dict ``contract_field -> source field name or callable(record)``; fields the
 mapping does not name are taken from the record under the contract's own name.
-``knews`` is the format of the akngs/knews-rss collectors (../shared/data/news_*).
+``knews`` is the format of the akngs/knews-rss collectors (../shared/data/news_*). The ``knews``
+and ``rss`` mappings turn a feed's category into a channel name
+(:func:`crawler.field_rules.channel_slug`: ``IT/과학`` -> ``IT_과학``), since the Post contract's
+channel names are letters, digits and ``_ - .`` only.
 
 The crawler's sources name their mapping in the sources file (``mapping = "rss"``);
 :func:`mapping_for` resolves it against the post or the query-count table by the source's kind:
@@ -20,15 +23,17 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from crawler.field_rules import channel_slug
+
 Mapping = dict[str, "str | Callable[[dict], Any]"]
 
 
 def _first_category(rec: dict) -> Any:
     cats = rec.get("categories")
     if not isinstance(cats, list):
-        return cats
+        return channel_slug(cats) if isinstance(cats, str) else cats
     real = [c for c in cats if isinstance(c, str) and c and c != "_all_"]
-    return real[0] if real else ("news" if cats else None)
+    return channel_slug(real[0]) if real else ("news" if cats else None)
 
 
 POST_MAPPINGS: dict[str, Mapping] = {
@@ -58,7 +63,7 @@ POST_MAPPINGS: dict[str, Mapping] = {
     # RSS 2.0 / Atom entries as flattened by crawler.feeds.parse_feed
     "rss": {
         "post_id": "id",
-        "channel": "category",
+        "channel": lambda rec: channel_slug(rec.get("category")),    # "IT/과학" -> "IT_과학"
         "author_id": "author",
         "title": "title",
         "body": "summary",

@@ -6,7 +6,7 @@
 
 Order, first wins: command-line flags > environment ``ISSUEWIRE_<NAME>`` (a stage setting as
 ``ISSUEWIRE_<STAGE>__<NAME>``, e.g. ``ISSUEWIRE_DETECT__MIN_AUTHORS=5``) > the TOML config file
-(top-level keys and ``[extract]``, ``[detect]``, ``[title]``, ``[merge]``, ``[bundle]`` tables) >
+(top-level keys and ``[extract]``, ``[detect]``, ``[title]``, ``[merge]``, ``[bundle]``, ``[ingest]`` tables) >
 the defaults below. Unknown keys and values of the wrong type are errors naming their source.
 No stage reads the environment; only :func:`resolve_settings` does, from the mapping it is given.
 """
@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 from clustering.bundle import BundleSettings
 from clustering.merge import MergeSettings
+from crawler.ingest import IngestSettings
 from dictionaries import default_dictionary_path, default_stopwords_path
 from dictionaries.authors import default_influential_authors_path
 from issues.detect import DetectSettings
@@ -29,7 +30,7 @@ from titling.titles import TitleSettings
 
 ENV_PREFIX = "ISSUEWIRE_"
 STAGES = {"extract": ExtractSettings, "detect": DetectSettings, "title": TitleSettings,
-          "merge": MergeSettings, "bundle": BundleSettings}
+          "merge": MergeSettings, "bundle": BundleSettings, "ingest": IngestSettings}
 
 
 class SettingsError(ValueError):
@@ -79,6 +80,7 @@ class Settings:
     title: TitleSettings = field(default_factory=TitleSettings)
     merge: MergeSettings = field(default_factory=MergeSettings)
     bundle: BundleSettings = field(default_factory=BundleSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)     # docs/input-validation.md
 
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:

@@ -1,0 +1,166 @@
+"""Validation of one record: a raw post or query-count dict -> the contract's types, or the reason why not.
+
+    >>> post = validate_post({"post_id": "p1", "channel": "news", "author_id": "a1", "title": "임재범\u202e 컴백",
+    ...                       "body": "", "published_at": "2026-02-19T16:10:00+09:00", "recommend_count": "7",
+    ...                       "url": "javascript:alert(1)"})
+    >>> post["title"], post["published_at"].isoformat(), post["recommend_count"], post["url"], post["_dropped"]
+    ('임재범 컴백', '2026-02-19T07:10:00+00:00', 7, '', "url dropped: scheme 'javascript' is not http(s)")
+    >>> validate_post({"post_id": "p2", "channel": "news", "author_id": "a1", "title": "t", "body": "",
+    ...                "published_at": "2026-02-19T16:10:00", "recommend_count": 10 ** 30})
+    Traceback (most recent call last):
+    crawler.field_rules.RowError: published_at has no UTC offset (add one such as +09:00): '2026-02-19T16:10:00'
+    >>> validate_query_count({"hour": "2026-05-05T18:20+09:00", "query": " 어린이날  선물", "count": "7"})["query"]
+    '어린이날 선물'
+
+Every value the rules of :mod:`crawler.field_rules` allow can be stored by every backend; every
+other value is a :class:`RowError` whose message is the reject reason (docs/input-validation.md
+lists them). Counts are whole, non-negative and at most 2^63-1; scores finite and non-negative.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from crawler.field_rules import (FieldLimits, RowError, channel_name, http_url, identifier, show, storable_limits,
+                                 storable_problem, strip_invisible)
+
+MAX_COUNT = 2 ** 63 - 1                 # int64: what pandas and the BIGINT columns hold
+
+
+def parse_timestamp(value: Any, name: str = "time") -> pd.Timestamp:
+    """ISO 8601 with an offset -> UTC Timestamp; anything else is a RowError."""
+    if isinstance(value, pd.Timestamp):
+        ts = value
+    elif isinstance(value, datetime):
+        ts = pd.Timestamp(value)
+    elif isinstance(value, str) and value.strip():
+        try:
+            ts = pd.Timestamp(datetime.fromisoformat(value.strip()))
+        except (ValueError, OverflowError):
+            raise RowError(f"unparseable time {show(value)}") from None
+    else:
+        raise RowError(f"unparseable time {show(value)}")
+    if ts is pd.NaT or pd.isna(ts):
+        raise RowError(f"unparseable time {show(value)}")
+    if ts.tzinfo is None:
+        raise RowError(f"{name} has no UTC offset (add one such as +09:00): {show(value)}")
+    return ts.tz_convert("UTC")
+
+
+def _text(rec: dict, name: str, *, required: bool) -> str | None:
+    value = rec.get(name)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if required:
+            raise RowError(f"missing field {name!r}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise RowError(f"field {name!r} must be a string, got {type(value).__name__}")
+    try:
+        text = value if isinstance(value, str) else str(value)
+    except ValueError:                                  # an int of thousands of digits
+        raise RowError(f"field {name!r} must be a string, got a huge int") from None
+    problem = storable_problem(name, text)
+    if problem:
+        raise RowError(problem)
+    return text
+
+
+def _number(rec: dict, name: str, cast: Callable[[Any], Any]) -> Any:
+    """A count (``cast=int``: whole, at most 2^63-1) or a score (``float``: finite), never negative."""
+    value = rec.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise RowError(f"field {name!r} must be a number, got bool")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text) if re.fullmatch(r"[+-]?\d{1,30}", text) else float(text)
+        except ValueError:
+            raise RowError(f"field {name!r} must be a number, got {show(value)}") from None
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        number = value
+    else:
+        raise RowError(f"field {name!r} must be a number, got {type(value).__name__}")
+    try:
+        if isinstance(number, (float, np.floating)) and not math.isfinite(number):
+            raise RowError(f"field {name!r} must be finite")
+        if cast is int:
+            if isinstance(number, (float, np.floating)) and not float(number).is_integer():
+                raise RowError(f"field {name!r} must be a whole number, got {show(value)}")
+            number = int(number)
+        else:
+            number = float(number)
+    except OverflowError:
+        raise RowError(f"field {name!r} is too large") from None
+    if number < 0:
+        raise RowError(f"field {name!r} must not be negative")
+    if number > MAX_COUNT:
+        raise RowError(f"field {name!r} is too large (more than {MAX_COUNT})")
+    return number
+
+
+def validate_post(rec: dict, max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
+                  latest: pd.Timestamp | None = None, limits: FieldLimits | None = None) -> dict:
+    """One raw record -> a Post dict in the contract's types, or RowError with the reason.
+
+    ``earliest`` / ``latest`` (UTC) bound ``published_at``: a post from the far past or the future
+    is a clock or parsing error upstream, not news. A URL that is not http(s) is dropped: the post
+    gets ``url = ""`` and the reason under ``"_dropped"``.
+    """
+    limits = limits or storable_limits()
+    post = {name: _text(rec, name, required=True) for name in ("post_id", "channel", "author_id", "title", "body")}
+    for name in ("post_id", "channel", "author_id"):
+        post[name] = post[name].strip()
+        if not post[name]:
+            raise RowError(f"empty field {name!r}")
+    post["post_id"] = identifier("post_id", post["post_id"], limits.post_id)
+    post["author_id"] = identifier("author_id", post["author_id"], limits.author_id)
+    post["channel"] = channel_name(post["channel"], limits.channel)
+    for name in ("title", "body"):
+        if len(post[name]) > max_text_chars:
+            raise RowError(f"field {name!r} longer than {max_text_chars} characters")
+        post[name] = strip_invisible(post[name], keep_breaks=name == "body")
+    if not post["title"].strip() and not post["body"].strip():
+        raise RowError("empty title and body")
+    if "published_at" not in rec or rec["published_at"] is None:
+        raise RowError("missing field 'published_at'")
+    post["published_at"] = parse_timestamp(rec["published_at"], "published_at")
+    if earliest is not None and post["published_at"] < earliest:
+        raise RowError(f"published_at is before {earliest.isoformat()}: {post['published_at'].isoformat()}")
+    if latest is not None and post["published_at"] > latest:
+        raise RowError(f"published_at is in the future (after {latest.isoformat()}): "
+                       f"{post['published_at'].isoformat()}")
+    post["source"] = strip_invisible(_text(rec, "source", required=False) or "")
+    post["recommend_count"] = _number(rec, "recommend_count", int) or 0
+    post["editor_score"] = float(_number(rec, "editor_score", float) or 0.0)
+    url = _text(rec, "url", required=False) or ""
+    try:
+        post["url"] = http_url(url)
+    except RowError as exc:
+        post["url"], post["_dropped"] = "", str(exc)
+    return post
+
+
+def validate_query_count(rec: dict, limits: FieldLimits | None = None) -> dict:
+    """One raw record -> ``{hour, query, count}`` (hour floored to the hour, UTC) or RowError."""
+    limits = limits or storable_limits()
+    query = " ".join(strip_invisible(_text(rec, "query", required=True)).split())
+    if not query:
+        raise RowError("empty field 'query'")
+    if len(query) > limits.query:
+        raise RowError(f"field 'query' longer than {limits.query} characters")
+    if "hour" not in rec or rec["hour"] is None:
+        raise RowError("missing field 'hour'")
+    hour = parse_timestamp(rec["hour"], "hour").floor("h")
+    count = _number(rec, "count", int)
+    if count is None:
+        raise RowError("missing field 'count'")
+    return {"hour": hour, "query": query, "count": count}
