@@ -43,9 +43,13 @@ may contain spaces:
     pin <channel> <keyword> [=> <title>]          an evergreen issue shown first in <channel> (or home)
 
 Any error anywhere (unknown rule, missing ``=>``, empty part, a keyword rewritten twice, a
-keyword merged into two representatives, a pinned keyword also blocked) rejects the whole
-file with :class:`OverrideError` naming the file and line; the run then publishes nothing
-and the last good feed stays.
+keyword merged into two representatives, a pinned keyword also blocked, a control or invisible
+character, a keyword, title or channel longer than the database stores or a channel name that
+breaks :func:`crawler.field_rules.channel_name`) rejects the whole file with
+:class:`OverrideError` naming the file and line; the run then publishes nothing and the last
+good feed stays. A pin must name a channel that exists (:func:`check_pin_channels`): the run
+checks that against the channels it knows, and a file failing it never becomes the "last valid
+file".
 """
 from __future__ import annotations
 
@@ -56,6 +60,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+
+from crawler.field_rules import INVISIBLE, RowError, channel_name, storable_limits
 
 
 class OverrideError(ValueError):
@@ -135,6 +141,7 @@ def parse_overrides(text: str, path: str = "<overrides>") -> Overrides:
     raises :class:`OverrideError`."""
     if str(path).endswith(".toml"):
         return parse_overrides_toml(text, path)
+    text = _checked_text(text, path)
     rules = Overrides(path=str(path), text=text)
     rewrite_lines: dict[str, int] = {}
     merge_lines: dict[str, int] = {}
@@ -193,7 +200,7 @@ def parse_overrides(text: str, path: str = "<overrides>") -> Overrides:
         if representative in rules.merges:
             raise OverrideError(path, merge_lines[member], f"{representative!r} is a merge representative "
                                 f"and is itself merged into {rules.merges[representative]!r}")
-    return rules
+    return _check_storable(rules, "'{rule}'")
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_-]+)\s*\]\]")
@@ -222,6 +229,7 @@ def _text(item: dict, key: str, path: str, line: int, rule: str) -> str:
 
 def parse_overrides_toml(text: str, path: str = "<overrides.toml>") -> Overrides:
     """The TOML format (module docstring); every error names the line of the rule's header."""
+    text = _checked_text(text, path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -295,7 +303,62 @@ def parse_overrides_toml(text: str, path: str = "<overrides.toml>") -> Overrides
         if representative in rules.merges:
             raise OverrideError(path, rules.line_of("merge", member), f"[[merge]] {representative!r} is a merge "
                                 f"representative and is itself merged into {rules.merges[representative]!r}")
+    return _check_storable(rules, "[[{rule}]]")
+
+
+def _checked_text(text: str, path: str) -> str:
+    """The file's text without a leading BOM; a control or invisible character is an error."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    for number, raw in enumerate(text.split("\n"), start=1):
+        bad = INVISIBLE.search(raw.rstrip("\r").replace("\t", " "))
+        if bad:
+            raise OverrideError(path, number, f"control or invisible character U+{ord(bad.group()):04X} "
+                                "(an override file holds plain text)")
+    return text
+
+
+def _check_storable(rules: Overrides, label: str) -> Overrides:
+    """Every keyword, title and channel of the rules fits what the database stores."""
+    limits = storable_limits()
+    kw, title = limits.keyword, limits.issue_title
+    checks = [("rewrite", s, "from", s, title) for s in rules.rewrites]
+    checks += [("rewrite", s, "to", t, title) for s, t in rules.rewrites.items()]
+    checks += [("block", k, "keyword", k, kw) for k in rules.blocked_keywords]
+    checks += [("block-title", t, "title", t, title) for t in rules.blocked_titles]
+    checks += [("merge", m, "keyword", m, kw) for m in rules.merges]
+    checks += [("merge", m, "into", into, kw) for m, into in rules.merges.items()]
+    for rule, subject, name, value, limit in checks:
+        if len(value) > limit:
+            shown = label.format(rule="block" if rule.startswith("block") else rule)
+            raise OverrideError(rules.path, rules.line_of(rule, subject),
+                                f"{shown} {name!r} is longer than {limit} characters")
+    for pin in rules.pins:
+        shown = label.format(rule="pin")
+        for name, value, limit in (("keyword", pin.keyword, kw), ("title", pin.title or "", title)):
+            if len(value) > limit:
+                raise OverrideError(rules.path, pin.line, f"{shown} {name!r} is longer than {limit} characters")
+        try:
+            channel_name(pin.channel, limits.channel)
+        except RowError as exc:
+            raise OverrideError(rules.path, pin.line, f"{shown} {exc}") from None
     return rules
+
+
+def check_pin_channels(rules: Overrides, known: set[str] | frozenset[str]) -> None:
+    """:class:`OverrideError` (with the pin's line) for a pin whose channel does not exist.
+
+    >>> rules = parse_overrides("pin sprots 손흥민\\n", "o.txt")
+    >>> try:
+    ...     check_pin_channels(rules, {"home", "sports", "news"})
+    ... except OverrideError as exc:
+    ...     print(exc)
+    o.txt:1: pin: channel 'sprots' does not exist (known: home, news, sports)
+    """
+    for pin in rules.pins:
+        if pin.channel not in known:
+            names = sorted(known)
+            shown = ", ".join(names[:12]) + (f", … ({len(names)} in all)" if len(names) > 12 else "")
+            raise OverrideError(rules.path, pin.line, f"pin: channel {pin.channel!r} does not exist (known: {shown})")
 
 
 def load_overrides(path: str | Path | None) -> Overrides:
