@@ -74,13 +74,22 @@ def clean_title(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
-def html_title(text: str) -> str:
-    """The published form of a title: cleaned, then escaped for HTML (``<`` -> ``&lt;``, quotes too).
+def html_title(text: str, max_chars: int | None = None) -> str:
+    """The published form of a title: cleaned, then escaped for HTML (``<`` -> ``&lt;``, quotes too);
+    with ``max_chars`` cut (with "…") so that the escaped form fits.
 
     >>> html_title('<b>"속보"</b>\\x07 임재범')
     '&lt;b&gt;&quot;속보&quot;&lt;/b&gt; 임재범'
+    >>> html_title('"' * 10, max_chars=20)
+    '&quot;&quot;&quot;…'
     """
-    return html.escape(clean_title(text), quote=True)
+    clean = clean_title(text)
+    out = html.escape(clean, quote=True)
+    keep = len(clean)
+    while max_chars is not None and len(out) > max_chars and keep > 0:
+        keep = min(keep - 1, keep - (len(out) - max_chars) // 6 - 1)
+        out = html.escape(clean[:max(keep, 0)].rstrip(), quote=True) + "…"
+    return out
 
 
 def strip_particle(word: str) -> str:

@@ -6,7 +6,8 @@
 
 Redis keys (``<p>`` is the configurable prefix, ``issuewire`` by default):
 
-* ``<p>:snapshot:<version>`` — a hash: field ``meta`` (JSON ``{"hour", "version", "channels"}``)
+* ``<p>:snapshot:<version>`` — a hash: field ``meta`` (JSON ``{"hour", "version", "channels",
+  "warming_up", "history_hours"}``)
   and one field ``channel:<name>`` per channel (JSON list of issues, ranked). Written whole in
   one MULTI/EXEC with a TTL, so a snapshot nobody points to expires by itself.
 * ``<p>:current`` — the version of the current snapshot. A Lua script switches it atomically,
@@ -90,8 +91,9 @@ class IssueFeedPublisher:
         import redis
 
         snapshot = self.key("snapshot", version)
-        fields = {"meta": json.dumps({"hour": document["hour"], "version": version,
-                                      "channels": list(document["channels"])}, ensure_ascii=False)}
+        meta = {"hour": document["hour"], "version": version, "channels": list(document["channels"])}
+        meta.update({k: document[k] for k in ("warming_up", "history_hours") if k in document})
+        fields = {"meta": json.dumps(meta, ensure_ascii=False)}
         for channel, items in document["channels"].items():
             fields[f"channel:{channel}"] = json.dumps(items, ensure_ascii=False)
         try:
@@ -125,6 +127,7 @@ class IssueFeedPublisher:
         decoded = {(k.decode() if isinstance(k, bytes) else k): json.loads(v) for k, v in raw.items()}
         meta = decoded.pop("meta")
         return {"hour": meta["hour"], "version": version,
+                **{k: meta[k] for k in ("warming_up", "history_hours") if k in meta},
                 "channels": {k.split(":", 1)[1]: v for k, v in decoded.items()}}
 
 
