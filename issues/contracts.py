@@ -174,9 +174,13 @@ class FeedIssue(Contract):
 
 
 class FeedDocument(Contract):
-    """The hour's feed: ``home`` and every channel, each list ranked from 1."""
+    """The hour's feed: ``home`` and every channel, each list ranked from 1. ``warming_up``: the
+    installation has fewer than a day of history yet (``history_hours`` completed hours the
+    baseline read), and the bar for an issue is stricter (docs/input-validation.md)."""
 
     hour: datetime
+    warming_up: bool = False
+    history_hours: int = Field(default=0, ge=0)
     channels: dict[str, list[FeedIssue]]
 
 

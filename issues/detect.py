@@ -81,6 +81,8 @@ class DetectSettings:
     prior_strength_hours: float = 2.0
     continue_hours: int = 3
     warmup_hours: int = 6
+    warmup_history_hours: int = 24   # fewer completed hours of history: the feed is "warming_up"
+    warmup_needs_context: bool = True  # while warming up, an issue whose title is just its keyword is dropped
     half_life_hours: float = 6.0
     weekly_weeks: int = 4
     weekly_weight: float = 0.4

@@ -32,6 +32,7 @@ class FoundSeeds:
     activity: pd.Series             # posts per channel (and home)
     warmed_up: bool                 # enough history to mask issue hours in the baseline
     duplicate_posts: int            # posts that fell into a near-duplicate group
+    history_hours: int = 0          # completed earlier hours among those the baseline reads
 
 
 def previous_hour_issues(history: pd.DataFrame, hour: pd.Timestamp) -> set[tuple[str, str]]:
@@ -88,5 +89,6 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
         duplicates = len(groups)
         if duplicates:
             scored = score(groups)
+    history = baseline.windows_["weekly"].union(baseline.windows_["seasonal"]).union(baseline.windows_["level"])
     return FoundSeeds(scored, detector.select(scored), activity,
-                      len(baseline.level_hours_) >= d.warmup_hours, duplicates)
+                      len(baseline.level_hours_) >= d.warmup_hours, duplicates, len(history))

@@ -71,7 +71,9 @@ def run_demo(workdir: str = "issuewire-demo", hours: int = 30, show: int = 6) ->
     print(f"\nissuewire demo: {len(reports)} hours, {len(posts)} posts; home top 6 of the last {show} hours")
     for report in reports[-show:]:
         home = report.document["channels"]["home"]
-        print(f"\n{report.document['hour']}  ({report.counts['posts_in_hour']} posts)")
+        warming = (f"; warming up, {report.document['history_hours']} h of history"
+                   if report.document.get("warming_up") else "")
+        print(f"\n{report.document['hour']}  ({report.counts['posts_in_hour']} posts{warming})")
         for issue in home:
             print(f"  {issue['rank']}. {issue['title']}  [{issue['keyword']}; score {issue['score']:.1f}; "
                   f"{issue['signals'].get('authors', 0)} authors]")

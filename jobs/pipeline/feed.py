@@ -1,11 +1,11 @@
-"""The feed document of an hour: ``{"hour", "channels": {"home": [...], ...}}`` (DESIGN.md).
+"""The feed document of an hour: ``{"hour", "warming_up", "history_hours", "channels": {"home": [...], ...}}`` (DESIGN.md).
 
     >>> from jobs.pipeline.records import HourResult
     >>> empty = HourResult(pd.Timestamp("2026-02-19T07:00Z"), pd.DataFrame(), pd.DataFrame(),
     ...                    pd.DataFrame(columns=["channel"]), pd.DataFrame(columns=["channel", "issue_id"]),
     ...                    ["home"], pd.Series(dtype=int), {})
     >>> feed_document(empty)
-    {'hour': '2026-02-19T16:00:00+09:00', 'channels': {'home': []}}
+    {'hour': '2026-02-19T16:00:00+09:00', 'warming_up': False, 'history_hours': 0, 'channels': {'home': []}}
 """
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def feed_document(result: HourResult, timezone: str = "Asia/Seoul") -> dict[str,
             post_ids=list(r.post_ids), facets=list(r.facets), title_source=r.title_source, pinned=bool(r.pinned),
             state=r.state, onset=None if r.onset is None or pd.isna(r.onset) else _local(r.onset, timezone),
             signals=r.signals, posts=posts))
-    document = FeedDocument(hour=_local(result.hour, timezone), channels=channels)
+    document = FeedDocument(hour=_local(result.hour, timezone), warming_up=bool(result.warming_up),
+                            history_hours=int(result.history_hours), channels=channels)
     return document.model_dump(mode="json")
 
 

@@ -124,3 +124,5 @@ class HourResult:
     counts: dict[str, int]
     firings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIRING_COLUMNS))
     notes: list[str] = field(default_factory=list)
+    history_hours: int = 0           # completed earlier hours the baseline read
+    warming_up: bool = False         # fewer than detect.warmup_history_hours of them: a stricter bar

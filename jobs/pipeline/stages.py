@@ -16,6 +16,7 @@ import pandas as pd
 
 from clustering.bundle import BundleSettings, bundle_posts
 from clustering.merge import merge_seeds
+from crawler.field_rules import storable_limits
 from issues.aggregate import HOME
 from issues.detect import BurstDetector, DetectSettings
 from issues.lifecycle import issue_state, ranking_score
@@ -161,6 +162,24 @@ def apply_overrides(merged: Merged, rules: Overrides) -> tuple[Merged, list[dict
     return replace(merged, issues=kept), firings
 
 
+def hold_back_bare_words(merged: Merged, found: FoundSeeds, tools: HourTools, settings: DetectSettings) -> Merged:
+    """While the installation warms up (fewer than ``warmup_history_hours`` hours of history) an
+    issue must say more than its keyword: without history a bare word surging (출시, 소식) proves
+    nothing, the posts must agree on what happened (a title with context). Operators' titles stay."""
+    if not settings.warmup_needs_context or found.history_hours >= settings.warmup_history_hours:
+        return merged
+    kept = [i for i in merged.issues
+            if i.title_source == "override" or not _bare(i.title, i.keyword, tools.dictionary.display_form)]
+    return replace(merged, issues=kept)
+
+
+def _bare(title: str, keyword: str, display_form) -> bool:
+    """The title says no more than its keyword (spaces and case aside)."""
+    def key(text: str) -> str:
+        return "".join(clean_title(text).split()).lower()
+    return key(title) in (key(keyword), key(display_form(keyword)))
+
+
 def continue_issues(merged: Merged, inputs: HourInputs, settings: DetectSettings) -> Merged:
     """Ids, onsets and states: an issue published within ``continue_hours`` (under any of its
     members) keeps its id and onset; its score decays since onset."""
@@ -204,14 +223,16 @@ def rank_issues(merged: Merged, rules: Overrides, top_n: int) -> tuple[Merged, l
 
 def bundle_issues(merged: Merged, extraction: Extraction, tools: HourTools,
                   settings: BundleSettings) -> tuple[list[Issue], pd.DataFrame]:
-    """Each ranked issue's bundle (:func:`clustering.bundle.bundle_posts`); titles HTML-escaped."""
+    """Each ranked issue's bundle (:func:`clustering.bundle.bundle_posts`); titles HTML-escaped and
+    cut to what the store keeps (:func:`crawler.field_rules.storable_limits`)."""
     posts = extraction.posts
+    title_chars = storable_limits().issue_title
     by_channel = {c: posts if c == HOME else posts.loc[posts["channel"] == c] for c in merged.channels}
     issues, rows = [], []
     for issue in merged.issues:
         bundle = bundle_posts(issue.post_ids, [issue.keyword, *issue.facets], extraction.post_keywords,
                               by_channel[issue.channel], settings, tools.influential)
-        issues.append(replace(issue, title=html_title(issue.title) or html_title(issue.keyword),
+        issues.append(replace(issue, title=html_title(issue.title, title_chars) or html_title(issue.keyword, title_chars),
                               post_ids=bundle["post_id"].tolist()))
         for pos, b in enumerate(bundle.itertuples(index=False), start=1):
             rows.append({"channel": issue.channel, "issue_id": issue.issue_id, "position": pos,

@@ -21,7 +21,8 @@ def _home(tmp_path, event: PlantedEvent, backend: str):
     posts.to_json(tmp_path / "posts.jsonl", orient="records", lines=True, force_ascii=False)
     posts = read_posts([tmp_path / "posts.jsonl"]).accepted
     dictionary = KeywordDictionary.from_records([{"keyword": w} for w in VOCAB + [event.keyword]])
-    settings = resolve_settings({}, {"ISSUEWIRE_TITLE__CONTEXT_BACKEND": backend})
+    settings = resolve_settings({}, {"ISSUEWIRE_TITLE__CONTEXT_BACKEND": backend,
+                                     "ISSUEWIRE_DETECT__WARMUP_HISTORY_HOURS": "0"})   # titles as once warmed up
     replayer = HourReplayer(HourTools.build(dictionary), settings)
     for h in range(HOURS):
         hour = (START + pd.Timedelta(hours=h)).tz_convert("UTC")
