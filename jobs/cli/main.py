@@ -11,6 +11,7 @@
     $ issuewire recommend --feed-file feed-{hour}.json --hour H --out export.jsonl
 
     $ issuewire status --db sqlite:///issuewire.sqlite --redis redis://127.0.0.1:6379/0
+    $ issuewire rejects --hour 2026-02-19T16:00 --db sqlite:///issuewire.sqlite [--limit N] [--json]
     $ issuewire prune --db ... --feed-file 'feeds/feed-{hour}.json' [--dry-run]
     $ issuewire console --db ... --overrides overrides.toml --users console-users.toml   # web console
 
@@ -185,11 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     from jobs.cli.crawl import add_crawl_command
     from jobs.cli.propose import add_propose_command
     from jobs.cli.recommend import add_recommender_commands
+    from jobs.cli.rejects import add_rejects_command
 
     add_crawl_command(sub)
     add_recommender_commands(sub)
     add_propose_command(sub)
     add_console_command(sub)
+    add_rejects_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)

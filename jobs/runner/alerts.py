@@ -1,4 +1,4 @@
-"""Alerts: a Slack-compatible JSON webhook on a failed hour and on the first good hour after.
+"""Alerts: a Slack-compatible JSON webhook on a failed hour, an empty hour, and the first good hour after a failure.
 
     >>> alerter = WebhookAlerter("https://hooks.slack.com/services/T0/B0/xyz")      # doctest: +SKIP
     >>> alerter.failure(hour, stage="store", error="database ... unavailable")      # doctest: +SKIP
@@ -63,6 +63,8 @@ class WebhookAlerter:
         error = redact(error or "")
         if kind == "failure":
             text = f":rotating_light: issuewire hour {hour_text} FAILED at stage {stage or '?'}: {error}"
+        elif kind == "empty":
+            text = f":warning: issuewire hour {hour_text} published an EMPTY feed: {error}"
         else:
             text = (f":white_check_mark: issuewire recovered: hour {hour_text} ran; "
                     f"last failure was hour {extra.get('failed_hour')} at stage {stage or '?'}")
@@ -88,6 +90,10 @@ class WebhookAlerter:
 
     def failure(self, hour: pd.Timestamp, stage: str | None, error: str | None, **extra: Any) -> bool:
         return self.send(self.payload("failure", hour, stage, error, **extra))
+
+    def empty(self, hour: pd.Timestamp, detail: str, **extra: Any) -> bool:
+        """The hour ran but had no posts: published (and recorded as ``empty``), worth a look."""
+        return self.send(self.payload("empty", hour, "ingest", detail, **extra))
 
     def recovery(self, hour: pd.Timestamp, failed_hour: str | None, failed_stage: str | None,
                  **extra: Any) -> bool:

@@ -30,7 +30,8 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from crawler.ingest import IngestBatch, posts_in_hour, queries_in_hour, read_posts, read_query_counts
+from crawler.ingest import (IngestBatch, check_files, describe_reasons, posts_in_hour, queries_in_hour, read_posts,
+                            read_query_counts)
 from crawler.mappings import post_mapping
 from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
@@ -42,11 +43,12 @@ from jobs.runner.faults import checkpoint
 from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file
 from jobs.store.lock import LockBusyError, RunLock
 from jobs.publish.report import write_report
+from jobs.publish.sanitize import publishable
 from jobs.runner.runlog import StageLog
 from jobs.settings import Settings
 from jobs.store.issue_store import IssueStore, RunLedger, StoreError, from_db_time, to_db_time, utc_now
 from titling.blocklist import load_blocklist, load_evergreen
-from titling.overrides import OverrideError, Overrides, load_overrides, parse_overrides
+from titling.overrides import OverrideError, Overrides, check_pin_channels, load_overrides, parse_overrides
 
 
 def parse_hour(text: str, timezone: str = "Asia/Seoul") -> pd.Timestamp:
@@ -69,15 +71,21 @@ class RunReport:
     feed_path: str | None
     stage_seconds: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    status: str = "ok"                 # "empty": the files were fine but no post fell in the hour
+    reject_reasons: str = ""           # the top reject kinds with counts and first file:line
 
     def summary(self) -> str:
         home = self.document["channels"].get(HOME, [])
         titles = " | ".join(f"{i['rank']}. {i['title']}" for i in home) or "(no issues)"
         c = self.counts
         notes = "".join(f"\n  note: {n}" for n in self.notes)
+        status = "" if self.status == "ok" else f" status={self.status}"
+        warming = (f" warming_up ({self.document.get('history_hours', 0)} h of history)"
+                   if self.document.get("warming_up") else "")
+        rejects = f"  rejects: {self.reject_reasons}" if self.reject_reasons else ""
         return (f"{self.document['hour']} read={c['posts_read']} accepted={c['posts_accepted']} "
-                f"rejected={c['posts_rejected']} in_hour={c['posts_in_hour']} issues={len(home)}  home: {titles}"
-                f"{notes}")
+                f"rejected={c['posts_rejected']} in_hour={c['posts_in_hour']} issues={len(home)}{status}{warming}"
+                f"  home: {titles}{rejects}{notes}")
 
 
 @dataclass
@@ -166,7 +174,8 @@ class RunContext:
                 self._files[key] = read_posts(
                     paths, mapping=post_mapping(s.posts_mapping), max_text_chars=s.max_text_chars,
                     earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
-                    latest=pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=s.post_future_hours))
+                    latest=pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=s.post_future_hours),
+                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars)
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]
@@ -181,17 +190,28 @@ def _stamp(path: str) -> tuple:
         return (None, None)
 
 
-def resolve_overrides(ctx: RunContext, stages: StageLog | None = None) -> tuple[Overrides, list[str]]:
+def resolve_overrides(ctx: RunContext, stages: StageLog | None = None,
+                      known_channels: set[str] | None = None) -> tuple[Overrides, list[str]]:
     """The override file if valid (its text is then kept in the DB), else the last valid file kept
-    in the DB, with a note saying so; with no valid file ever kept, the error stops the run."""
+    in the DB, with a note saying so; with no valid file ever kept, the error stops the run.
+
+    With ``known_channels`` a pin on any other channel makes the file invalid too (so it is never
+    kept as the last valid file)."""
     path = ctx.settings.overrides
     try:
         rules = load_overrides(path)
+        if known_channels is not None:
+            check_pin_channels(rules, known_channels)
     except OverrideError as exc:
         last = ctx.store.last_override_file() if path else None
         if last is None:
             raise
         rules = parse_overrides(last["text"], str(last["path"]))
+        if known_channels is not None:
+            try:
+                check_pin_channels(rules, known_channels)
+            except OverrideError:
+                raise exc from None
         note = (f"override file rejected ({exc}); used the last valid file {last['path']} "
                 f"(sha {str(last['sha'])[:8]}, kept {last['saved_at']})")
         if stages is not None:
@@ -200,6 +220,14 @@ def resolve_overrides(ctx: RunContext, stages: StageLog | None = None) -> tuple[
     if path:
         ctx.store.save_override_file(str(path), rules.text)
     return rules, []
+
+
+def existing_channels(ctx: RunContext, hour: pd.Timestamp, posts: pd.DataFrame) -> set[str]:
+    """The channels a pin may name: home, the ``[ingest] channels`` setting, the channels with
+    posts in the stored activity of the last ``[ingest] channel_days`` days, and this hour's."""
+    days = pd.Timedelta(days=ctx.settings.ingest.channel_days)
+    seen = ctx.store.channels_seen(hour - days, hour + pd.Timedelta(hours=1))
+    return {HOME, *ctx.settings.ingest.channels, *seen, *posts["channel"]}
 
 
 def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str],
@@ -213,17 +241,25 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
     s = ctx.settings
     stages = stages or StageLog(hour)
     with stages.stage("ingest") as log_counts:
-        overrides, notes = (overrides, []) if overrides is not None else resolve_overrides(ctx, stages)
-        tools = ctx.tools
         post_batch = ctx.read("posts", list(posts_paths))
+        check_files(post_batch, "posts", s.ingest.min_accepted_share, s.posts_mapping)
         query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
+        if query_batch is not None:
+            check_files(query_batch, "queries", s.ingest.min_accepted_share)
         posts = posts_in_hour(post_batch.accepted, hour)
         queries = queries_in_hour(query_batch.accepted, hour) if query_batch is not None else None
+        channels = existing_channels(ctx, hour, posts)
+        if overrides is not None:                    # a candidate rule's preview: pins must name channels too
+            check_pin_channels(overrides, channels)
+            notes = []
+        else:
+            overrides, notes = resolve_overrides(ctx, stages, channels)
+        tools = ctx.tools
         counts = {"posts_read": post_batch.rows_read, "posts_accepted": len(post_batch.accepted),
                   "posts_rejected": len(post_batch.rejects), "posts_in_hour": len(posts),
                   "queries_read": query_batch.rows_read if query_batch else 0,
                   "queries_rejected": len(query_batch.rejects) if query_batch else 0}
-        log_counts.update(counts)
+        log_counts.update(counts, urls_dropped=len(post_batch.dropped))
     checkpoint("ingest")
 
     with stages.stage("history") as log_counts:
@@ -246,8 +282,8 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
         result.notes = notes
         log_counts.update({k: int(v) for k, v in result.counts.items()}, overrides_fired=len(result.firings))
     checkpoint("core")
-    rejects = pd.concat([post_batch.rejects] + ([query_batch.rejects] if query_batch is not None else []),
-                        ignore_index=True)
+    rejects = pd.concat([post_batch.rejects, post_batch.dropped]
+                        + ([query_batch.rejects] if query_batch is not None else []), ignore_index=True)
     return result, counts, rejects, queries, stages.seconds
 
 
@@ -285,11 +321,12 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
             posts_paths, queries_paths = crawl_for_hour(s, hour, posts_paths, queries_paths)
             log_counts.update(post_inputs=len(posts_paths), query_inputs=len(queries_paths))
     result, counts, rejects, queries, timings = compute_hour(ctx, hour, posts_paths, queries_paths, stages)
-    document = feed_document(result, s.timezone)
+    document = publishable(feed_document(result, s.timezone))
     version = feed_version(document, hour.strftime("%Y%m%dT%H"))
+    status = "empty" if counts["posts_in_hour"] == 0 else "ok"
 
     with stages.stage("store") as log_counts:
-        run_row = dict(counts, status="ok", started_at=started, finished_at=utc_now(),
+        run_row = dict(counts, status=status, started_at=started, finished_at=utc_now(),
                        issues_published=result.counts["issues"], feed_version=version,
                        redis_published=None, file_published=None,
                        stage_seconds=_seconds_json(timings), error=None,
@@ -336,7 +373,11 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
     if errors:
         stages.current = "redis" if redis_ok is False else "file"
         raise PublishError("; ".join(errors))
-    return RunReport(hour, counts, document, version, redis_ok, path, timings, list(result.notes))
+    dropped = rejects["kind"] == "url"
+    reasons = describe_reasons(rejects.loc[~dropped], where=True)
+    if dropped.any():
+        reasons = "; ".join(filter(None, [reasons, f"{int(dropped.sum())} non-http(s) url(s) dropped"]))
+    return RunReport(hour, counts, document, version, redis_ok, path, timings, list(result.notes), status, reasons)
 
 
 RECOMPUTE_SETTINGS = ("dictionary", "stopwords", "influential_authors", "title_blocklist", "evergreen",
@@ -474,6 +515,10 @@ def _after_success(ctx: RunContext, hour: pd.Timestamp, started, report: RunRepo
     _record_unrecorded_failure(ctx, ledger)
     previous = ledger.previous_attempt()
     ledger.record_attempt(hour, "ok", started_at=started)
+    if report.status == "empty" and ctx.alerter is not None:
+        c = report.counts
+        ctx.alerter.empty(hour, f"no post published in the hour ({c['posts_read']} rows read, "
+                                f"{c['posts_accepted']} accepted, {c['posts_rejected']} rejected)")
     lag = (utc_now() - to_db_time(hour + pd.Timedelta(hours=1))).total_seconds()
     StageLog(hour).event("run_done", seconds=round(sum(report.stage_seconds.values()), 4),
                          lag_seconds=round(lag, 1), issues=len(report.document["channels"].get(HOME, [])),

@@ -197,8 +197,11 @@ class IssueStore:
             raise self._wrap(exc) from None
 
     # ------------------------------------------------------------ reads for the hour
-    def completed_hours(self, before: pd.Timestamp | None = None, since: pd.Timestamp | None = None) -> pd.DatetimeIndex:
-        q = sa.select(runs.c.hour).where(runs.c.status == "ok")
+    def completed_hours(self, before: pd.Timestamp | None = None, since: pd.Timestamp | None = None,
+                        statuses: tuple[str, ...] = ("ok", "empty")) -> pd.DatetimeIndex:
+        """Hours whose run committed; the baseline reads only ``ok`` ones (an ``empty`` hour, with
+        no post at all, is more likely an outage upstream than a silent portal)."""
+        q = sa.select(runs.c.hour).where(runs.c.status.in_(statuses))
         if before is not None:
             q = q.where(runs.c.hour < to_db_time(before))
         if since is not None:
@@ -216,7 +219,8 @@ class IssueStore:
         hour = pd.Timestamp(hour)
         windows = AuthorBaseline.window_hours(hour, seasonal_days, level_hours, weekly_weeks)
         wanted = sorted(set().union(*windows.values()))
-        run_hours = self.completed_hours(before=hour, since=wanted[0]).intersection(pd.DatetimeIndex(wanted))
+        run_hours = self.completed_hours(before=hour, since=wanted[0], statuses=("ok",)).intersection(
+            pd.DatetimeIndex(wanted))
         db_hours = [to_db_time(h) for h in run_hours]
         c = keyword_stats.c
         stats = self._frame(sa.select(c.hour, c.keyword, c.channel, c.authors, c.posts, c.query_volume,
@@ -250,7 +254,7 @@ class IssueStore:
     def query_history(self, hour: pd.Timestamp, hours: int = 24) -> pd.Series:
         """Mean count per completed hour of each stored query over the last ``hours`` hours."""
         since = pd.Timestamp(hour) - pd.Timedelta(hours=hours)
-        n_hours = len(self.completed_hours(before=hour, since=since))
+        n_hours = len(self.completed_hours(before=hour, since=since, statuses=("ok",)))
         if n_hours == 0:
             return pd.Series(dtype=float)
         frame = self._frame(sa.select(query_stats.c.query, sa.func.sum(query_stats.c.count).label("total"))
@@ -270,6 +274,19 @@ class IssueStore:
         facets = frame.assign(keyword=frame["facets"].map(lambda f: json.loads(f or "[]"))).explode("keyword")
         both = pd.concat([frame, facets.dropna(subset=["keyword"])], ignore_index=True)
         return both[["hour", "keyword", "issue_id", "onset"]].drop_duplicates(["hour", "keyword"])
+
+    def channels_seen(self, since: pd.Timestamp, until: pd.Timestamp) -> set[str]:
+        """Channels with posts in a completed hour of ``[since, until)`` (from ``channel_activity``)."""
+        frame = self._frame(sa.select(channel_activity.c.channel).distinct()
+                            .where(channel_activity.c.hour >= to_db_time(since),
+                                   channel_activity.c.hour < to_db_time(until)))
+        return set(frame["channel"]) if len(frame) else set()
+
+    def rejects_first_seen(self, hour: pd.Timestamp) -> pd.DataFrame:
+        """The rejected input rows first recorded by ``hour``'s run, by file and line."""
+        return self._frame(sa.select(rejects.c.kind, rejects.c.source, rejects.c.line, rejects.c.reason,
+                                     rejects.c.raw).where(rejects.c.first_hour == to_db_time(hour))
+                           .order_by(rejects.c.source, rejects.c.line, rejects.c.kind))
 
     def run_record(self, hour: pd.Timestamp) -> dict | None:
         frame = self._frame(sa.select(runs).where(runs.c.hour == to_db_time(hour)))
@@ -478,7 +495,7 @@ class RunLedger:
         last_ok = self.store._frame(sa.select(sa.func.max(runs.c.hour).label("h")).where(col.is_(True)))
         q = (sa.select(runs.c.hour, feeds.c.version, feeds.c.document)
              .join(feeds, feeds.c.hour == runs.c.hour)
-             .where(runs.c.status == "ok", sa.or_(col.is_(None), col.is_(False))))
+             .where(runs.c.status.in_(("ok", "empty")), sa.or_(col.is_(None), col.is_(False))))
         newest = last_ok["h"].iloc[0] if len(last_ok) else None
         if newest is not None and not pd.isna(newest):
             q = q.where(runs.c.hour > newest)

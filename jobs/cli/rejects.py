@@ -1,0 +1,48 @@
+"""``issuewire rejects``: an hour's rejected input rows with reasons; the work is :mod:`jobs.runner.rejects`.
+
+    >>> parser = argparse.ArgumentParser(prog="issuewire")
+    >>> _ = add_rejects_command(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["rejects", "--hour", "2026-05-04T08:00", "--limit", "5", "--json"])
+    >>> args.hour, args.limit, args.json, args.func.__name__
+    ('2026-05-04T08:00', 5, True, 'cmd_rejects')
+
+Exit codes as for every command (``issuewire --help``): 0 listed, 2 a bad flag or an hour that
+never ran, 3 the database failed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_rejects_command(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("rejects", help="an hour's rejected input rows with file, line and reason",
+                              description="List the input rows the run of an hour rejected (and the non-http(s) "
+                                          "URLs it dropped), counted by reason, with file and line.")
+    p.add_argument("--hour", required=True, help="the hour, ISO 8601 (local time if no offset)")
+    p.add_argument("--db", dest="db_url", help="database URL (default sqlite:///issuewire.sqlite)")
+    p.add_argument("--config", help="TOML config file")
+    p.add_argument("--limit", type=int, default=20, help="rows to list (default 20; the counts cover all)")
+    p.add_argument("--json", action="store_true", help="machine-readable")
+    p.set_defaults(func=cmd_rejects)
+    return p
+
+
+def cmd_rejects(args) -> int:
+    from jobs.cli.main import settings_from_args
+    from jobs.runner.hour import parse_hour
+    from jobs.runner.rejects import format_rejects, hour_rejects, rejects_json
+    from jobs.settings import SettingsError
+    from jobs.store.issue_store import IssueStore
+
+    settings = settings_from_args(args)
+    if args.limit < 0:
+        raise SettingsError("--limit must be 0 or more")
+    listing = hour_rejects(IssueStore(settings.db_url, create=False), parse_hour(args.hour, settings.timezone),
+                           args.limit)
+    if listing.run is None and listing.total == 0:
+        raise SettingsError(f"hour {args.hour} never ran in {settings.db_url.split('://')[0]} database "
+                            f"(see `issuewire status`)")
+    print(json.dumps(rejects_json(listing, settings.timezone), ensure_ascii=False) if args.json
+          else format_rejects(listing, settings.timezone))
+    return 0
