@@ -24,7 +24,7 @@ fewer than ``min_accepted_share`` of its rows valid, raises :class:`InputFileErr
 line names the file and its top reject reasons; the caller then publishes nothing.
 
 The field rules (ids, channel names, URLs, what every database can store) are in
-:mod:`crawler.field_rules`; docs/input-validation.md lists them with every reason and setting.
+:mod:`issues.field_rules`; docs/input-validation.md lists them with every reason and setting.
 Field mappings (``mapping=``) turn another source's fields into the Post contract in one
 declared place; see :mod:`crawler.mappings`.
 """
@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 
-from crawler.field_rules import RowError, reason_group, show, storable, storable_limits
+from issues.field_rules import RowError, reason_group, show, storable, storable_limits
 from crawler.validation import parse_timestamp, validate_post, validate_query_count
 
 POST_COLUMNS = [
@@ -147,7 +147,8 @@ def top_reasons(rejects: pd.DataFrame, n: int = 3) -> list[tuple[str, int, str, 
     counts = groups.groupby("group", sort=False).agg(count=("line", "size"), source=("source", "first"),
                                                      line=("line", "first"))
     counts = counts.sort_values("count", ascending=False, kind="stable").head(n)
-    return [(g, int(r.count), str(r.source), int(r.line)) for g, r in zip(counts.index, counts.itertuples())]
+    return [(g, int(c), str(src), int(line))
+            for g, c, src, line in zip(counts.index, counts["count"], counts["source"], counts["line"])]
 
 
 def describe_reasons(rejects: pd.DataFrame, n: int = 3, where: bool = False) -> str:
@@ -386,8 +387,8 @@ def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dic
 
 
 # ---------------------------------------------------------------- the check of a whole read
-def check_files(batch: IngestBatch, what: str = "posts", min_accepted_share: float = 0.5,
-                mapping_name: str | None = None) -> None:
+def check_files(batch: IngestBatch, what: str = "posts",
+                min_accepted_share: float = IngestSettings.min_accepted_share, mapping_name: str | None = None) -> None:
     """:class:`InputFileError` if a file of the read has no row, no valid row, or valid rows under
     ``min_accepted_share`` of its rows; the message is one line naming each such file (the first
     three), its top reject reasons with counts and first lines, and a mapping the rows fit if any."""

@@ -9,7 +9,7 @@ A mapping is a dict ``contract_field -> source field name or callable(record)``;
 mapping does not name are taken from the record under the contract's own name.
 ``knews`` is the format of the akngs/knews-rss collectors (../shared/data/news_*). The ``knews``
 and ``rss`` mappings turn a feed's category into a channel name
-(:func:`crawler.field_rules.channel_slug`: ``IT/과학`` -> ``IT_과학``), since the Post contract's
+(:func:`issues.field_rules.channel_slug`: ``IT/과학`` -> ``IT_과학``), since the Post contract's
 channel names are letters, digits and ``_ - .`` only.
 
 The crawler's sources name their mapping in the sources file (``mapping = "rss"``);
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from crawler.field_rules import channel_slug
+from issues.field_rules import channel_slug
 
 Mapping = dict[str, "str | Callable[[dict], Any]"]
 

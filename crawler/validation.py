@@ -8,11 +8,11 @@
     >>> validate_post({"post_id": "p2", "channel": "news", "author_id": "a1", "title": "t", "body": "",
     ...                "published_at": "2026-02-19T16:10:00", "recommend_count": 10 ** 30})
     Traceback (most recent call last):
-    crawler.field_rules.RowError: published_at has no UTC offset (add one such as +09:00): '2026-02-19T16:10:00'
+    issues.field_rules.RowError: published_at has no UTC offset (add one such as +09:00): '2026-02-19T16:10:00'
     >>> validate_query_count({"hour": "2026-05-05T18:20+09:00", "query": " 어린이날  선물", "count": "7"})["query"]
     '어린이날 선물'
 
-Every value the rules of :mod:`crawler.field_rules` allow can be stored by every backend; every
+Every value the rules of :mod:`issues.field_rules` allow can be stored by every backend; every
 other value is a :class:`RowError` whose message is the reject reason (docs/input-validation.md
 lists them). Counts are whole, non-negative and at most 2^63-1; scores finite and non-negative.
 """
@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from crawler.field_rules import (FieldLimits, RowError, channel_name, http_url, identifier, show, storable_limits,
+from issues.field_rules import (FieldLimits, RowError, channel_name, http_url, identifier, show, storable_limits,
                                  storable_problem, strip_invisible)
 
 MAX_COUNT = 2 ** 63 - 1                 # int64: what pandas and the BIGINT columns hold
@@ -139,6 +139,8 @@ def validate_post(rec: dict, max_text_chars: int = 1_000_000, earliest: pd.Times
         raise RowError(f"published_at is in the future (after {latest.isoformat()}): "
                        f"{post['published_at'].isoformat()}")
     post["source"] = strip_invisible(_text(rec, "source", required=False) or "")
+    if len(post["source"]) > limits.source:
+        raise RowError(f"field 'source' longer than {limits.source} characters")
     post["recommend_count"] = _number(rec, "recommend_count", int) or 0
     post["editor_score"] = float(_number(rec, "editor_score", float) or 0.0)
     url = _text(rec, "url", required=False) or ""

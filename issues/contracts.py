@@ -29,8 +29,10 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# What every backend can store (PostgreSQL column sizes of the store; SQLite holds more).
+# What every backend can store (PostgreSQL column sizes of the store; SQLite holds more). The
+# store's columns must agree (tests/ops/test_storable_rows.py); issues/field_rules.py enforces them.
 POST_LIMITS = {"post_id": 200, "author_id": 200, "channel": 100, "source": 100, "url": 2000}
+TEXT_LIMITS = {"query": 400, "keyword": 200, "issue_title": 400}
 DICTIONARY_TYPES = ("person", "organisation", "place", "event", "product", "common")
 ISSUE_STATES = ("new", "rising", "peak", "fading", "pinned")
 TITLE_SOURCES = ("query", "context", "facets", "keyword", "override")
@@ -59,7 +61,7 @@ class QueryRow(Contract):
     """Search-query counts of one hour."""
 
     hour: datetime = Field(description="ISO 8601; the hour the searches were made")
-    query: str = Field(min_length=1)
+    query: str = Field(min_length=1, max_length=TEXT_LIMITS["query"])
     count: int = Field(ge=0)
 
 
@@ -159,7 +161,7 @@ class FeedIssue(Contract):
 
     issue_id: str
     rank: int = Field(ge=1)
-    title: str = Field(min_length=1, description="HTML-escaped")
+    title: str = Field(min_length=1, max_length=TEXT_LIMITS["issue_title"], description="HTML-escaped")
     keyword: str
     score: float
     post_ids: list[str] = []

@@ -45,7 +45,7 @@ may contain spaces:
 Any error anywhere (unknown rule, missing ``=>``, empty part, a keyword rewritten twice, a
 keyword merged into two representatives, a pinned keyword also blocked, a control or invisible
 character, a keyword, title or channel longer than the database stores or a channel name that
-breaks :func:`crawler.field_rules.channel_name`) rejects the whole file with
+breaks :func:`issues.field_rules.channel_name`) rejects the whole file with
 :class:`OverrideError` naming the file and line; the run then publishes nothing and the last
 good feed stays. A pin must name a channel that exists (:func:`check_pin_channels`): the run
 checks that against the channels it knows, and a file failing it never becomes the "last valid
@@ -61,7 +61,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crawler.field_rules import INVISIBLE, RowError, channel_name, storable_limits
+from issues.field_rules import INVISIBLE, RowError, channel_name, storable_limits
 
 
 class OverrideError(ValueError):

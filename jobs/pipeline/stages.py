@@ -16,7 +16,7 @@ import pandas as pd
 
 from clustering.bundle import BundleSettings, bundle_posts
 from clustering.merge import merge_seeds
-from crawler.field_rules import storable_limits
+from issues.field_rules import storable_limits
 from issues.aggregate import HOME
 from issues.detect import BurstDetector, DetectSettings
 from issues.lifecycle import issue_state, ranking_score
@@ -224,7 +224,7 @@ def rank_issues(merged: Merged, rules: Overrides, top_n: int) -> tuple[Merged, l
 def bundle_issues(merged: Merged, extraction: Extraction, tools: HourTools,
                   settings: BundleSettings) -> tuple[list[Issue], pd.DataFrame]:
     """Each ranked issue's bundle (:func:`clustering.bundle.bundle_posts`); titles HTML-escaped and
-    cut to what the store keeps (:func:`crawler.field_rules.storable_limits`)."""
+    cut to what the store keeps (:func:`issues.field_rules.storable_limits`)."""
     posts = extraction.posts
     title_chars = storable_limits().issue_title
     by_channel = {c: posts if c == HOME else posts.loc[posts["channel"] == c] for c in merged.channels}

@@ -7,14 +7,15 @@ versioned, stored, sent to Redis and written to the file.
     >>> doc = publishable({"hour": "2026-05-04T20:00:00+09:00", "channels": {"home": [issue]}})
     >>> item = doc["channels"]["home"][0]
     >>> item["title"], item["facets"], [p["title"] for p in item["posts"]], [p["url"] for p in item["posts"]]
-    ('임재범 컴백', ['나가수'], ['&lt;script&gt;&quot;x&quot;&lt;/script&gt;', '속보 &quot;단독&quot;'], ['', 'https://e.kr/a%20b'])
+    ('임재범 컴백', ['나가수'], ['<script>"x"</script>', '속보 &quot;단독&quot;'], ['', 'https://e.kr/a%20b'])
 
 * every text has Unicode's control, format (bidi, zero-width) and separator characters removed
-  (:func:`crawler.field_rules.strip_invisible`): issue titles, keywords, facets, channel names,
+  (:func:`issues.field_rules.strip_invisible`): issue titles, keywords, facets, channel names,
   post titles, post and author ids;
-* post titles are published in the form issue titles already have (:func:`titling.titles.html_title`):
-  plain text, HTML-escaped once (entities of the source, such as RSS's ``&quot;``, are decoded first);
-* only ``http(s)`` URLs are published (:func:`crawler.field_rules.http_url`), others become ``""``.
+* titles keep their contract form (:mod:`issues.contracts`): an issue's title is HTML-escaped
+  (:func:`titling.titles.html_title`), a post's is plain text for the consumer to escape (the
+  bundler already decoded its entities and removed its tags, :func:`clustering.bundle.plain_title`);
+* only ``http(s)`` URLs are published (:func:`issues.field_rules.http_url`), others become ``""``.
 
 Ingest already enforces these rules on every post (docs/input-validation.md); this pass keeps the
 promise for everything else that reaches the feed (titles from queries and override files,
@@ -22,10 +23,9 @@ dictionary keywords) and for documents stored before the rules existed.
 """
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from crawler.field_rules import RowError, http_url, strip_invisible
+from issues.field_rules import RowError, http_url, strip_invisible
 
 
 def _url(value: Any) -> str:
@@ -39,7 +39,7 @@ def _post(post: dict[str, Any]) -> dict[str, Any]:
     out = dict(post)
     out["post_id"] = strip_invisible(str(post.get("post_id", "")))
     out["author_id"] = strip_invisible(str(post.get("author_id") or ""))
-    out["title"] = html.escape(strip_invisible(html.unescape(str(post.get("title") or ""))), quote=True)
+    out["title"] = strip_invisible(str(post.get("title") or ""))
     out["url"] = _url(post.get("url"))
     return out
 

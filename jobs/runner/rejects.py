@@ -10,7 +10,7 @@ Rejects are kept once per (kind, file, line), under the first hour whose run rea
 whose run read a file an earlier hour had already read lists only the rows new to it and says
 how many of its rejected rows an earlier hour recorded. ``url`` rows are URLs dropped from
 accepted posts (the post itself was used). Reasons are counted by kind
-(:func:`crawler.field_rules.reason_group`), commonest first, with the first file and line of each.
+(:func:`issues.field_rules.reason_group`), commonest first, with the first file and line of each.
 """
 from __future__ import annotations
 

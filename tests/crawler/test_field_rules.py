@@ -7,11 +7,11 @@ import unicodedata
 
 import pytest
 
-from crawler.field_rules import (INVISIBLE, RowError, channel_name, http_url, identifier, reason_group, storable,
+from issues.field_rules import (INVISIBLE, RowError, channel_name, http_url, identifier, reason_group, storable,
                                  strip_invisible)
 
 
-@pytest.mark.parametrize("module", ["crawler.field_rules", "crawler.validation", "crawler.ingest",
+@pytest.mark.parametrize("module", ["issues.field_rules", "crawler.mappings", "crawler.validation", "crawler.ingest",
                                     "jobs.publish.sanitize", "jobs.runner.rejects", "jobs.cli.rejects",
                                     "titling.overrides", "titling.titles"])
 def test_docstring_examples_run(module):
@@ -65,7 +65,7 @@ def test_http_urls_are_published_percent_encoded(url, published):
     ("java\tscript:alert(1)", "not an absolute http(s) URL"), ("data:text/html,x", "scheme 'data'"),
     ("//evil.example/x", "not an absolute http(s) URL"), ("https://", "no //host after the scheme"),
     ("https:\\\\evil.example", "no //host after the scheme"), ("ftp://x.kr/a", "scheme 'ftp'"),
-    ("https://x.kr/" + "a" * 3000, "longer than 2048 characters")])
+    ("https://x.kr/" + "a" * 3000, "longer than 2000 characters")])
 def test_other_urls_are_dropped_with_a_reason(url, reason):
     with pytest.raises(RowError, match="url dropped: " + reason.replace("(", r"\(").replace(")", r"\)")):
         http_url(url)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from crawler.field_rules import INVISIBLE, storable_limits
+from issues.field_rules import INVISIBLE, storable_limits
 from crawler.ingest import read_posts, read_query_counts
 
 GOOD = {"post_id": "p0", "channel": "news", "author_id": "a1", "title": "어린이날 선물", "body": "본문",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crawler.field_rules import storable_limits
+from issues.field_rules import storable_limits
 from jobs.runner.hour import RunContext, run_hour
 from jobs.store import issue_store
 from jobs.store.issue_store import IssueStore
@@ -20,13 +20,15 @@ from tests.ops.conftest import make_settings
 HOUR = START + pd.Timedelta(hours=8)
 
 
-def test_limits_are_the_schemas_column_lengths():
+def test_the_contracts_limits_are_the_stores_column_lengths():
     limits = storable_limits()
-    assert limits.post_id == issue_store.bundles.c.post_id.type.length == 200
-    assert limits.author_id == issue_store.bundles.c.author_id.type.length == 200
-    assert limits.channel == issue_store.issues.c.channel.type.length == issue_store.keyword_stats.c.channel.type.length
-    assert limits.query == issue_store.query_stats.c.query.type.length
-    assert limits.issue_title == issue_store.issues.c.title.type.length == 400
+    columns = {"post_id": [issue_store.bundles.c.post_id], "author_id": [issue_store.bundles.c.author_id],
+               "channel": [t.c.channel for t in issue_store.metadata.tables.values() if "channel" in t.c],
+               "keyword": [issue_store.keyword_stats.c.keyword, issue_store.issues.c.keyword],
+               "query": [issue_store.query_stats.c.query], "issue_title": [issue_store.issues.c.title]}
+    for name, cols in columns.items():
+        assert {c.type.length for c in cols} == {getattr(limits, name)}, name
+    assert (limits.post_id, limits.channel, limits.query, limits.issue_title) == (200, 100, 400, 400)
 
 
 def _event_post(ops_inputs) -> dict:

@@ -1,6 +1,6 @@
 """The rules of the input contract's fields: what every database can store and every consumer can show.
 
-    >>> limits = storable_limits()                   # read off the store's schema, never typed twice
+    >>> limits = storable_limits()                   # the contracts' limits, never typed twice
     >>> limits.post_id, limits.author_id, limits.channel, limits.query, limits.issue_title
     (200, 200, 100, 400, 400)
     >>> channel_name("정치-일반_2.0", limits.channel)
@@ -14,7 +14,8 @@
 
 * **Storable** (every backend alike): no NUL (PostgreSQL cannot keep one in any text column), no
   lone surrogate (not encodable as UTF-8), and no value longer than its column
-  (:func:`storable_limits`). A row breaking these is rejected, never truncated into a collision.
+  (:func:`storable_limits`, from :mod:`issues.contracts`). A row breaking these is rejected, never
+  truncated into a collision.
 * **Invisible characters** are Unicode's control, format (bidi controls, zero-width spaces, the
   BOM, soft hyphen), surrogate and line/paragraph-separator classes (``Cc Cf Cs Zl Zp``):
   removed from texts (titles, bodies, queries), refused in names and ids.
@@ -22,8 +23,8 @@
   ``_ - .``; at most the channel column's length. They are panel names in Redis keys and URLs.
 * **Ids** (``post_id``, ``author_id``): no invisible or whitespace character other than a plain
   space and none of ``< > " ` \\``; at most their column's length.
-* **URLs**: only absolute ``http://`` or ``https://`` URLs with a host, at most
-  ``MAX_URL_CHARS``; spaces, quotes, angle brackets and invisible characters in them are
+* **URLs**: only absolute ``http://`` or ``https://`` URLs with a host, at most the contract's
+  ``url`` limit (2,000); spaces, quotes, angle brackets and invisible characters in them are
   percent-encoded. Any other URL is dropped from its post (the post stays) with a reason.
 
 Reasons are short sentences; :func:`reason_group` turns one into its kind (quoted values other
@@ -36,8 +37,6 @@ import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
-
-MAX_URL_CHARS = 2048
 
 # Unicode 14 classes Cc, Cf, Cs, Zl, Zp (tests/crawler/test_field_rules.py checks them against unicodedata)
 _INVISIBLE_RANGES = (
@@ -65,30 +64,25 @@ class RowError(ValueError):
 
 @dataclass(frozen=True)
 class FieldLimits:
-    """The longest value (characters) each stored field may hold, from the store's schema."""
+    """The longest value (characters) each stored field may hold."""
 
     post_id: int
     author_id: int
     channel: int
+    source: int
+    url: int
     keyword: int
     query: int
     issue_title: int
-    reject_source: int
 
 
 @functools.cache
 def storable_limits() -> FieldLimits:
-    """Column lengths of :mod:`jobs.store.issue_store`'s tables: the one place they are written."""
-    from jobs.store import issue_store as schema
+    """The limits of :mod:`issues.contracts` (``POST_LIMITS``, ``TEXT_LIMITS``): the one place they
+    are written; the store's column sizes agree with them (``tests/ops/test_storable_rows.py``)."""
+    from issues.contracts import POST_LIMITS, TEXT_LIMITS
 
-    channel = min(t.c.channel.type.length for t in schema.metadata.tables.values()
-                  if "channel" in t.c and getattr(t.c.channel.type, "length", None))
-    return FieldLimits(post_id=schema.bundles.c.post_id.type.length,
-                       author_id=schema.bundles.c.author_id.type.length, channel=channel,
-                       keyword=schema.keyword_stats.c.keyword.type.length,
-                       query=schema.query_stats.c.query.type.length,
-                       issue_title=schema.issues.c.title.type.length,
-                       reject_source=schema.rejects.c.source.type.length)
+    return FieldLimits(**POST_LIMITS, **TEXT_LIMITS)
 
 
 def show(value, limit: int = 60) -> str:
@@ -170,8 +164,9 @@ def http_url(value: str) -> str:
     if not _SCHEME.match(url):
         raise RowError("url dropped: no //host after the scheme")
     url = _URL_UNSAFE.sub(lambda m: quote(m.group(), safe=""), url)
-    if len(url) > MAX_URL_CHARS:
-        raise RowError(f"url dropped: longer than {MAX_URL_CHARS} characters")
+    limit = storable_limits().url
+    if len(url) > limit:
+        raise RowError(f"url dropped: longer than {limit} characters")
     return url
 
 
