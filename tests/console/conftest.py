@@ -35,7 +35,8 @@ def hostile_posts(hour: pd.Timestamp) -> list[dict]:
     """Posts of distinct hostile authors about the hour's event, with script in every text field."""
     rows = []
     for i in range(12):
-        rows.append({"post_id": f"hostile-{i}", "channel": "blog", "author_id": f'"><img src=x onerror=alert("a{i}")>',
+        # ids with markup are refused at ingest since issue 12 (docs/input-validation.md); quotes and & are not
+        rows.append({"post_id": f"hostile-{i}", "channel": "blog", "author_id": f"writer'{i}&co",
                      "title": HOSTILE_TITLES[i % len(HOSTILE_TITLES)], "body": "어린이날 선물 <script>alert(1)</script>",
                      "published_at": (hour + pd.Timedelta(minutes=5 + i)).isoformat(),
                      "url": HOSTILE_URLS[i % len(HOSTILE_URLS)], "recommend_count": 5000, "editor_score": 5.0})
@@ -45,6 +46,7 @@ def hostile_posts(hour: pd.Timestamp) -> list[dict]:
 def make_settings(inputs: dict, folder: Path, **more):
     flags = {"db_url": f"sqlite:///{folder / 'db.sqlite'}", "dictionary": inputs["dictionary"], "stopwords": "",
              "feed_file": str(folder / "feeds" / "feed-{hour}.json"), "overrides": str(folder / "overrides.toml"),
+             "detect": {"warmup_history_hours": 0},   # ten hours as a warmed-up installation's (issue 12 warm-up)
              **more}
     return resolve_settings(flags, environ={})
 
