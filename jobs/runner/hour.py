@@ -382,7 +382,8 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
 
 RECOMPUTE_SETTINGS = ("dictionary", "stopwords", "influential_authors", "title_blocklist", "evergreen",
                       "overrides", "posts_mapping", "timezone", "idf_window_days", "max_text_chars",
-                      "post_time_floor", "post_future_hours", "extract", "detect", "title", "merge", "bundle")
+                      "post_time_floor", "post_future_hours", "extract", "detect", "title", "merge", "bundle",
+                      "ingest")
 
 
 def inputs_record(settings: Settings, posts_paths: Sequence[str], queries_paths: Sequence[str]) -> str:
