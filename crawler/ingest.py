@@ -82,20 +82,14 @@ class InputFileError(IngestError):
 
 @dataclass(frozen=True)
 class IngestSettings:
-    """The ``[ingest]`` settings of a run (docs/input-validation.md).
+    """The ``[ingest]`` settings of a run (docs/input-validation.md): the file check's share (a file
+    with no valid row always fails), the cuts of accepted texts, and which channels a pin may name."""
 
-    ``min_accepted_share``: a file with fewer valid rows than this share fails the run (a file
-    with no valid row always does); ``title_chars`` / ``body_chars``: after validation a post's
-    title and body are cut to this many characters, so matching, titling, bundles, the stored and
-    the published titles never see more; ``channels``: channels that always exist (for pins);
-    ``channel_days``: a channel with posts in the stored activity of this many days exists too.
-    """
-
-    min_accepted_share: float = 0.5
-    title_chars: int = 300
-    body_chars: int = 20_000
-    channels: tuple[str, ...] = ()
-    channel_days: int = 30
+    min_accepted_share: float = 0.5    # a file with fewer valid rows than this share fails the run
+    title_chars: int = 300             # accepted titles are cut to this: matching, titling, bundles, store, feed
+    body_chars: int = 20_000           # accepted bodies are cut to this
+    channels: tuple[str, ...] = ()     # channels that always exist (for pins)
+    channel_days: int = 30             # a channel with posts in the stored activity of this many days exists
 
     def __post_init__(self):
         if not 0.0 <= self.min_accepted_share <= 1.0:

@@ -181,8 +181,8 @@ class FeedDocument(Contract):
     baseline read), and the bar for an issue is stricter (docs/input-validation.md)."""
 
     hour: datetime
-    warming_up: bool = False
-    history_hours: int = Field(default=0, ge=0)
+    warming_up: bool = Field(default=False, description="fewer than a day of history: a stricter bar")
+    history_hours: int = Field(default=0, ge=0, description="completed earlier hours the baseline read")
     channels: dict[str, list[FeedIssue]]
 
 
