@@ -1,7 +1,12 @@
 """Merge: seeds that are one issue become one ('어린이날 선물', '어린이날 행사' -> '어린이날').
 
-    >>> groups = merge_seeds(seeds, post_sets, titles, MergeSettings())        # doctest: +SKIP
-    >>> groups[["keyword", "facets", "score"]]                                  # doctest: +SKIP
+    >>> seeds = pd.DataFrame({"keyword": ["어린이날 선물", "어린이날", "어린이날 행사", "환율"],
+    ...                       "score": [9.0, 7.0, 5.0, 4.0]})
+    >>> post_sets = {"어린이날": frozenset({"p1", "p2", "p3", "p4"}), "어린이날 선물": frozenset({"p1", "p2"}),
+    ...              "어린이날 행사": frozenset({"p3"}), "환율": frozenset({"p9"})}
+    >>> groups = merge_seeds(seeds, post_sets, titles={}, settings=MergeSettings())
+    >>> groups[["keyword", "facets", "score"]].values.tolist()
+    [['어린이날', ['어린이날 선물', '어린이날 행사'], 9.0], ['환율', [], 4.0]]
 
 Within one channel, two seeds join when
 

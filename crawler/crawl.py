@@ -1,8 +1,19 @@
 """One crawl pass: plan the sources' URLs, fetch the due ones in a thread pool, store what they hold.
 
-    >>> summary = crawl_pass(settings, CrawlStore(db_url).create())    # doctest: +SKIP
-    >>> summary.lines()[-1]                                            # doctest: +SKIP
-    'total: 4 due url(s), 7 post(s), 2 query row(s), 0 failed, hours 20260505T09, 0.4s'
+    >>> import json, tempfile
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "drop").mkdir()
+    >>> post = {"post_id": "p1", "channel": "news", "author_id": "a1", "title": "자민당 압승", "body": "",
+    ...         "published_at": "2026-05-05T18:10:00+09:00"}
+    >>> _ = (work / "drop" / "posts.jsonl").write_text(json.dumps(post) + "\\n", encoding="utf-8")
+    >>> _ = (work / "sources.toml").write_text("[[source]]\\nname = 'drop'\\nkind = 'drop_folder'\\n"
+    ...                                        f"path = '{work / 'drop'}'\\n", encoding="utf-8")
+    >>> from crawler.crawl_store import CrawlStore
+    >>> from crawler.settings import load_crawl_settings
+    >>> settings = load_crawl_settings(work / "sources.toml", data_dir=str(work / "data"))
+    >>> summary = crawl_pass(settings, CrawlStore(f"sqlite:///{work / 'crawl.sqlite'}").create())
+    >>> summary.lines()[-1]                                           # doctest: +ELLIPSIS
+    'total: 1 due url(s), 1 post(s), 0 query row(s), 0 failed, hours 20260505T09, ...s'
 
 The steps:
 

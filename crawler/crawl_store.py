@@ -1,10 +1,12 @@
 """The crawler's state in the database: the crawl schedule, the posts already stored, the committed parts.
 
-    >>> store = CrawlStore("sqlite:///var/crawl.sqlite").create()                  # doctest: +SKIP
-    >>> store.sync_urls([("http://127.0.0.1:8080/feed.xml", "news")])            # doctest: +SKIP
-    >>> store.mark_scheduled(["http://127.0.0.1:8080/feed.xml"], now)            # doctest: +SKIP
-    >>> [e.url for e in store.entries(["news"])]                                 # doctest: +SKIP
-    ['http://127.0.0.1:8080/feed.xml']
+    >>> import tempfile
+    >>> store = CrawlStore(f"sqlite:///{tempfile.mkdtemp()}/crawl.sqlite").create()
+    >>> store.sync_urls([("http://127.0.0.1:8080/feed.xml", "news")])           # URLs added
+    1
+    >>> store.mark_scheduled(["http://127.0.0.1:8080/feed.xml"], datetime(2026, 5, 5, 9, tzinfo=timezone.utc))
+    >>> [(e.url, e.scheduled_count) for e in store.entries(["news"])]
+    [('http://127.0.0.1:8080/feed.xml', 1)]
 
 SQLAlchemy Core 2.x with its own ``MetaData`` (the hourly run's tables live elsewhere), created
 with ``create_all``; SQLite and PostgreSQL alike. Three tables:

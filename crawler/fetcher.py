@@ -1,9 +1,19 @@
 """Polite HTTP fetching: per-host limits, robots.txt, retries with backoff, conditional GET, a size cap.
 
-    >>> fetcher = Fetcher(CrawlSettings(workers=8, per_host_concurrency=2, per_host_delay=0.5))  # doctest: +SKIP
-    >>> result = fetcher.fetch("http://127.0.0.1:8080/feed.xml", etag='"v3"')                   # doctest: +SKIP
-    >>> result.outcome, result.status, result.attempts                                          # doctest: +SKIP
-    ('not_modified', 304, 1)
+    >>> import functools, http.server, tempfile, threading
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = open(f"{folder}/feed.xml", "w").write("<rss/>")
+    >>> class Files(http.server.SimpleHTTPRequestHandler):
+    ...     def log_message(self, *args): pass
+    >>> server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Files, directory=folder))
+    >>> threading.Thread(target=server.serve_forever, daemon=True).start()
+    >>> url = f"http://127.0.0.1:{server.server_port}/feed.xml"
+    >>> with Fetcher(CrawlSettings(workers=8, per_host_concurrency=2, per_host_delay=0.0)) as fetcher:
+    ...     first = fetcher.fetch(url)
+    ...     again = fetcher.fetch(url, last_modified=first.last_modified)    # a conditional GET
+    >>> (first.outcome, first.status, first.body), (again.outcome, again.status, again.attempts)
+    (('ok', 200, b'<rss/>'), ('not_modified', 304, 1))
+    >>> server.shutdown()
 
 ``fetch`` never raises for network or HTTP trouble: it returns a :class:`FetchResult` whose
 ``outcome`` says what happened (``ok``, ``not_modified``, ``client_error``, ``server_error``,

@@ -1,8 +1,16 @@
 """Crawl settings: one frozen object per crawl, read once from a TOML sources file.
 
-    >>> settings = load_crawl_settings("sources.toml", data_dir="var/data")   # doctest: +SKIP
-    >>> settings.workers, [s.name for s in settings.sources]                  # doctest: +SKIP
-    (8, ['community', 'news-rss', 'queries', 'drop'])
+    >>> import json, tempfile
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "drop").mkdir()
+    >>> post = {"post_id": "p1", "channel": "news", "author_id": "a1", "title": "자민당 압승", "body": "",
+    ...         "published_at": "2026-05-05T18:10:00+09:00"}
+    >>> _ = (work / "drop" / "posts.jsonl").write_text(json.dumps(post) + "\\n", encoding="utf-8")
+    >>> _ = (work / "sources.toml").write_text("[[source]]\\nname = 'drop'\\nkind = 'drop_folder'\\n"
+    ...                                        f"path = '{work / 'drop'}'\\n", encoding="utf-8")
+    >>> settings = load_crawl_settings(work / "sources.toml", data_dir=str(work / "data"))
+    >>> settings.workers, [(s.name, s.kind) for s in settings.sources]
+    (8, [('drop', 'drop_folder')])
 
 A sources file looks like this (every ``[crawl]`` key is optional)::
 

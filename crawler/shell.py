@@ -1,9 +1,17 @@
 """The crawl's I/O shell: open the crawl database, run one pass, close it.
 
-    >>> settings = load_crawl_settings("sources.toml", data_dir="var/data")    # doctest: +SKIP
-    >>> summary = crawl_once(settings, "sqlite:///var/issuewire.sqlite")       # doctest: +SKIP
-    >>> summary.posts, sorted(summary.hours)                                   # doctest: +SKIP
-    (7, ['20260505T09'])
+    >>> import json, tempfile
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "drop").mkdir()
+    >>> post = {"post_id": "p1", "channel": "news", "author_id": "a1", "title": "자민당 압승", "body": "",
+    ...         "published_at": "2026-05-05T18:10:00+09:00"}
+    >>> _ = (work / "drop" / "posts.jsonl").write_text(json.dumps(post) + "\\n", encoding="utf-8")
+    >>> _ = (work / "sources.toml").write_text("[[source]]\\nname = 'drop'\\nkind = 'drop_folder'\\n"
+    ...                                        f"path = '{work / 'drop'}'\\n", encoding="utf-8")
+    >>> settings = load_crawl_settings(work / "sources.toml", data_dir=str(work / "data"))
+    >>> summary = crawl_once(settings, f"sqlite:///{work / 'crawl.sqlite'}")
+    >>> summary.posts, sorted(summary.hours)        # partitions are named by the UTC hour
+    (1, ['20260505T09'])
 
 The hourly run crawls first when sources are configured, then reads the hour's partition::
 

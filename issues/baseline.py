@@ -1,8 +1,14 @@
 """Baseline: how many distinct authors (and posts, and searches) a keyword usually has now.
 
-    >>> model = AuthorBaseline(seasonal_days=7, level_hours=24).fit(history, run_hours, hour)  # doctest: +SKIP
-    >>> model.expected(keys, activity_now)             # expected distinct authors           # doctest: +SKIP
-    >>> model.expected_frame(keys, activity_now)       # authors, posts and query volume     # doctest: +SKIP
+    >>> hours = pd.date_range("2026-02-01T00:00Z", periods=48, freq="h")
+    >>> history = pd.DataFrame({"hour": hours, "keyword": "날씨", "channel": "news", "authors": 4, "posts": 5,
+    ...                         "query_volume": 0, "expected": 4.0, "masked": False})
+    >>> model = AuthorBaseline(seasonal_days=7, level_hours=24).fit(history, hours, pd.Timestamp("2026-02-03T00:00Z"))
+    >>> keys = pd.DataFrame({"keyword": ["날씨", "자민당"], "channel": ["news", "news"]})
+    >>> model.expected(keys).round(2).tolist()          # a regular keyword; one never seen (the prior)
+    [3.03, 0.01]
+    >>> model.expected_frame(keys).columns.tolist()    # authors, posts and query volume
+    ['expected_authors', 'expected_posts', 'expected_queries']
 
 For hour H and each (keyword, channel), for each value (authors, posts, query_volume):
 
