@@ -38,6 +38,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from issues.contracts import TEXT_LIMITS
 from dictionaries.tsv import TsvError, parse_weight, tsv_rows
 from keywords.normalize import normalize_text, surface_key
 
@@ -151,6 +152,9 @@ class _Builder:
         owner = self.owner.get(key)
         if owner is not None and surface_key(owner[0]) == key:
             self.fail(line, f"duplicate keyword {keyword!r} (first on line {owner[1]})")
+        if len(keyword) > TEXT_LIMITS["keyword"]:
+            self.fail(line, f"keyword of {len(keyword)} characters (at most {TEXT_LIMITS['keyword']}: "
+                            "what the issue tables store)")
         type_ = str(type_).strip().lower()
         if type_ and type_ not in TYPES:
             self.fail(line, f"unknown type {type_!r} (expected one of {', '.join(sorted(TYPES))} or empty)")
@@ -166,6 +170,9 @@ class _Builder:
             if self.claim(line, alias, keyword):
                 kept.append(alias)
         display = normalize_text(str(display)) or keyword
+        if len(display) > TEXT_LIMITS["issue_title"]:
+            self.fail(line, f"display form of {len(display)} characters (at most {TEXT_LIMITS['issue_title']}: "
+                            "it can become an issue title)")
         self.rows.append((keyword, type_, weight, tuple(kept), display))
 
     def parse_weight(self, line, weight) -> float:

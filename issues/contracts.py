@@ -68,11 +68,11 @@ class QueryRow(Contract):
 class DictionaryRow(Contract):
     """One line of ``keywords.tsv``: ``keyword<TAB>type<TAB>aliases<TAB>weight[<TAB>display]``."""
 
-    keyword: str = Field(min_length=1)
+    keyword: str = Field(min_length=1, max_length=TEXT_LIMITS["keyword"])
     type: Literal[DICTIONARY_TYPES] | None = None          # type: ignore[valid-type]
     aliases: tuple[str, ...] = ()
     weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-    display: str | None = None
+    display: str | None = Field(default=None, max_length=TEXT_LIMITS["issue_title"])
 
 
 class RewriteRule(Contract):

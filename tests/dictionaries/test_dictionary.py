@@ -40,6 +40,7 @@ def test_loads_entries_with_defaults_aliases_and_display(tmp_path):
     ("임재범\t\t\t\n", "duplicate keyword"),
     ("김길리\tperson\t재범\t\n", "already claimed"),
     ("재범\tperson\t\t\n", "already claimed"),
+    pytest.param("가" * 201 + "\t\t\t\n", "keyword of 201 characters (at most 200", id="keyword-too-long"),
 ])
 def test_errors_name_file_and_line(tmp_path, line, message):
     path = write(tmp_path, HEADER + "임재범\tperson\t재범\t\n" + line)
@@ -48,6 +49,12 @@ def test_errors_name_file_and_line(tmp_path, line, message):
     err = info.value
     assert err.line == 3 and err.path == str(path) and message in err.message
     assert str(err) == f"{path}:3: {err.message}"
+
+
+def test_display_form_longer_than_a_title_is_refused(tmp_path):
+    path = write(tmp_path, "keyword\ttype\taliases\tweight\tdisplay\n자민당\t\t\t1\t" + "가" * 401 + "\n")
+    with pytest.raises(DictionaryError, match=r"kw.tsv:2: display form of 401 characters \(at most 400"):
+        load_dictionary(path)
 
 
 def test_alias_collision_between_two_keywords(tmp_path):
