@@ -1,0 +1,14 @@
+"""Alembic environment of the run database: run by :mod:`jobs.store.migrate`, always on a connection
+it hands over (``config.attributes["connection"]``) inside a transaction that already holds the
+schema lock, so every revision of one upgrade commits together (or not at all)."""
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations with `issuewire db upgrade` (jobs.store.migrate), not the alembic command")
+
+context.configure(connection=connection, target_metadata=None, transaction_per_migration=False)
+with context.begin_transaction():
+    context.run_migrations()
