@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -35,7 +36,8 @@ from jobs.store.schema import (HOURLY_TABLES, bundles, channel_activity, console
                                keyword_stats, metadata, override_files, override_firings, query_stats, rejects,
                                run_attempts, run_lock, runs, utc_now)
 
-__all__ = ["IssueStore", "RunLedger", "StoreError", "from_db_time", "normalise_db_url", "to_db_time", "utc_now",
+__all__ = ["IssueStore", "RunLedger", "StoreError", "from_db_time", "normalise_db_url", "sqlite_file", "to_db_time",
+           "utc_now",
            "metadata", "runs", "keyword_stats", "channel_activity", "query_stats", "issues", "bundles", "rejects",
            "feeds", "run_lock", "run_attempts", "override_firings", "override_files", "console_audit",
            "HOURLY_TABLES"]
@@ -48,6 +50,22 @@ def normalise_db_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or an in-memory SQLite.
+
+    >>> sqlite_file("sqlite:///var/lib/issuewire.sqlite"), sqlite_file("sqlite://"), sqlite_file("postgresql://h/db")
+    (PosixPath('var/lib/issuewire.sqlite'), None, None)
+    """
+    try:
+        parsed = sa.engine.make_url(normalise_db_url(url))
+    except Exception:  # noqa: BLE001 - opening it will say what is wrong
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.query.get("mode") == "memory":
+        return None
+    return Path(parsed.database)
 
 
 def to_db_time(ts: Any) -> datetime:
