@@ -1,10 +1,22 @@
 """``issuewire status``: the last runs, the lock holder and the current feed, for an operator.
 
-    >>> print(format_status(collect_status(settings, last=12)))       # doctest: +SKIP
-    lock: free (last token 7, released 2026-05-05T05:01:12Z)
-    feed: redis current 20260505T04-1c2d3e4f (hour 2026-05-05T13:00+09:00); newest run 2026-05-05T13:00+09:00
-    hour (local)      status  read  rej  in_h  iss  lag     redis file  seconds (ingest/history/core/store/redis/file/report)
-    ...
+    >>> from jobs.settings import Settings
+    >>> from jobs.store.issue_store import IssueStore
+    >>> store, none = IssueStore("sqlite://"), pd.DataFrame()
+    >>> store.save_hour(pd.Timestamp("2026-05-04T08:00+09:00"), {"status": "ok", "posts_read": 120,
+    ...                 "posts_rejected": 2, "posts_in_hour": 118, "issues_published": 3}, none,
+    ...                 pd.Series({"home": 118}), None, none, none, pd.DataFrame(columns=["kind", "source", "line",
+    ...                 "reason", "raw"]))
+    >>> print(format_status(collect_status(Settings(), last=12, store=store)))   # doctest: +NORMALIZE_WHITESPACE
+    lock: never taken
+    feed: newest run 2026-05-04T08:00+09:00 version -
+    hour (local)           status   read   rej  in_h iss    lag redis file  seconds (ingest/history/core/store/redis/file/report)
+    2026-05-04T08:00+09:00 ok        120     2   118   3      -     -    -  -/-/-/-/-/-/-
+
+A lock whose holder died (its pid is gone on this host) or stopped heart-beating past its expiry
+is shown as ``STALE`` with the holder's pid and times, since the next run takes it over; ``status``
+never creates or migrates a database (a mistyped SQLite path is an error, exit 2), and ``--json``
+is valid JSON (``null`` where a value is unknown, never ``NaN``).
 
 Lag is how long after the end of its hour a run finished (a backfill shows large lags, a healthy
 scheduler a few minutes). Pending publishes (Redis or file not written, retried by the next run)
@@ -100,6 +112,10 @@ def _flag(value) -> str:
     return "-" if value is None or (isinstance(value, float) and pd.isna(value)) else ("yes" if value else "NO")
 
 
+def _n(value) -> str:
+    return "-" if value is None else str(value)
+
+
 def _lag(seconds) -> str:
     if seconds is None:
         return "-"
@@ -131,7 +147,7 @@ def format_status(status: dict[str, Any]) -> str:
     lines = []
     lines.append(_lock_line(status["lock"]))
     newest = status["runs"][0] if status["runs"] else None
-    feed = f"newest run {newest['hour']} version {newest['version']}" if newest else "no runs yet"
+    feed = f"newest run {newest['hour']} version {newest['version'] or '-'}" if newest else "no runs yet"
     if status["redis_configured"]:
         feed = f"redis current {status['redis_current'] or '(none)'}; " + feed
     lines.append(f"feed: {feed}")
@@ -141,8 +157,9 @@ def format_status(status: dict[str, Any]) -> str:
     lines.append(header)
     for r in status["runs"]:
         secs = "/".join(f"{r['stage_seconds'][s]:.2f}" if s in r["stage_seconds"] else "-" for s in shown)
-        lines.append(f"{r['hour']:22} {r['status']:6} {r['posts_read']:>6} {r['posts_rejected']:>5} "
-                     f"{r['posts_in_hour']:>5} {r['issues']:>3} {_lag(r['lag_seconds']):>6} {_flag(r['redis']):>5} "
+        read, rej, in_h, iss = (_n(r[k]) for k in ("posts_read", "posts_rejected", "posts_in_hour", "issues"))
+        lines.append(f"{r['hour']:22} {r['status']:6} {read:>6} {rej:>5} "
+                     f"{in_h:>5} {iss:>3} {_lag(r['lag_seconds']):>6} {_flag(r['redis']):>5} "
                      f"{_flag(r['file']):>4}  {secs}" + (f"  ! {r['error']}" if r["error"] else ""))
     for target, versions in status["pending"].items():
         if versions and (target == "file" or status["redis_configured"]):

@@ -1,8 +1,19 @@
 """The issue store: state that survives hours, in SQLite (default) or PostgreSQL, via SQLAlchemy Core.
 
-    >>> store = IssueStore("sqlite:///issuewire.sqlite")            # doctest: +SKIP
-    >>> history = store.load_history(hour, seasonal_days=7, level_hours=24)   # doctest: +SKIP
-    >>> store.save_hour(result, run_record, rejects, queries)       # one transaction   # doctest: +SKIP
+    >>> store = IssueStore("sqlite://")          # in memory here; a file or PostgreSQL URL in production
+    >>> store.upgrade.describe()                 # a new database gets its tables from the migrations
+    'database sqlite://: upgraded from (empty) to 0002'
+    >>> hour, none = pd.Timestamp("2026-05-04T08:00+09:00"), pd.DataFrame()
+    >>> stats = pd.DataFrame([{"keyword": "어린이날", "channel": "home", "posts": 30, "authors": 25,
+    ...                        "title_hits": 20, "is_issue": True, "masked": True}])
+    >>> store.save_hour(hour, {"status": "ok", "posts_read": 120, "posts_in_hour": 118}, stats,
+    ...                 pd.Series({"home": 118}), None, none, none,
+    ...                 pd.DataFrame(columns=["kind", "source", "line", "reason", "raw"]))   # one transaction
+    >>> [str(h) for h in store.completed_hours()]
+    ['2026-05-03 23:00:00+00:00']
+    >>> df, n_docs = store.doc_freq(hour + pd.Timedelta(hours=1), window_days=7)
+    >>> df.to_dict(), n_docs
+    ({'어린이날': 30}, 118)
 
 Tables (all times naive UTC): ``runs`` (one row per hour: status, counts, feed version, where it
 was published), ``keyword_stats`` (per hour, keyword, channel: the aggregates, the baseline's
@@ -14,7 +25,9 @@ published document (so a publish that failed is retried by the next run), ``run_
 run lock (:mod:`jobs.store.lock`), ``run_attempts`` every attempt at an hour with the stage a failure
 stopped in (for ``issuewire status`` and recovery alerts). Saving an hour deletes that hour's rows and inserts the
 new ones in one transaction, so re-running an hour changes nothing and a crash leaves nothing
-half-written. Database errors leave this module as :class:`StoreError`.
+half-written. Database errors leave this module as :class:`StoreError`
+(:func:`jobs.store.errors.database_errors`, the one wrapper). The tables are defined in
+:mod:`jobs.store.schema` and created and changed only by the migrations (:mod:`jobs.store.migrate`).
 """
 from __future__ import annotations
 
@@ -334,9 +347,12 @@ def _chunks(items: list, size: int):
 class RunLedger:
     """The operator's view of the ``runs``, ``run_attempts`` and ``feeds`` tables.
 
-        >>> ledger = RunLedger(store)                          # doctest: +SKIP
-        >>> ledger.record_attempt(hour, "failed", stage="store", error="...")   # doctest: +SKIP
-        >>> ledger.recent_runs(24)                             # newest first   # doctest: +SKIP
+        >>> ledger = RunLedger(IssueStore("sqlite://"))
+        >>> ledger.record_attempt(pd.Timestamp("2026-05-04T08:00Z"), "failed", stage="store", error="disk full")
+        >>> ledger.recent_failures(5)[["status", "stage", "error"]].values.tolist()     # newest first
+        [['failed', 'store', 'disk full']]
+        >>> ledger.recent_runs(24).empty                       # no hour committed
+        True
     """
 
     def __init__(self, store: IssueStore):
