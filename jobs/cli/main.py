@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_prune)
     from jobs.cli.console import add_console_command
     from jobs.cli.crawl import add_crawl_command
+    from jobs.cli.db import add_db_command
     from jobs.cli.propose import add_propose_command
     from jobs.cli.recommend import add_recommender_commands
     from jobs.cli.rejects import add_rejects_command
@@ -193,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_propose_command(sub)
     add_console_command(sub)
     add_rejects_command(sub)
+    add_db_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
     p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
     p.add_argument("--hours", type=int, default=30)

@@ -1,10 +1,22 @@
 """``issuewire status``: the last runs, the lock holder and the current feed, for an operator.
 
-    >>> print(format_status(collect_status(settings, last=12)))       # doctest: +SKIP
-    lock: free (last token 7, released 2026-05-05T05:01:12Z)
-    feed: redis current 20260505T04-1c2d3e4f (hour 2026-05-05T13:00+09:00); newest run 2026-05-05T13:00+09:00
-    hour (local)      status  read  rej  in_h  iss  lag     redis file  seconds (ingest/history/core/store/redis/file/report)
-    ...
+    >>> from jobs.settings import Settings
+    >>> from jobs.store.issue_store import IssueStore
+    >>> store, none = IssueStore("sqlite://"), pd.DataFrame()
+    >>> store.save_hour(pd.Timestamp("2026-05-04T08:00+09:00"), {"status": "ok", "posts_read": 120,
+    ...                 "posts_rejected": 2, "posts_in_hour": 118, "issues_published": 3}, none,
+    ...                 pd.Series({"home": 118}), None, none, none, pd.DataFrame(columns=["kind", "source", "line",
+    ...                 "reason", "raw"]))
+    >>> print(format_status(collect_status(Settings(), last=12, store=store)))   # doctest: +NORMALIZE_WHITESPACE
+    lock: never taken
+    feed: newest run 2026-05-04T08:00+09:00 version -
+    hour (local)           status   read   rej  in_h iss    lag redis file  seconds (ingest/history/core/store/redis/file/report)
+    2026-05-04T08:00+09:00 ok        120     2   118   3      -     -    -  -/-/-/-/-/-/-
+
+A lock whose holder died (its pid is gone on this host) or stopped heart-beating past its expiry
+is shown as ``STALE`` with the holder's pid and times, since the next run takes it over; ``status``
+never creates or migrates a database (a mistyped SQLite path is an error, exit 2), and ``--json``
+is valid JSON (``null`` where a value is unknown, never ``NaN``).
 
 Lag is how long after the end of its hour a run finished (a backfill shows large lags, a healthy
 scheduler a few minutes). Pending publishes (Redis or file not written, retried by the next run)
@@ -13,18 +25,55 @@ and the latest failed attempts (with the stage they stopped in) are listed below
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+import time
+from typing import Any, Callable
 
 import pandas as pd
 
-from jobs.store.lock import lock_holder
-from jobs.store.issue_store import IssueStore, RunLedger, from_db_time
+from jobs.settings import SettingsError
+from jobs.store.issue_store import IssueStore, RunLedger, from_db_time, sqlite_file
+from jobs.store.lock import lock_holder, lock_state
+from jobs.store.migrate import check_current
 
 STAGES = ("crawl", "ingest", "history", "core", "store", "redis", "file", "report")
 
 
-def collect_status(settings, last: int = 24, store: IssueStore | None = None, redis_client=None) -> dict[str, Any]:
-    store = store or IssueStore(settings.db_url)
+def open_for_status(db_url: str) -> IssueStore:
+    """The run database as it is: never created (a mistyped SQLite path is a
+    :class:`~jobs.settings.SettingsError`, exit 2) nor migrated (a database behind this code's
+    schema is a :class:`~jobs.store.errors.StoreError` saying to run ``issuewire db upgrade``)."""
+    path = sqlite_file(db_url)
+    if path is not None and not path.is_file():
+        raise SettingsError(f"--db {db_url}: no database file at {path} (status creates nothing; "
+                            f"check the path)")
+    store = IssueStore(db_url, create=False)
+    check_current(store.engine)
+    return store
+
+
+def _plain(value):
+    """A value JSON can carry: NaN/NaT -> None, NumPy scalars -> Python, times -> ISO 8601 UTC."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp,)) or hasattr(value, "isoformat"):
+        return _t(value)
+    if hasattr(value, "item"):                       # numpy scalar
+        return _plain(value.item())
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def collect_status(settings, last: int = 24, store: IssueStore | None = None, redis_client=None,
+                   clock: Callable[[], float] = time.time) -> dict[str, Any]:
+    """What ``issuewire status`` shows, as plain JSON-able values (``None`` where nothing is known);
+    ``clock`` (seconds since the epoch) decides whether the lock holder's expiry has passed."""
+    store = store or open_for_status(settings.db_url)
     ledger = RunLedger(store)
     runs = ledger.recent_runs(last)
     rows = []
@@ -39,7 +88,7 @@ def collect_status(settings, last: int = 24, store: IssueStore | None = None, re
                      "lag_seconds": lag, "redis": r["redis_published"], "file": r["file_published"],
                      "version": r["feed_version"], "stage_seconds": json.loads(r["stage_seconds"] or "{}"),
                      "error": r["error"]})
-    holder = lock_holder(store.engine)
+    holder = lock_state(lock_holder(store.engine), clock)
     current = None
     if settings.redis_url:
         try:
@@ -51,16 +100,20 @@ def collect_status(settings, last: int = 24, store: IssueStore | None = None, re
         except Exception as exc:  # noqa: BLE001 - status reports what it cannot reach
             current = f"unreachable ({exc.__class__.__name__})"
     failures = ledger.recent_failures(5)
-    return {"runs": rows, "lock": holder, "redis_current": current,
+    return _plain({"runs": rows, "lock": holder, "redis_current": current,
             "pending": {t: [str(v) for v in ledger.unpublished(t)["version"]] for t in ("redis", "file")},
             "failures": [{"hour": from_db_time(pd.Series([f["hour"]])).iloc[0].tz_convert(settings.timezone)
                           .isoformat(timespec="minutes"), "stage": f["stage"], "error": f["error"],
                           "at": _t(f["finished_at"])} for f in failures.to_dict("records")],
-            "redis_configured": bool(settings.redis_url)}
+            "redis_configured": bool(settings.redis_url)})
 
 
 def _flag(value) -> str:
     return "-" if value is None or (isinstance(value, float) and pd.isna(value)) else ("yes" if value else "NO")
+
+
+def _n(value) -> str:
+    return "-" if value is None else str(value)
 
 
 def _lag(seconds) -> str:
@@ -75,18 +128,26 @@ def _t(value) -> str:
     return "-" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _lock_line(lock: dict[str, Any] | None) -> str:
+    state = (lock or {}).get("state", "never")
+    if state == "never":
+        return "lock: never taken"
+    if state == "free":
+        return f"lock: free (last token {lock['token']}, released {_t(lock['expires_at'])})"
+    times = (f"token {lock['token']}, since {_t(lock['acquired_at'])}, last heartbeat {_t(lock['heartbeat_at'])}, "
+             f"expires {_t(lock['expires_at'])}")
+    if state == "held":
+        return f"lock: HELD by {lock['owner']} ({times})"
+    holder = f"{lock['owner']} (pid {lock['pid'] if lock['pid'] is not None else '?'} on {lock['host'] or '?'})"
+    why = "its process is gone" if state == "dead" else "it stopped heart-beating past its expiry"
+    return f"lock: STALE ({state}): {holder} held it, {why} ({times}); the next run takes it over"
+
+
 def format_status(status: dict[str, Any]) -> str:
     lines = []
-    lock = status["lock"]
-    if lock is None:
-        lines.append("lock: never taken")
-    elif lock["owner"]:
-        lines.append(f"lock: HELD by {lock['owner']} (token {lock['token']}, since {_t(lock['acquired_at'])}, "
-                     f"heartbeat {_t(lock['heartbeat_at'])}, expires {_t(lock['expires_at'])})")
-    else:
-        lines.append(f"lock: free (last token {lock['token']}, released {_t(lock['expires_at'])})")
+    lines.append(_lock_line(status["lock"]))
     newest = status["runs"][0] if status["runs"] else None
-    feed = f"newest run {newest['hour']} version {newest['version']}" if newest else "no runs yet"
+    feed = f"newest run {newest['hour']} version {newest['version'] or '-'}" if newest else "no runs yet"
     if status["redis_configured"]:
         feed = f"redis current {status['redis_current'] or '(none)'}; " + feed
     lines.append(f"feed: {feed}")
@@ -96,8 +157,9 @@ def format_status(status: dict[str, Any]) -> str:
     lines.append(header)
     for r in status["runs"]:
         secs = "/".join(f"{r['stage_seconds'][s]:.2f}" if s in r["stage_seconds"] else "-" for s in shown)
-        lines.append(f"{r['hour']:22} {r['status']:6} {r['posts_read']:>6} {r['posts_rejected']:>5} "
-                     f"{r['posts_in_hour']:>5} {r['issues']:>3} {_lag(r['lag_seconds']):>6} {_flag(r['redis']):>5} "
+        read, rej, in_h, iss = (_n(r[k]) for k in ("posts_read", "posts_rejected", "posts_in_hour", "issues"))
+        lines.append(f"{r['hour']:22} {r['status']:6} {read:>6} {rej:>5} "
+                     f"{in_h:>5} {iss:>3} {_lag(r['lag_seconds']):>6} {_flag(r['redis']):>5} "
                      f"{_flag(r['file']):>4}  {secs}" + (f"  ! {r['error']}" if r["error"] else ""))
     for target, versions in status["pending"].items():
         if versions and (target == "file" or status["redis_configured"]):

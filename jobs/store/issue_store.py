@@ -1,8 +1,19 @@
 """The issue store: state that survives hours, in SQLite (default) or PostgreSQL, via SQLAlchemy Core.
 
-    >>> store = IssueStore("sqlite:///issuewire.sqlite")            # doctest: +SKIP
-    >>> history = store.load_history(hour, seasonal_days=7, level_hours=24)   # doctest: +SKIP
-    >>> store.save_hour(result, run_record, rejects, queries)       # one transaction   # doctest: +SKIP
+    >>> store = IssueStore("sqlite://")          # in memory here; a file or PostgreSQL URL in production
+    >>> store.upgrade.describe()                 # a new database gets its tables from the migrations
+    'database sqlite://: upgraded from (empty) to 0002'
+    >>> hour, none = pd.Timestamp("2026-05-04T08:00+09:00"), pd.DataFrame()
+    >>> stats = pd.DataFrame([{"keyword": "어린이날", "channel": "home", "posts": 30, "authors": 25,
+    ...                        "title_hits": 20, "is_issue": True, "masked": True}])
+    >>> store.save_hour(hour, {"status": "ok", "posts_read": 120, "posts_in_hour": 118}, stats,
+    ...                 pd.Series({"home": 118}), None, none, none,
+    ...                 pd.DataFrame(columns=["kind", "source", "line", "reason", "raw"]))   # one transaction
+    >>> [str(h) for h in store.completed_hours()]
+    ['2026-05-03 23:00:00+00:00']
+    >>> df, n_docs = store.doc_freq(hour + pd.Timedelta(hours=1), window_days=7)
+    >>> df.to_dict(), n_docs
+    ({'어린이날': 30}, 118)
 
 Tables (all times naive UTC): ``runs`` (one row per hour: status, counts, feed version, where it
 was published), ``keyword_stats`` (per hour, keyword, channel: the aggregates, the baseline's
@@ -14,137 +25,36 @@ published document (so a publish that failed is retried by the next run), ``run_
 run lock (:mod:`jobs.store.lock`), ``run_attempts`` every attempt at an hour with the stage a failure
 stopped in (for ``issuewire status`` and recovery alerts). Saving an hour deletes that hour's rows and inserts the
 new ones in one transaction, so re-running an hour changes nothing and a crash leaves nothing
-half-written. Database errors leave this module as :class:`StoreError`.
+half-written. Database errors leave this module as :class:`StoreError`
+(:func:`jobs.store.errors.database_errors`, the one wrapper). The tables are defined in
+:mod:`jobs.store.schema` and created and changed only by the migrations (:mod:`jobs.store.migrate`).
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
-metadata = sa.MetaData()
+from jobs.runner.faults import checkpoint
+from jobs.store.errors import StoreError, database_errors, describe, redact_url
+from jobs.store.lock import check_fence
+from jobs.store.migrate import Upgrade, upgrade_database
+from jobs.store.schema import (HOURLY_TABLES, bundles, channel_activity, console_audit, feeds, issues,
+                               keyword_stats, metadata, override_files, override_firings, query_stats, rejects,
+                               run_attempts, run_lock, runs, utc_now)
 
-runs = sa.Table(
-    "runs", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("started_at", sa.DateTime), sa.Column("finished_at", sa.DateTime),
-    sa.Column("posts_read", sa.Integer), sa.Column("posts_accepted", sa.Integer),
-    sa.Column("posts_rejected", sa.Integer), sa.Column("posts_in_hour", sa.Integer),
-    sa.Column("queries_read", sa.Integer), sa.Column("queries_rejected", sa.Integer),
-    sa.Column("issues_published", sa.Integer), sa.Column("feed_version", sa.String(64)),
-    sa.Column("redis_published", sa.Boolean), sa.Column("file_published", sa.Boolean),
-    sa.Column("stage_seconds", sa.Text), sa.Column("error", sa.Text),
-    sa.Column("inputs", sa.Text),       # JSON: input files and the compute settings, to recompute the hour
-)
-keyword_stats = sa.Table(
-    "keyword_stats", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("keyword", sa.String(200), primary_key=True),
-    sa.Column("channel", sa.String(100), primary_key=True),
-    sa.Column("posts", sa.Integer, nullable=False), sa.Column("authors", sa.Integer, nullable=False),
-    sa.Column("title_hits", sa.Integer, nullable=False), sa.Column("score_sum", sa.Float),
-    sa.Column("top_author_share", sa.Float), sa.Column("query_volume", sa.BigInteger),
-    sa.Column("author_entropy", sa.Float), sa.Column("influential", sa.Float), sa.Column("channels", sa.Integer),
-    sa.Column("expected", sa.Float), sa.Column("expected_posts", sa.Float), sa.Column("expected_queries", sa.Float),
-    sa.Column("surprise", sa.Float), sa.Column("surprise_posts", sa.Float), sa.Column("surprise_queries", sa.Float),
-    sa.Column("q_value", sa.Float), sa.Column("score", sa.Float),
-    sa.Column("is_issue", sa.Boolean, nullable=False), sa.Column("masked", sa.Boolean, nullable=False),
-)
-channel_activity = sa.Table(
-    "channel_activity", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("channel", sa.String(100), primary_key=True),
-    sa.Column("posts", sa.Integer, nullable=False),
-)
-query_stats = sa.Table(
-    "query_stats", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("query", sa.String(400), primary_key=True),
-    sa.Column("count", sa.BigInteger, nullable=False),
-)
-issues = sa.Table(
-    "issues", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("channel", sa.String(100), primary_key=True),
-    sa.Column("rank", sa.Integer, primary_key=True),
-    sa.Column("issue_id", sa.String(40), nullable=False, index=True),
-    sa.Column("keyword", sa.String(200), nullable=False),
-    sa.Column("title", sa.String(400), nullable=False), sa.Column("title_source", sa.String(16)),
-    sa.Column("score", sa.Float), sa.Column("facets", sa.Text), sa.Column("signals", sa.Text),
-    sa.Column("pinned", sa.Boolean), sa.Column("state", sa.String(16)), sa.Column("onset", sa.DateTime),
-)
-bundles = sa.Table(
-    "bundles", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("channel", sa.String(100), primary_key=True),
-    sa.Column("issue_id", sa.String(40), primary_key=True),
-    sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("post_id", sa.String(200), nullable=False),
-    sa.Column("title", sa.Text), sa.Column("author_id", sa.String(200)), sa.Column("url", sa.Text),
-    sa.Column("bundle_score", sa.Float),
-)
-rejects = sa.Table(
-    "rejects", metadata,
-    sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("source", sa.String(500), primary_key=True),
-    sa.Column("line", sa.Integer, primary_key=True),
-    sa.Column("reason", sa.Text, nullable=False), sa.Column("raw", sa.Text),
-    sa.Column("first_hour", sa.DateTime),
-)
-feeds = sa.Table(
-    "feeds", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("version", sa.String(64), nullable=False),
-    sa.Column("document", sa.Text, nullable=False),
-)
-run_lock = sa.Table(
-    "run_lock", metadata,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("owner", sa.String(200)), sa.Column("token", sa.BigInteger, nullable=False),
-    sa.Column("acquired_at", sa.DateTime), sa.Column("heartbeat_at", sa.DateTime),
-    sa.Column("expires_at", sa.DateTime),
-)
-run_attempts = sa.Table(
-    "run_attempts", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("hour", sa.DateTime, nullable=False, index=True),
-    sa.Column("started_at", sa.DateTime), sa.Column("finished_at", sa.DateTime),
-    sa.Column("status", sa.String(16), nullable=False), sa.Column("stage", sa.String(32)),
-    sa.Column("error", sa.Text), sa.Column("owner", sa.String(200)), sa.Column("token", sa.BigInteger),
-)
-override_firings = sa.Table(        # every override rule that changed an hour's feed
-    "override_firings", metadata,
-    sa.Column("hour", sa.DateTime, primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True),
-    sa.Column("rule", sa.String(16), nullable=False), sa.Column("line", sa.Integer),
-    sa.Column("subject", sa.Text), sa.Column("channel", sa.String(100)), sa.Column("detail", sa.Text),
-)
-override_files = sa.Table(          # the text of every valid override file a run used
-    "override_files", metadata,
-    sa.Column("sha", sa.String(64), primary_key=True),
-    sa.Column("path", sa.Text), sa.Column("text", sa.Text, nullable=False),
-    sa.Column("saved_at", sa.DateTime, nullable=False),
-)
-console_audit = sa.Table(           # every edit saved from the console (jobs.console.audit)
-    "console_audit", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime, nullable=False, index=True),
-    sa.Column("user", sa.String(200), nullable=False), sa.Column("address", sa.String(200)),
-    sa.Column("action", sa.String(32), nullable=False), sa.Column("hour", sa.DateTime),
-    sa.Column("summary", sa.Text, nullable=False), sa.Column("rule", sa.Text),
-    sa.Column("path", sa.Text), sa.Column("sha_before", sa.String(64)), sa.Column("sha_after", sa.String(64)),
-    sa.Column("outcome", sa.Text),
-)
-HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles, feeds, override_firings)
+__all__ = ["IssueStore", "RunLedger", "StoreError", "from_db_time", "normalise_db_url", "sqlite_file", "to_db_time",
+           "utc_now",
+           "metadata", "runs", "keyword_stats", "channel_activity", "query_stats", "issues", "bundles", "rejects",
+           "feeds", "run_lock", "run_attempts", "override_firings", "override_files", "console_audit",
+           "HOURLY_TABLES"]
 
-
-class StoreError(RuntimeError):
-    """The database failed or is unreachable; the message says which database and why."""
 
 
 def normalise_db_url(url: str) -> str:
@@ -153,6 +63,22 @@ def normalise_db_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or an in-memory SQLite.
+
+    >>> sqlite_file("sqlite:///var/lib/issuewire.sqlite"), sqlite_file("sqlite://"), sqlite_file("postgresql://h/db")
+    (PosixPath('var/lib/issuewire.sqlite'), None, None)
+    """
+    try:
+        parsed = sa.engine.make_url(normalise_db_url(url))
+    except Exception:  # noqa: BLE001 - opening it will say what is wrong
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.query.get("mode") == "memory":
+        return None
+    return Path(parsed.database)
 
 
 def to_db_time(ts: Any) -> datetime:
@@ -164,37 +90,35 @@ def from_db_time(values) -> pd.DatetimeIndex | pd.Series:
         else pd.DatetimeIndex(pd.to_datetime(values)).tz_localize("UTC")
 
 
-def _redact(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a bad URL still gets a message
-        return "<invalid database URL>"
-
-
 class IssueStore:
-    def __init__(self, url: str, create: bool = True):
+    """The run database at ``url``; ``create=True`` applies pending migrations first
+    (:func:`jobs.store.migrate.upgrade_database`: under the run lock, ``upgrade`` says what it did),
+    ``create=False`` opens it as it is (read-only commands)."""
+
+    def __init__(self, url: str, create: bool = True, *, lock_ttl_seconds: float = 300,
+                 lock_wait_seconds: float = 0):
         self.url = normalise_db_url(url)
-        try:
+        self.upgrade: Upgrade | None = None
+        with self.errors("opening", also=(ImportError, ValueError)):
             self.engine = sa.create_engine(self.url, future=True)
-            if create:
-                metadata.create_all(self.engine)
-                _add_late_columns(self.engine)
-        except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise StoreError(f"database {_redact(self.url)} unavailable: {exc.__class__.__name__}: "
-                             f"{str(exc).splitlines()[0]}") from None
+        if create:
+            self.upgrade = upgrade_database(self.engine, lock_ttl_seconds=lock_ttl_seconds,
+                                            lock_wait_seconds=lock_wait_seconds)
+
+    def errors(self, doing: str = "", also: tuple[type[BaseException], ...] = ()) -> contextlib.AbstractContextManager:
+        """The one SQLAlchemy error wrapper (:func:`jobs.store.errors.database_errors`) for this database."""
+        return database_errors(self.url, doing or "", also)
 
     def _wrap(self, exc: Exception) -> StoreError:
-        return StoreError(f"database {_redact(self.url)} failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        """The :class:`StoreError` for ``exc`` (for callers that catch it themselves)."""
+        return describe(self.url, "", exc)
 
     def _frame(self, query) -> pd.DataFrame:
-        try:
-            with self.engine.connect() as conn:
-                result = conn.execute(query)
-                columns = list(result.keys())
-                # plain tuples: building a DataFrame from Row objects is ~8x slower
-                return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns)
-        except SQLAlchemyError as exc:
-            raise self._wrap(exc) from None
+        with self.errors("reading"), self.engine.connect() as conn:
+            result = conn.execute(query)
+            columns = list(result.keys())
+            # plain tuples: building a DataFrame from Row objects is ~8x slower
+            return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns)
 
     # ------------------------------------------------------------ reads for the hour
     def completed_hours(self, before: pd.Timestamp | None = None, since: pd.Timestamp | None = None,
@@ -325,9 +249,6 @@ class IssueStore:
         ``document`` (the feed) is kept for re-publishing; ``fence`` (:class:`jobs.store.lock.Fence`) makes
         the transaction roll back with :class:`jobs.store.lock.LockLostError` if the run lock changed hands.
         """
-        from jobs.runner.faults import checkpoint
-        from jobs.store.lock import check_fence
-
         h = to_db_time(hour)
         stat_cols = [c.name for c in keyword_stats.c if c.name != "hour"]
         stat_records = [dict(zip(stat_cols, row), hour=h) for row in
@@ -352,41 +273,33 @@ class IssueStore:
             {"hour": h, "seq": n, "rule": r["rule"], "line": int(r["line"]), "subject": str(r["subject"]),
              "channel": r["channel"], "detail": str(r["detail"])} for n, r in enumerate(firings.to_dict("records"))]
         run_row = dict(run, hour=h)
-        try:
-            with self.engine.begin() as conn:
-                for table in HOURLY_TABLES:
-                    conn.execute(table.delete().where(table.c.hour == h))
-                conn.execute(runs.delete().where(runs.c.hour == h))
-                check_fence(conn, fence)        # after the first write: ordered against a takeover
-                for table, records in ((keyword_stats, stat_records), (channel_activity, activity_records),
-                                       (query_stats, query_records), (issues, issue_records),
-                                       (bundles, bundle_records), (override_firings, firing_records)):
-                    if records:
-                        conn.execute(table.insert(), records)
-                if reject_records:
-                    self._insert_new_rejects(conn, reject_records)
-                if document is not None:
-                    conn.execute(feeds.insert(), [{"hour": h, "version": run.get("feed_version") or "",
-                                                  "document": json.dumps(document, ensure_ascii=False)}])
-                conn.execute(runs.insert(), [run_row])
-                checkpoint("store:in-transaction")
-        except SQLAlchemyError as exc:
-            raise self._wrap(exc) from None
+        with self.errors("saving the hour"), self.engine.begin() as conn:
+            for table in HOURLY_TABLES:
+                conn.execute(table.delete().where(table.c.hour == h))
+            conn.execute(runs.delete().where(runs.c.hour == h))
+            check_fence(conn, fence)        # after the first write: ordered against a takeover
+            for table, records in ((keyword_stats, stat_records), (channel_activity, activity_records),
+                                   (query_stats, query_records), (issues, issue_records),
+                                   (bundles, bundle_records), (override_firings, firing_records)):
+                if records:
+                    conn.execute(table.insert(), records)
+            if reject_records:
+                self._insert_new_rejects(conn, reject_records)
+            if document is not None:
+                conn.execute(feeds.insert(), [{"hour": h, "version": run.get("feed_version") or "",
+                                              "document": json.dumps(document, ensure_ascii=False)}])
+            conn.execute(runs.insert(), [run_row])
+            checkpoint("store:in-transaction")
 
     def save_override_file(self, path: str, text: str) -> None:
         """Keep a valid override file's text (once per content), for runs after a bad edit."""
-        import hashlib
-
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(sa.select(override_files.c.sha).where(override_files.c.sha == sha)).first() is None:
-                    conn.execute(override_files.insert().values(sha=sha, path=str(path), text=text, saved_at=utc_now()))
-                else:
-                    conn.execute(override_files.update().where(override_files.c.sha == sha)
-                                 .values(saved_at=utc_now(), path=str(path)))
-        except SQLAlchemyError as exc:
-            raise self._wrap(exc) from None
+        with self.errors("keeping the override file"), self.engine.begin() as conn:
+            if conn.execute(sa.select(override_files.c.sha).where(override_files.c.sha == sha)).first() is None:
+                conn.execute(override_files.insert().values(sha=sha, path=str(path), text=text, saved_at=utc_now()))
+            else:
+                conn.execute(override_files.update().where(override_files.c.sha == sha)
+                             .values(saved_at=utc_now(), path=str(path)))
 
     def last_override_file(self) -> dict | None:
         """The most recently used valid override file: ``{"path", "text", "saved_at", "sha"}`` or None."""
@@ -422,27 +335,8 @@ class IssueStore:
             values["error"] = error
         if not values:
             return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(runs.update().where(runs.c.hour == to_db_time(hour)).values(**values))
-        except SQLAlchemyError as exc:
-            raise self._wrap(exc) from None
-
-
-LATE_COLUMNS = {"runs": ("inputs",)}     # columns added after a table was first created
-
-
-def _add_late_columns(engine) -> None:
-    """Add columns that ``create_all`` does not add to an existing table (until migrations do it)."""
-    inspector = sa.inspect(engine)
-    for name, columns in LATE_COLUMNS.items():
-        have = {c["name"] for c in inspector.get_columns(name)}
-        for column in columns:
-            if column not in have:
-                col = metadata.tables[name].c[column]
-                with engine.begin() as conn:
-                    conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN {column} "
-                                         f"{col.type.compile(engine.dialect)}"))
+        with self.errors("marking the hour published"), self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.hour == to_db_time(hour)).values(**values))
 
 
 def _chunks(items: list, size: int):
@@ -450,16 +344,15 @@ def _chunks(items: list, size: int):
         yield items[i:i + size]
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 class RunLedger:
     """The operator's view of the ``runs``, ``run_attempts`` and ``feeds`` tables.
 
-        >>> ledger = RunLedger(store)                          # doctest: +SKIP
-        >>> ledger.record_attempt(hour, "failed", stage="store", error="...")   # doctest: +SKIP
-        >>> ledger.recent_runs(24)                             # newest first   # doctest: +SKIP
+        >>> ledger = RunLedger(IssueStore("sqlite://"))
+        >>> ledger.record_attempt(pd.Timestamp("2026-05-04T08:00Z"), "failed", stage="store", error="disk full")
+        >>> ledger.recent_failures(5)[["status", "stage", "error"]].values.tolist()     # newest first
+        [['failed', 'store', 'disk full']]
+        >>> ledger.recent_runs(24).empty                       # no hour committed
+        True
     """
 
     def __init__(self, store: IssueStore):
@@ -468,13 +361,10 @@ class RunLedger:
     def record_attempt(self, hour: pd.Timestamp, status: str, *, started_at: datetime | None = None,
                        stage: str | None = None, error: str | None = None, owner: str | None = None,
                        token: int | None = None) -> None:
-        try:
-            with self.store.engine.begin() as conn:
-                conn.execute(run_attempts.insert().values(
-                    hour=to_db_time(hour), started_at=started_at, finished_at=utc_now(), status=status,
-                    stage=stage, error=(error or "")[:4000] or None, owner=owner, token=token))
-        except SQLAlchemyError as exc:
-            raise self.store._wrap(exc) from None
+        with self.store.errors("recording the attempt"), self.store.engine.begin() as conn:
+            conn.execute(run_attempts.insert().values(
+                hour=to_db_time(hour), started_at=started_at, finished_at=utc_now(), status=status,
+                stage=stage, error=(error or "")[:4000] or None, owner=owner, token=token))
 
     def previous_attempt(self) -> dict | None:
         """The newest attempt row (any hour), or None."""
