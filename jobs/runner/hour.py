@@ -38,7 +38,7 @@ from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
 from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
-from jobs.runner.alerts import WebhookAlerter, redact
+from jobs.runner.alerts import WebhookAlerter, quote_url_password, redact, redact_webhook
 from jobs.runner.faults import checkpoint
 from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file
 from jobs.store.lock import LockBusyError, RunLock
@@ -100,6 +100,10 @@ class RunContext:
     _lock: RunLock | None = None
     _lock_depth: int = 0
 
+    def __post_init__(self) -> None:
+        if self.settings.alert_webhook:      # its path and query are a secret in every message from now on
+            redact_webhook(self.settings.alert_webhook)
+
     @contextlib.contextmanager
     def hold_lock(self):
         """Hold the run lock for the block (re-entrant: a backfill holds it once for all hours)."""
@@ -159,7 +163,8 @@ class RunContext:
         if self._publisher is None and self.settings.redis_url:
             import redis
 
-            client = redis.Redis.from_url(self.settings.redis_url, socket_timeout=10, socket_connect_timeout=5)
+            client = redis.Redis.from_url(quote_url_password(self.settings.redis_url), socket_timeout=10,
+                                          socket_connect_timeout=5)
             self._publisher = IssueFeedPublisher(client, self.settings.redis_prefix,
                                                  self.settings.snapshot_ttl_hours * 3600,
                                                  fence_ttl_seconds=2 * self.settings.lock_ttl_seconds)

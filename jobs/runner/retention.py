@@ -123,7 +123,9 @@ def _is_data(p: Path) -> bool:
 def _stray_snapshots(settings, client, dry_run: bool) -> list[str]:
     import redis
 
-    client = client or redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+    from jobs.runner.alerts import quote_url_password
+
+    client = client or redis.Redis.from_url(quote_url_password(settings.redis_url), socket_connect_timeout=5)
     prefix = settings.redis_prefix
     current = client.get(f"{prefix}:current")
     current = current.decode() if isinstance(current, bytes) else current
