@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crawler.ingest import POST_COLUMNS, REJECT_COLUMNS
+from issues.atomic_file import atomic_write
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -58,10 +59,7 @@ def hour_key(ts: pd.Timestamp | datetime) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{uuid.uuid4().hex[:8]}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write(path, data)          # temp file, fsync, rename; mode from the umask
 
 
 class RawStore:
@@ -79,10 +77,8 @@ class RawStore:
     def save_file(self, source: str, url: str, src: Path, fetched_at: datetime) -> Path:
         """A dropped file, copied as is (streamed, so large drops are not held in memory)."""
         path = self._path(source, url, fetched_at)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".partial")
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, path)
+        with open(src, "rb") as fh:
+            atomic_write(path, lambda out: shutil.copyfileobj(fh, out), binary=True)
         self._sidecar(path, source, url, fetched_at, path.stat().st_size, {"file": str(src)})
         return path
 

@@ -30,8 +30,6 @@ dead run); after the switch the previous version's keys get ``old_ttl`` so they 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,6 +38,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from issues.atomic_file import atomic_write
 from recommender.base import RecommenderError
 from recommender.data import DataSettings, Interactions, data_fingerprint
 from recommender.ease import EASE
@@ -154,19 +153,7 @@ class ModelStore:
 
 
 def _atomic_write(path: Path, writer, binary: bool = False) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
-            writer(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, writer, binary=binary)       # temp file, fsync, rename; mode from the umask
 
 
 def write_jsonl_atomic(records, path) -> int:

@@ -104,7 +104,17 @@ def cmd_backfill(args) -> int:
     if end < start:
         raise SettingsError(f"--to {args.end} is before --from {args.start}")
     printer = None if args.quiet else (lambda r: print(r.summary(), flush=True))
-    backfill(RunContext(settings), start, end, args.posts, args.queries, progress=not args.quiet, on_report=printer)
+    try:
+        runs = backfill(RunContext(settings), start, end, args.posts, args.queries, progress=not args.quiet,
+                        on_report=printer)
+    except Exception as exc:
+        if getattr(exc, "hour_runs", None) is not None:       # what ran before the failed hour
+            print(f"issuewire: {exc.hour_runs.summary()}", file=sys.stderr)
+        raise
+    if runs.pending:                                         # every hour ran; some wait to be published
+        raise PublishError(runs.summary())
+    if not args.quiet:
+        print(runs.summary())
     return 0
 
 

@@ -18,9 +18,7 @@ The logic is :func:`dictionaries.proposals.propose_keywords`.
 from __future__ import annotations
 
 import argparse
-import os
 import pathlib
-import tempfile
 
 import pandas as pd
 
@@ -62,18 +60,11 @@ def _time(text: str | None, tz: str) -> pd.Timestamp | None:
 
 
 def write_tsv_atomic(frame: pd.DataFrame, path) -> pathlib.Path:
-    """Write ``frame`` as UTF-8 TSV to ``path`` via a temporary file and ``os.replace``."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, sep="\t", index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``frame`` as UTF-8 TSV to ``path`` atomically (:func:`issues.atomic_file.atomic_write`)."""
+    from issues.atomic_file import atomic_write
+
+    return atomic_write(pathlib.Path(path), lambda handle: frame.to_csv(handle, sep="\t", index=False,
+                                                                       lineterminator="\n"), newline="")
 
 
 def _from_db(url: str, start: pd.Timestamp, end: pd.Timestamp | None):

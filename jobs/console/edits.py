@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +40,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from issues.atomic_file import atomic_write
 from jobs.store.issue_store import IssueStore, StoreError, console_audit, from_db_time, to_db_time, utc_now
 from titling.override_writer import OverrideEdit, apply_edit
 from titling.overrides import OverrideError, Overrides, parse_overrides
@@ -89,18 +88,8 @@ class OverrideFile:
             if sha != expected_sha:
                 raise EditConflict(f"{self.path} changed since the preview (edited by hand or by another editor): "
                                    f"preview the change again")
-            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o644
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(new_text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.chmod(tmp, mode)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else None   # new: from the umask
+            atomic_write(self.path, new_text, mode=mode)
 
 
 @dataclass

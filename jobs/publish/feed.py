@@ -1,8 +1,16 @@
 """Publishing the feed: a Redis snapshot switched atomically, and a JSON file replaced atomically.
 
-    >>> publisher = IssueFeedPublisher(redis.Redis.from_url(url), prefix="issuewire")   # doctest: +SKIP
-    >>> publisher.publish(document, version)        # snapshot, then pointer + notification  # doctest: +SKIP
-    >>> write_feed_file(document, "feed-{hour}.json", hour_label)                          # doctest: +SKIP
+    >>> import tempfile
+    >>> document = {"hour": "2026-05-05T02:00:00+09:00", "channels": {"home": []}}
+    >>> version = feed_version(document, "20260504T17")      # the Redis version: UTC hour + content
+    >>> version
+    '20260504T17-9f5256cc'
+    >>> path = hour_file(tempfile.mkdtemp() + "/feed-{hour}.json", pd.Timestamp("2026-05-04T17:00Z"), "Asia/Seoul")
+    >>> write_feed_file(document, path).name                   # the file name: local hour
+    'feed-20260505T02.json'
+
+``IssueFeedPublisher(redis.Redis.from_url(url), prefix="issuewire").publish(document, version)``
+writes the snapshot, then switches the pointer and notifies (the tests run it on a real Redis).
 
 Redis keys (``<p>`` is the configurable prefix, ``issuewire`` by default):
 
@@ -28,11 +36,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from issues.atomic_file import atomic_write
+from jobs.publish.paths import hour_file, hour_label  # noqa: F401 - hour_label: the {hour} rule, re-exported
 from jobs.runner.faults import checkpoint
 
 SWITCH_SCRIPT = """
@@ -131,28 +141,16 @@ class IssueFeedPublisher:
                 "channels": {k.split(":", 1)[1]: v for k, v in decoded.items()}}
 
 
-def hour_label(hour_local) -> str:
-    """The ``{hour}`` placeholder: ``YYYYMMDDTHH`` of the hour in local time."""
-    return hour_local.strftime("%Y%m%dT%H")
+def write_feed_file(document: dict[str, Any], path: str | Path) -> Path:
+    """Write the JSON atomically (:func:`issues.atomic_file.atomic_write`: temp file, fsync, rename,
+    mode from the umask); ``path`` is the hour's file (:func:`jobs.publish.paths.hour_file`)."""
+    path = Path(path)
 
-
-def write_feed_file(document: dict[str, Any], path_template: str, label: str) -> Path:
-    """Write the JSON atomically (temp file in the same folder, fsync, rename)."""
-    path = Path(path_template.replace("{hour}", label))
+    def dump(fh) -> None:
+        json.dump(document, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(document, fh, ensure_ascii=False, indent=1)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            checkpoint("file:temp-written")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, dump, before_replace=lambda: checkpoint("file:temp-written"))
     except OSError as exc:
         raise PublishError(f"feed file {path}: {exc.strerror or exc}") from None
     return path

@@ -18,17 +18,17 @@ external asset; it opens from disk.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from issues.atomic_file import atomic_write
 from jobs.publish.chart import keyword_chart
 from jobs.publish.display import plural, template_environment
 from jobs.publish.explain import explain_score, issue_cards, reason_kind, signal_rows, why_sentence
+from jobs.publish.paths import report_file
 
 CHART_HOURS = 48
 TOP_REASONS = 5
@@ -36,9 +36,9 @@ __all__ = ["CHART_HOURS", "render_report", "report_path", "write_report", "why_s
            "input_banners"]
 
 
-def report_path(feed_file: str, label: str) -> Path:
-    """``report-<label>.html`` in the folder of the hour's feed file."""
-    return Path(feed_file.replace("{hour}", label)).parent / f"report-{label}.html"
+def report_path(feed_file: str, hour: pd.Timestamp, timezone: str) -> Path:
+    """``report-<label>.html`` in the folder of the hour's feed file (:func:`jobs.publish.paths.report_file`)."""
+    return report_file(feed_file, hour, timezone)
 
 
 def top_reject_reasons(store, run: dict | None, hour: pd.Timestamp, limit: int = TOP_REASONS) -> list[tuple[str, int]]:
@@ -128,27 +128,15 @@ def render_report(document: dict[str, Any], series: pd.DataFrame | None = None, 
 
 
 def write_report(ctx, hour: pd.Timestamp, document: dict[str, Any]) -> Path:
-    """Render the hour's report from the document and stored stats; write it atomically."""
-    from jobs.publish.feed import hour_label
-
+    """Render the hour's report from the document and stored stats; write it atomically
+    (:func:`issues.atomic_file.atomic_write`)."""
     s = ctx.settings
     hour = pd.Timestamp(hour).tz_convert("UTC")
     channels = list(document["channels"])
     keywords = [i["keyword"] for items in document["channels"].values() for i in items]
     series = ctx.store.keyword_series(keywords, channels, hour - pd.Timedelta(hours=CHART_HOURS - 1), hour)
     run = ctx.store.run_record(hour) or {}
-    label = hour_label(hour.tz_convert(s.timezone))
     page = render_report(document, series, version=run.get("feed_version"), timezone=s.timezone, run=run,
                          reasons=top_reject_reasons(ctx.store, run, hour), fdr_family=s.detect.fdr_family,
                          half_life_hours=s.detect.half_life_hours)
-    path = report_path(s.feed_file, label)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(report_path(s.feed_file, hour, s.timezone), page)

@@ -38,9 +38,11 @@ from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
 from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
-from jobs.runner.alerts import WebhookAlerter, redact
+from jobs.runner.alerts import WebhookAlerter, quote_url_password, redact, redact_webhook
 from jobs.runner.faults import checkpoint
-from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, hour_label, write_feed_file
+from issues.atomic_file import atomic_write, remove_stale_temp_files
+from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, write_feed_file
+from jobs.publish.paths import hour_file, hour_label, is_hour_output
 from jobs.store.lock import LockBusyError, RunLock
 from jobs.publish.report import write_report
 from jobs.publish.sanitize import publishable
@@ -99,6 +101,10 @@ class RunContext:
     _files: dict[tuple, IngestBatch] = field(default_factory=dict)
     _lock: RunLock | None = None
     _lock_depth: int = 0
+
+    def __post_init__(self) -> None:
+        if self.settings.alert_webhook:      # its path and query are a secret in every message from now on
+            redact_webhook(self.settings.alert_webhook)
 
     @contextlib.contextmanager
     def hold_lock(self):
@@ -159,7 +165,8 @@ class RunContext:
         if self._publisher is None and self.settings.redis_url:
             import redis
 
-            client = redis.Redis.from_url(self.settings.redis_url, socket_timeout=10, socket_connect_timeout=5)
+            client = redis.Redis.from_url(quote_url_password(self.settings.redis_url), socket_timeout=10,
+                                          socket_connect_timeout=5)
             self._publisher = IssueFeedPublisher(client, self.settings.redis_prefix,
                                                  self.settings.snapshot_ttl_hours * 3600,
                                                  fence_ttl_seconds=2 * self.settings.lock_ttl_seconds)
@@ -322,7 +329,7 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
             log_counts.update(post_inputs=len(posts_paths), query_inputs=len(queries_paths))
     result, counts, rejects, queries, timings = compute_hour(ctx, hour, posts_paths, queries_paths, stages)
     document = publishable(feed_document(result, s.timezone))
-    version = feed_version(document, hour.strftime("%Y%m%dT%H"))
+    version = feed_version(document, hour_label(hour, "UTC"))
     status = "empty" if counts["posts_in_hour"] == 0 else "ok"
 
     with stages.stage("store") as log_counts:
@@ -354,7 +361,7 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
     if s.feed_file:
         with stages.stage("file") as log_counts:
             try:
-                path = str(write_feed_file(document, s.feed_file, hour_label(hour.tz_convert(s.timezone))))
+                path = str(write_feed_file(document, hour_file(s.feed_file, hour, s.timezone)))
             except PublishError as exc:
                 errors.append(str(exc))
             checkpoint("file:replaced")
@@ -370,14 +377,24 @@ def _run_locked(ctx: RunContext, hour: pd.Timestamp, posts_paths, queries_paths,
     ctx.store.mark_published(hour, redis=redis_ok, file=(path is not None) if s.feed_file else None,
                              error=redact("; ".join(notes)) or None, stage_seconds=_seconds_json(timings))
     checkpoint("marked")
-    if errors:
-        stages.current = "redis" if redis_ok is False else "file"
-        raise PublishError("; ".join(errors))
     dropped = rejects["kind"] == "url"
     reasons = describe_reasons(rejects.loc[~dropped], where=True)
     if dropped.any():
         reasons = "; ".join(filter(None, [reasons, f"{int(dropped.sum())} non-http(s) url(s) dropped"]))
-    return RunReport(hour, counts, document, version, redis_ok, path, timings, list(result.notes), status, reasons)
+    report = RunReport(hour, counts, document, version, redis_ok, path, timings, list(result.notes), status, reasons)
+    if errors:
+        stages.current = "redis" if redis_ok is False else "file"
+        raise PendingPublishError("; ".join(errors), report)
+    return report
+
+
+class PendingPublishError(PublishError):
+    """The hour is computed and stored, but Redis or the feed file was not written: the next run
+    re-publishes it (:func:`publish_pending`). ``report`` is the hour's report."""
+
+    def __init__(self, message: str, report: RunReport):
+        super().__init__(message)
+        self.report = report
 
 
 RECOMPUTE_SETTINGS = ("dictionary", "stopwords", "influential_authors", "title_blocklist", "evergreen",
@@ -427,10 +444,27 @@ def _seconds_json(timings: dict[str, float]) -> str:
     return json.dumps({k: round(v, 4) for k, v in timings.items()})
 
 
+def remove_stale_publish_files(settings: Settings) -> list[Path]:
+    """Remove the temporary files of feed and report writes that were killed before their rename.
+
+    Called under the run lock, when no other write of these files can be under way."""
+    if not settings.feed_file:
+        return []
+    template = settings.feed_file
+    removed = remove_stale_temp_files(Path(template).parent, lambda name: is_hour_output(template, name))
+    if removed:
+        StageLog(pd.Timestamp.now(tz="UTC").floor("h")).event(
+            "stale_temp_removed", files=[str(p) for p in removed])
+    return removed
+
+
 def publish_pending(ctx: RunContext) -> list[str]:
     """Re-publish the newest stored feed whose Redis publish (or file write) failed or was cut
-    short; returns what was re-published. Failing again is left for the next run."""
+    short, with its report; returns what was re-published. Failing again is left for the next run.
+
+    First removes the temporary files a killed publish left (:func:`remove_stale_publish_files`)."""
     s = ctx.settings
+    remove_stale_publish_files(s)
     done = []
     targets = [t for t, on in (("redis", ctx.publisher is not None), ("file", bool(s.feed_file))) if on]
     for target in targets:
@@ -447,14 +481,25 @@ def publish_pending(ctx: RunContext) -> list[str]:
                     ctx.publisher.publish(document, row.version,
                                           fence_token=ctx.fence.token if ctx.fence else None)
                 else:
-                    write_feed_file(document, s.feed_file, hour_label(hour.tz_convert(s.timezone)))
+                    write_feed_file(document, hour_file(s.feed_file, hour, s.timezone))
             except PublishError as exc:
                 StageLog(hour).event("republish_failed", target=target, version=row.version, error=str(exc))
                 break
             ctx.store.mark_published(hour, **{target: True})
             StageLog(hour).event("republished", target=target, version=row.version)
             done.append(f"{target}:{row.version}")
+            if target == "file" and s.report:
+                _republish_report(ctx, hour, document)
     return done
+
+
+def _republish_report(ctx: RunContext, hour: pd.Timestamp, document: dict) -> None:
+    try:
+        path = write_report(ctx, hour, document)
+    except (OSError, StoreError) as exc:              # an operator aid: logged, the feed stands
+        StageLog(hour).event("republish_failed", target="report", error=redact(str(exc)))
+        return
+    StageLog(hour).event("republished", target="report", path=str(path))
 
 
 def _after_failure(ctx: RunContext, hour: pd.Timestamp, stages: StageLog, started, exc: Exception) -> None:
@@ -490,9 +535,7 @@ def _remember_unrecorded_failure(settings: Settings, hour: pd.Timestamp, started
     record = {"hour": to_db_time(hour).isoformat(), "started_at": started.isoformat() if started else None,
               "stage": stage, "error": error}
     try:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(record))
     except OSError as exc:                               # nowhere to keep it: the failure alert still goes
         StageLog(hour).event("unrecorded_failure_lost", error=redact(str(exc)))
 
@@ -543,23 +586,83 @@ def crawl_for_hour(settings: Settings, hour: pd.Timestamp, posts_paths: Sequence
 
 
 def backfill(ctx: RunContext, start: pd.Timestamp, end: pd.Timestamp, posts_paths: Sequence[str],
-             queries_paths: Sequence[str] = (), progress: bool = True, on_report=None) -> list[RunReport]:
+             queries_paths: Sequence[str] = (), progress: bool = True, on_report=None) -> "HourRuns":
     """Every hour from ``start`` to ``end`` (both included), in order, with a progress bar."""
     hours = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC"), freq="h")
     return run_hours(ctx, hours, posts_paths, queries_paths, progress, on_report, desc="backfill")
 
 
+class HourRuns(list):
+    """The reports of the hours that ran (a list, in order), with the hours whose publish is
+    pending and the hour that failed, if one did (the hours after it were not run).
+
+    >>> runs = HourRuns("backfill", "Asia/Seoul", total=3)
+    >>> runs.extend(["<report of 02Z>", "<report of 03Z>"])
+    >>> runs.pending.append((pd.Timestamp("2026-05-05T03:00Z"), "redis publish of ... failed"))
+    >>> runs.summary()
+    'backfill: 3 hours: 1 ok, 1 with pending publish (2026-05-05T12:00+09:00), 0 failed, 1 not run'
+    """
+
+    def __init__(self, desc: str = "hours", timezone: str = "Asia/Seoul", total: int = 0):
+        super().__init__()
+        self.desc, self.timezone, self.total = desc, timezone, total
+        self.pending: list[tuple[pd.Timestamp, str]] = []
+        self.failed: tuple[pd.Timestamp, str] | None = None
+
+    @property
+    def ok(self) -> int:
+        return len(self) - len(self.pending)
+
+    @property
+    def not_run(self) -> int:
+        return self.total - len(self) - (1 if self.failed else 0)
+
+    def _local(self, hour: pd.Timestamp) -> str:
+        return pd.Timestamp(hour).tz_convert(self.timezone).isoformat(timespec="minutes")
+
+    def summary(self) -> str:
+        """One line: hours ok / with a pending publish (the first ones named) / failed / not run."""
+        pending = ""
+        if self.pending:
+            named = ", ".join(self._local(h) for h, _ in self.pending[:3])
+            pending = f" ({named}{', ...' if len(self.pending) > 3 else ''})"
+        failed = f" ({self._local(self.failed[0])}: {self.failed[1]})" if self.failed else ""
+        not_run = f", {self.not_run} not run" if self.not_run else ""
+        return (f"{self.desc}: {self.total} hours: {self.ok} ok, {len(self.pending)} with pending publish{pending}, "
+                f"{1 if self.failed else 0} failed{failed}{not_run}")
+
+
 def run_hours(ctx: RunContext, hours: Sequence[pd.Timestamp], posts_paths: Sequence[str],
               queries_paths: Sequence[str] = (), progress: bool = True, on_report=None,
-              desc: str = "hours") -> list[RunReport]:
-    """The given hours in order under one hold of the run lock, with a progress bar."""
+              desc: str = "hours") -> HourRuns:
+    """The given hours in order under one hold of the run lock, with a progress bar.
+
+    An hour whose Redis publish or feed file fails is stored like any other (its publish waits
+    for the next run, as after a single ``run``) and the next hours run. Any other failure stops
+    the run: later hours are judged against the earlier ones, so they are not run without it; the
+    exception is raised with the :class:`HourRuns` so far as its ``hour_runs``."""
     from tqdm import tqdm
 
-    reports = []
+    hours = list(hours)
+    runs = HourRuns(desc, ctx.settings.timezone, total=len(hours))
     with ctx.hold_lock():
-        for hour in tqdm(list(hours), desc=desc, unit="hour", disable=not progress):
-            report = run_hour(ctx, hour, posts_paths, queries_paths)
-            reports.append(report)
+        for hour in tqdm(hours, desc=desc, unit="hour", disable=not progress):
+            try:
+                report = run_hour(ctx, hour, posts_paths, queries_paths)
+            except PendingPublishError as exc:
+                report = exc.report
+                runs.pending.append((report.hour, redact(str(exc))))
+                report.notes.append(f"publish pending: {redact(str(exc))}")
+            except LockBusyError:
+                raise
+            except Exception as exc:
+                runs.failed = (pd.Timestamp(hour).tz_convert("UTC"), redact(f"{exc}"))
+                exc.hour_runs = runs
+                StageLog(hour).event("hours_stopped", summary=runs.summary())
+                raise
+            runs.append(report)
             if on_report is not None:
                 on_report(report)
-    return reports
+    if len(hours) > 1 or runs.pending:
+        StageLog(hours[-1]).event("hours_done", summary=runs.summary(), ok=runs.ok, pending=len(runs.pending))
+    return runs

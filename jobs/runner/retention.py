@@ -1,7 +1,18 @@
 """Retention: what is kept how long, and ``issuewire prune`` which applies it.
 
-    >>> summary = prune(settings, now=pd.Timestamp("2026-11-22T00:00Z"))     # doctest: +SKIP
-    >>> print(summary.describe())                                             # doctest: +SKIP
+    >>> import os, tempfile
+    >>> feeds = tempfile.mkdtemp()
+    >>> for name in ("feed-20260501T09.json", "report-20260501T09.html", "feed-20260522T09.json", "notes.txt"):
+    ...     _ = open(os.path.join(feeds, name), "w").write("{}")
+    >>> month_ago = pd.Timestamp("2026-05-01T12:00Z").timestamp()
+    >>> for name in ("feed-20260501T09.json", "report-20260501T09.html", "notes.txt"):
+    ...     os.utime(os.path.join(feeds, name), (month_ago, month_ago))
+    >>> settings = Settings(db_url="sqlite://", feed_file=feeds + "/feed-{hour}.json")
+    >>> summary = prune(settings, now=pd.Timestamp("2026-05-22T00:00Z"))
+    >>> print(summary.describe())
+    prune deleted: no rows; 2 files; 0 redis keys
+    >>> sorted(os.listdir(feeds))                   # files prune does not know are never touched
+    ['feed-20260522T09.json', 'notes.txt']
 
 The policy (settings, days, counted back from ``now``):
 
@@ -13,7 +24,8 @@ The policy (settings, days, counted back from ``now``):
 * ``retain_runs_days`` (400): ``runs`` and ``run_attempts``. The newest run is always kept
   (catch-up starts after it). Rejects go with their ``first_hour`` under this policy too.
 * ``retain_files_days`` (14): feed files and reports matching ``feed_file``'s ``{hour}``
-  pattern (and temporary ``.*.tmp`` files an hour old, left by a write killed before its rename),
+  pattern (:func:`jobs.publish.paths.is_hour_output`; and their temporary files an hour old,
+  left by a write killed before its rename, :mod:`issues.atomic_file`),
   and raw input files (``.jsonl``/``.csv``/... optionally ``.gz``) under ``raw_dirs``,
   by modification time. Nothing outside those folders is touched.
 * Redis snapshots expire by themselves (``snapshot_ttl_hours``); prune also deletes snapshot keys
@@ -21,7 +33,6 @@ The policy (settings, days, counted back from ``now``):
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +42,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.ingest import FILE_SUFFIXES
-from jobs.settings import SettingsError
+from issues.atomic_file import stale_temp_files
+from jobs.publish.paths import PLACEHOLDER, is_hour_output
+from jobs.settings import Settings, SettingsError  # noqa: F401 - Settings: used by the example
 from jobs.store.issue_store import (IssueStore, bundles, channel_activity, feeds, issues, keyword_stats, override_firings,
                         query_stats, rejects, run_attempts, runs, to_db_time)
 
@@ -93,19 +106,17 @@ def prune(settings, now: pd.Timestamp | None = None, dry_run: bool = False,
 
 def _old_files(settings, before_epoch: float) -> list[Path]:
     out: list[Path] = []
-    if settings.feed_file and "{hour}" in settings.feed_file:
-        template = Path(settings.feed_file)
-        pattern = re.compile("^" + re.escape(template.name).replace(re.escape("{hour}"), r"\d{8}T\d{2}") + "$")
-        report = re.compile(r"^report-\d{8}T\d{2}\.html$")
-        folder = template.parent
+    template = settings.feed_file
+    if template and PLACEHOLDER in template:
+        folder = Path(template).parent
         if folder.is_dir():
-            out += [p for p in folder.iterdir() if p.is_file() and (pattern.match(p.name) or report.match(p.name))
+            out += [p for p in folder.iterdir() if p.is_file() and is_hour_output(template, p.name)
                     and p.stat().st_mtime < before_epoch]
-    if settings.feed_file:
+    if template:
         # temporary files of a write that was killed before its rename (a live write is seconds old)
-        folder = Path(settings.feed_file).parent
-        if folder.is_dir():
-            out += [p for p in folder.glob(".*.tmp") if p.is_file() and p.stat().st_mtime < time.time() - 3600]
+        hour_ago = time.time() - 3600
+        out += [p for p in stale_temp_files(Path(template).parent, lambda name: is_hour_output(template, name))
+                if p.stat().st_mtime < hour_ago]
     for raw in settings.raw_dirs:
         folder = Path(raw)
         if folder.is_dir():
@@ -123,7 +134,9 @@ def _is_data(p: Path) -> bool:
 def _stray_snapshots(settings, client, dry_run: bool) -> list[str]:
     import redis
 
-    client = client or redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+    from jobs.runner.alerts import quote_url_password
+
+    client = client or redis.Redis.from_url(quote_url_password(settings.redis_url), socket_connect_timeout=5)
     prefix = settings.redis_prefix
     current = client.get(f"{prefix}:current")
     current = current.decode() if isinstance(current, bytes) else current

@@ -1,12 +1,20 @@
 """The hourly scheduler: APScheduler fires at a set minute; each firing catches up in order.
 
-    >>> run_scheduler(settings, ["drop/posts"], ["drop/queries"])          # blocks   # doctest: +SKIP
-    >>> catch_up(RunContext(settings), ["drop/posts"], now=pd.Timestamp.now(tz="UTC"))  # doctest: +SKIP
+    >>> completed = pd.date_range("2026-05-05T00:00Z", periods=3, freq="h")        # 00, 01, 02 UTC ran
+    >>> [h.strftime("%H") for h in due_hours(completed, now=pd.Timestamp("2026-05-05T06:10Z"), max_back=48)]
+    ['03', '04', '05']
+    >>> sched = build_scheduler(RunContext(Settings(schedule_minute=5)), ["drop/posts"], blocking=False)
+    >>> job = sched.get_jobs()[0]
+    >>> job.id, job.max_instances, job.coalesce, str(job.trigger)
+    ('hourly-run', 1, True, "cron[minute='5']")
 
-Each firing runs every hour that ended since the last completed hour in the database (at most
+``run_scheduler(settings, posts, queries)`` catches up, then blocks on the scheduler;
+``catch_up(RunContext(settings), posts, queries, now=...)`` is one firing. Each firing runs every hour that ended since the last completed hour in the database (at most
 ``max_catchup_hours`` back, oldest first), so a scheduler that was down for a while completes
 the missed hours in order. ``max_instances=1`` and ``coalesce=True`` keep one run at a time in
-this process: a slow hour makes the next firing wait, never overlap.
+this process: a slow hour makes the next firing wait, never overlap. An hour whose publish fails
+does not stop the catch-up (:func:`jobs.runner.hour.run_hours`); ``run_scheduler(..., once=True)``
+then returns 4, the exit code of a pending publish.
 """
 from __future__ import annotations
 
@@ -16,7 +24,8 @@ from typing import Sequence
 import pandas as pd
 
 from jobs.runner.alerts import redact
-from jobs.runner.hour import RunContext, publish_pending, run_hours
+from jobs.runner.hour import HourRuns, RunContext, publish_pending, run_hours
+from jobs.settings import Settings  # noqa: F401 - the settings a RunContext takes (used by the example)
 from jobs.store.lock import LockBusyError
 
 log = logging.getLogger("issuewire.scheduler")
@@ -35,7 +44,7 @@ def due_hours(completed: pd.DatetimeIndex, now: pd.Timestamp, max_back: int) -> 
 
 
 def catch_up(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), now: pd.Timestamp | None = None,
-             progress: bool = False) -> list:
+             progress: bool = False) -> HourRuns:
     """Run the due hours in order (a progress bar when ``progress``); the lock is held throughout.
 
     Hours further back than ``max_catchup_hours`` are skipped, and said so in the log: run them
@@ -58,7 +67,10 @@ def scheduled_firing(ctx: RunContext, posts: Sequence[str], queries: Sequence[st
     """One firing of the scheduler: catch up; a busy lock (a manual run or another scheduler) or a
     failed hour (already recorded and alerted) is logged, and the next firing tries again."""
     try:
-        return catch_up(ctx, posts, queries, progress=False)
+        runs = catch_up(ctx, posts, queries, progress=False)
+        if runs.pending:
+            log.warning("%s", runs.summary())
+        return runs
     except LockBusyError as exc:
         log.info("firing skipped: %s", exc)
     except Exception as exc:  # noqa: BLE001 - the scheduler must keep firing
@@ -83,8 +95,11 @@ def run_scheduler(settings, posts: Sequence[str], queries: Sequence[str] = (), o
                   now: pd.Timestamp | None = None, progress: bool = True) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = RunContext(settings)
-    catch_up(ctx, posts, queries, now=now, progress=progress)
+    runs = catch_up(ctx, posts, queries, now=now, progress=progress)
     if once:
+        if runs.pending:
+            log.warning("%s", runs.summary())
+            return 4                                # the exit code of a pending publish (jobs.cli.main)
         return 0
     build_scheduler(ctx, posts, queries).start()
     return 0

@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from jobs.runner.alerts import quote_url_password, redact
 from jobs.settings import SettingsError
 from jobs.store.issue_store import IssueStore, RunLedger, from_db_time, sqlite_file
 from jobs.store.lock import lock_holder, lock_state
@@ -87,14 +88,15 @@ def collect_status(settings, last: int = 24, store: IssueStore | None = None, re
                      "posts_in_hour": r["posts_in_hour"], "issues": r["issues_published"],
                      "lag_seconds": lag, "redis": r["redis_published"], "file": r["file_published"],
                      "version": r["feed_version"], "stage_seconds": json.loads(r["stage_seconds"] or "{}"),
-                     "error": r["error"]})
+                     "error": redact(r["error"]) if isinstance(r["error"], str) else r["error"]})
     holder = lock_state(lock_holder(store.engine), clock)
     current = None
     if settings.redis_url:
         try:
             import redis
 
-            client = redis_client or redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3)
+            client = redis_client or redis.Redis.from_url(quote_url_password(settings.redis_url),
+                                                          socket_connect_timeout=3)
             value = client.get(f"{settings.redis_prefix}:current")
             current = value.decode() if isinstance(value, bytes) else value
         except Exception as exc:  # noqa: BLE001 - status reports what it cannot reach
@@ -103,7 +105,8 @@ def collect_status(settings, last: int = 24, store: IssueStore | None = None, re
     return _plain({"runs": rows, "lock": holder, "redis_current": current,
             "pending": {t: [str(v) for v in ledger.unpublished(t)["version"]] for t in ("redis", "file")},
             "failures": [{"hour": from_db_time(pd.Series([f["hour"]])).iloc[0].tz_convert(settings.timezone)
-                          .isoformat(timespec="minutes"), "stage": f["stage"], "error": f["error"],
+                          .isoformat(timespec="minutes"), "stage": f["stage"],
+                          "error": redact(f["error"]) if isinstance(f["error"], str) else f["error"],
                           "at": _t(f["finished_at"])} for f in failures.to_dict("records")],
             "redis_configured": bool(settings.redis_url)})
 

@@ -58,7 +58,12 @@ __all__ = ["IssueStore", "RunLedger", "StoreError", "from_db_time", "normalise_d
 
 
 def normalise_db_url(url: str) -> str:
-    """``postgresql://`` and ``postgres://`` use the psycopg 3 driver that issuewire installs."""
+    """``postgresql://`` and ``postgres://`` use the psycopg 3 driver that issuewire installs; a raw
+    ``@`` or ``/`` in the password is percent-encoded (else the driver takes part of it as the host
+    and an error message shows it)."""
+    from jobs.runner.alerts import quote_url_password
+
+    url = quote_url_password(url)
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]

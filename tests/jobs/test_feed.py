@@ -40,11 +40,11 @@ def test_redis_down_is_a_publish_error(redis_prefix):
 
 
 def test_feed_file_is_replaced_atomically(tmp_path):
-    path = write_feed_file(_doc("h", "t"), str(tmp_path / "out" / "feed-{hour}.json"), "20260219T16")
+    path = write_feed_file(_doc("h", "t"), tmp_path / "out" / "feed-20260219T16.json")
     assert path.name == "feed-20260219T16.json" and json.loads(path.read_text())["channels"]["home"][0]["title"] == "t"
     assert [p.name for p in path.parent.iterdir()] == [path.name]          # no temp file left
     with pytest.raises(PublishError):
-        write_feed_file(_doc("h", "t"), str(path / "under-a-file-{hour}.json"), "h")   # parent is a file
+        write_feed_file(_doc("h", "t"), path / "under-a-file.json")   # parent is a file
 
 
 def test_a_switch_with_an_older_lock_token_is_fenced_out(redis_server, redis_prefix):
