@@ -25,6 +25,7 @@ from crawler.ingest import IngestSettings
 from dictionaries import default_dictionary_path, default_stopwords_path
 from dictionaries.authors import default_influential_authors_path
 from issues.detect import DetectSettings
+from keywords.errors import InputError
 from keywords.extract import ExtractSettings
 from titling.titles import TitleSettings
 
@@ -33,7 +34,7 @@ STAGES = {"extract": ExtractSettings, "detect": DetectSettings, "title": TitleSe
           "merge": MergeSettings, "bundle": BundleSettings, "ingest": IngestSettings}
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError, ValueError):
     """A setting is unknown or has a value of the wrong type; the message says where it came from."""
 
 

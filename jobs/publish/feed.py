@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.runner.faults import checkpoint
+from keywords.errors import OutputError
 
 SWITCH_SCRIPT = """
 if ARGV[5] ~= '' then
@@ -57,7 +58,7 @@ return 1
 """
 
 
-class PublishError(RuntimeError):
+class PublishError(OutputError, RuntimeError):
     """Redis or the feed file could not be written; the previous feed is still in place."""
 
 

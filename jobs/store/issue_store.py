@@ -26,6 +26,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from keywords.errors import DatabaseError
+
 metadata = sa.MetaData()
 
 runs = sa.Table(
@@ -140,10 +142,11 @@ console_audit = sa.Table(           # every edit saved from the console (jobs.co
     sa.Column("path", sa.Text), sa.Column("sha_before", sa.String(64)), sa.Column("sha_after", sa.String(64)),
     sa.Column("outcome", sa.Text),
 )
+
 HOURLY_TABLES = (keyword_stats, channel_activity, query_stats, issues, bundles, feeds, override_firings)
 
 
-class StoreError(RuntimeError):
+class StoreError(DatabaseError, RuntimeError):
     """The database failed or is unreachable; the message says which database and why."""
 
 

@@ -31,11 +31,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from jobs.store.issue_store import StoreError, run_lock, utc_now
+from keywords.errors import BusyError
 
 LOCK_NAME = "hourly"
 
 
-class LockBusyError(RuntimeError):
+class LockBusyError(BusyError, RuntimeError):
     """Another process holds the run lock; the message names it and until when it is valid."""
 
     def __init__(self, holder: str, expires_at: datetime | None):
@@ -44,7 +45,7 @@ class LockBusyError(RuntimeError):
         super().__init__(f"another run holds the lock: {holder}{until}")
 
 
-class LockLostError(RuntimeError):
+class LockLostError(BusyError, RuntimeError):
     """This process's lock was taken over (it stopped heart-beating); its writes are refused."""
 
 
