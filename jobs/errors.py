@@ -37,8 +37,8 @@ class ExitCode:
 
 EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode(EXIT_OK, "ok", "done (`crawl`: the pass ran; URLs that failed are held back for the next pass)"),
-    ExitCode(EXIT_BUG, "bug", "an unexpected error: a traceback follows on stderr; nothing of the hour was "
-                              "published (please report it)"),
+    ExitCode(EXIT_BUG, "bug", "an unexpected error, not a user error: its traceback follows on stderr "
+                              "(please report it); a run that had not published leaves the previous feed"),
     ExitCode(EXIT_INPUT, "input", "bad input, nothing published: an input file (named with its line), the "
                                   "dictionary, stopwords, the override file, the title blocklist, the sources "
                                   "file, a flag (including argparse's own errors), a setting, the recommender's "
@@ -54,7 +54,7 @@ EXIT_CODES: tuple[ExitCode, ...] = (
 )
 
 
-def exit_code(error: BaseException) -> int:
-    """The exit code of an error: its kind's row of :data:`EXIT_CODES`, else 1 (a bug)."""
+def exit_code(error: BaseException | type[BaseException]) -> int:
+    """The exit code of an error (or error class): its kind's row of :data:`EXIT_CODES`, else 1 (a bug)."""
     kind = kind_of(error)
     return next((row.code for row in EXIT_CODES if row.kind is kind and kind is not None), EXIT_BUG)

@@ -46,13 +46,13 @@ class BusyError(UserError):
 KINDS: tuple[type[UserError], ...] = (InputError, DatabaseError, OutputError, BusyError)
 
 
-def kind_of(error: BaseException) -> type[UserError] | None:
-    """The first kind in the error's class hierarchy (its MRO), or None for a bug.
+def kind_of(error: BaseException | type[BaseException]) -> type[UserError] | None:
+    """The first kind in the class hierarchy (MRO) of an error or error class, or None for a bug.
 
     A class that is two kinds is the one it names first: ``class ExportError(OutputError,
     RecommenderError)`` is an output error even though every RecommenderError is an input error.
     """
-    for cls in type(error).__mro__:
+    for cls in (error if isinstance(error, type) else type(error)).__mro__:
         if cls in KINDS:
             return cls
     return None
