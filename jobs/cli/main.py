@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: " + ", ".join(f"{row.code} {row.name}" for row in EXIT_CODES) + " (docs/cli.md)")
     parser.add_argument("--version", action="version", version=f"issuewire {_version()}",
                         help="print the installed version and exit")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="what to do; `issuewire COMMAND -h` lists its options")
     p = sub.add_parser("run", help="run one hour")
     add_options(p, "hour")
     _common(p)

@@ -39,7 +39,7 @@ def cmd_rejects(args) -> int:
         raise SettingsError("--limit must be 0 or more")
     listing = hour_rejects(IssueStore(settings.db_url, create=False), hour, args.limit)
     if listing.run is None and listing.total == 0:
-        raise SettingsError(f"hour {local_time(hour, settings.timezone)} never ran in "
+        raise SettingsError(f"hour {args.hour} never ran ({local_time(hour, settings.timezone)}) in the "
                             f"{settings.db_url.split('://')[0]} database (see `issuewire status`)")
     print(json.dumps(rejects_json(listing, settings.timezone), ensure_ascii=False) if args.json
           else format_rejects(listing, settings.timezone))
