@@ -192,7 +192,7 @@ def _check_names(settings: Settings) -> None:
 
     if settings.posts_mapping not in (None, "", "contract", *POST_MAPPINGS):
         raise SettingsError(f"posts_mapping {settings.posts_mapping!r} is unknown; known: "
-                            f"{', '.join(['contract', *sorted(POST_MAPPINGS)])}")
+                            f"{', '.join(sorted({'contract', *POST_MAPPINGS}))}")
     try:
         ZoneInfo(settings.timezone)
     except (ValueError, ZoneInfoNotFoundError):

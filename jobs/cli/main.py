@@ -44,7 +44,7 @@ __all__ = ["main", "build_parser", "settings_from_args", "EXIT_OK", "EXIT_BUG", 
 def _posts_mapping_help() -> str:
     from crawler.mappings import POST_MAPPINGS
 
-    return ("field mapping of the post files: " + ", ".join(["contract", *sorted(POST_MAPPINGS)])
+    return ("field mapping of the post files: " + ", ".join(sorted({"contract", *POST_MAPPINGS}))
             + " (default: the contract's own field names)")
 
 

@@ -54,11 +54,11 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
                                 "postgresql://user@host/db")),
     "redis": (("--redis",), dict(dest="redis_url", metavar="URL",
                                  help="Redis URL, e.g. redis://127.0.0.1:6379/0; without it the feed goes to "
-                                      "the file only")),
+                                      "the file only (feed versions name the hour in UTC)")),
     "redis-prefix": (("--redis-prefix",), dict(dest="redis_prefix", metavar="PREFIX",
                                                help="prefix of every Redis key")),
     "feed-file": (("--feed-file",), dict(dest="feed_file", metavar="PATH",
-                                         help="JSON feed path; {hour} becomes YYYYMMDDTHH of the hour in UTC")),
+                                         help="JSON feed path; {hour} becomes YYYYMMDDTHH of the hour in local time")),
     "config": (("--config",), dict(metavar="FILE",
                                    help="TOML config file (also ISSUEWIRE_CONFIG); see docs/configuration.md")),
     "timezone": (("--timezone",), dict(metavar="ZONE",
