@@ -1,5 +1,11 @@
 """``issuewire console``: the editors' web console (docs/console.md).
 
+    >>> parser = argparse.ArgumentParser(prog="issuewire")
+    >>> _ = add_console_command(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["console", "--db", "sqlite:///issuewire.sqlite", "--port", "8400"])
+    >>> args.db_url, args.host, args.port, args.func.__name__
+    ('sqlite:///issuewire.sqlite', '127.0.0.1', 8400, 'run_console_command')
+
     $ issuewire console --db sqlite:///issuewire.sqlite --overrides overrides.toml --users console-users.toml
     $ issuewire console --hash-password < password.txt      # a line for the users file
 

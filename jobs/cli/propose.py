@@ -1,5 +1,16 @@
 """``issuewire propose-keywords``: new words and surging queries for operators to review.
 
+    >>> import tempfile
+    >>> parser = argparse.ArgumentParser(prog="issuewire")
+    >>> _ = add_propose_command(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["propose-keywords", "--posts", "drop/", "--since", "2026-05-05T00:00"])
+    >>> args.posts, args.since, args.func.__name__
+    (['drop/'], '2026-05-05T00:00', 'run_propose_command')
+    >>> path = write_tsv_atomic(pd.DataFrame({"candidate": ["오키나와"], "surge": [4.5]}),
+    ...                         pathlib.Path(tempfile.mkdtemp()) / "proposals.tsv")
+    >>> [line.split() for line in path.read_text(encoding="utf-8").splitlines()]     # tab-separated
+    [['candidate', 'surge'], ['오키나와', '4.5']]
+
     $ issuewire propose-keywords --posts drop/ --posts-mapping knews --hours 24 --out proposals.tsv
     $ issuewire propose-keywords --db sqlite:///issuewire.sqlite --queries drop/ --since 2026-02-19T00:00
 
