@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.schedule import FetchUpdate, ScheduleEntry
+from keywords.errors import DatabaseError
 
 metadata = sa.MetaData()
 
@@ -75,7 +76,7 @@ _ENTRY_FIELDS = [f.name for f in fields(ScheduleEntry)]
 _CHUNK = 500
 
 
-class CrawlStoreError(Exception):
+class CrawlStoreError(DatabaseError):
     """The crawl database cannot be reached or refused a write; the message says which step."""
 
     def __init__(self, step: str, cause: BaseException):

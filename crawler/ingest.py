@@ -42,6 +42,7 @@ import pandas as pd
 
 from issues.field_rules import RowError, reason_group, show, storable, storable_limits
 from crawler.validation import parse_timestamp, validate_post, validate_query_count
+from keywords.errors import InputError
 
 POST_COLUMNS = [
     "post_id", "channel", "author_id", "title", "body", "published_at",
@@ -59,7 +60,7 @@ __all__ = ["IngestError", "InputFileError", "RowError", "IngestSettings", "Inges
            "queries_in_hour", "expand_paths", "iter_raw_rows", "parse_timestamp"]
 
 
-class IngestError(Exception):
+class IngestError(InputError):
     """A whole input file cannot be read; ``str(e)`` names the file and why."""
 
     def __init__(self, path: str | Path, reason: str):

@@ -46,11 +46,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from keywords.errors import InputError
+
 SOURCE_KINDS = ("json_feed", "rss", "query_counts", "drop_folder")
 DEFAULT_USER_AGENT = "issuewire-crawler/0.1 (+https://issuewire.invalid/crawler; hourly issue detection)"
 
 
-class CrawlConfigError(ValueError):
+class CrawlConfigError(InputError, ValueError):
     """The sources file or a setting is invalid; the message names the file and the key."""
 
 

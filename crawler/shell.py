@@ -38,12 +38,13 @@ from crawler.settings import CrawlConfigError, CrawlSettings, load_crawl_setting
 from crawler.storage import hour_key
 from crawler.summary import CrawlSummary
 from crawler.crawl_store import CrawlStore, CrawlStoreError
+from keywords.errors import BusyError
 
 __all__ = ["crawl_once", "crawl_lock", "CrawlBusyError", "crawl_if_configured", "posts_dir", "queries_dir", "hour_posts_dir", "hour_queries_dir", "CrawlSettings", "CrawlSummary", "CrawlConfigError",
            "CrawlStoreError", "load_crawl_settings"]
 
 
-class CrawlBusyError(RuntimeError):
+class CrawlBusyError(BusyError, RuntimeError):
     """Another crawl holds the data dir's lock; this one did nothing."""
 
     def __init__(self, lock: Path):

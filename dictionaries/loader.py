@@ -197,14 +197,36 @@ def load_dictionary(path) -> KeywordDictionary:
     """
     path = pathlib.Path(path)
     builder = _Builder(path)
-    with path.open(encoding="utf-8", newline="") as handle:
+    with _open(path, newline="") as handle:
         try:
             for number, fields in tsv_rows(handle, str(path), [HEADER[:4], HEADER]):
                 display = fields[4] if len(fields) == 5 else ""
                 builder.add(number, fields[0], fields[1], fields[2].split("|"), fields[3], display)
         except TsvError as exc:
             raise DictionaryError(exc.path, exc.line, exc.message) from None
+        except UnicodeDecodeError as exc:
+            raise DictionaryError(str(path), _line_of(path, exc), "not valid UTF-8") from None
     return builder.build()
+
+
+def _open(path: pathlib.Path, **kwargs):
+    """Open an operator's text file; a missing or unreadable one is a DictionaryError naming it."""
+    try:
+        return path.open(encoding="utf-8", **kwargs)
+    except FileNotFoundError:
+        raise DictionaryError(str(path), 0, "file not found") from None
+    except OSError as exc:
+        raise DictionaryError(str(path), 0, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _line_of(path: pathlib.Path, exc: UnicodeDecodeError) -> int:
+    """The line of a decoding error (its byte offset counts from the start of the file only if read whole)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as whole:
+        return data[: whole.start].count(b"\n") + 1
+    return 0
 
 
 def load_stopwords(path) -> frozenset[str]:
@@ -214,11 +236,15 @@ def load_stopwords(path) -> frozenset[str]:
     True
     """
     words = set()
-    with pathlib.Path(path).open(encoding="utf-8") as handle:
-        for raw in handle:
-            word = normalize_text(raw)
-            if word and not word.startswith("#"):
-                words.add(word)
+    path = pathlib.Path(path)
+    with _open(path) as handle:
+        try:
+            for raw in handle:
+                word = normalize_text(raw)
+                if word and not word.startswith("#"):
+                    words.add(word)
+        except UnicodeDecodeError as exc:
+            raise DictionaryError(str(path), _line_of(path, exc), "not valid UTF-8") from None
     return frozenset(words)
 
 

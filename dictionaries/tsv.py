@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 from typing import Iterator, Sequence, TextIO
 
+from keywords.errors import InputError
 
-class TsvError(ValueError):
+
+class TsvError(InputError, ValueError):
     """A malformed line of an operator's file: ``str(e) == f"{path}:{line}: {message}"``."""
 
     def __init__(self, path, line, message):

@@ -76,10 +76,11 @@ def _render_parser(name: str, parser: argparse.ArgumentParser, help_text: str, l
         out += [cell(about[0].upper() + about[1:]).rstrip(".") + ".", ""]
     out += ["```", parser.format_usage().strip(), "```", ""]
     func = parser.get_default("func")
-    if func is None or func.__module__ != "jobs.cli.main":
-        settings_defaults = {}          # this command does not resolve the run's settings
-    options = [a for a in parser._actions
-               if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
+    resolves = parser.get_default("resolves_settings")   # True, the dests that are settings, or None
+    if resolves is not True:
+        settings_defaults = {k: v for k, v in settings_defaults.items() if k in (resolves or ())}
+    options = [a for a in parser._actions if a.help != argparse.SUPPRESS     # hidden deprecated spellings
+               and not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
     if options:
         out += ["| option | default | what |", "| --- | --- | --- |"]
         out += [f"| {_option_name(a)} | {_option_default(a, settings_defaults)} | {cell(a.help or '')} |"
@@ -115,7 +116,8 @@ def render_cli() -> str:
     out += ["", "## Commands", ""]
     for name, sub_parser in sub.choices.items():
         out += _render_parser(f"issuewire {name}", sub_parser, helps.get(name, ""), 3, settings_defaults)
-    top = [a for a in parser._actions if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
+    top = [a for a in parser._actions if a.help != argparse.SUPPRESS
+           and not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
     if top:
         out += ["## Options before the command", "", "| option | default | what |", "| --- | --- | --- |"]
         out += [f"| {_option_name(a)} | {_option_default(a, {})} | {cell(a.help or '')} |" for a in top]

@@ -50,7 +50,9 @@ DESCRIPTIONS = {
     "overrides": "the operators' override file (TOML); see contracts.md",
     "posts_mapping": "field mapping of the post files, e.g. `knews` (crawler/mappings.py)",
     "crawl_sources": "sources file: crawl first, then read the hour's crawled partition",
-    "timezone": "local time zone: hours without an offset, file names, summaries",
+    "timezone": "local time zone: hours given without an offset, feed file names, every time shown to a user "
+                "(with its offset); UTC where a system needs it: feed versions, crawl partitions, "
+                "query-count URLs' `{hour}`",
     "schedule_minute": "the scheduler fires at HH:<this minute>",
     "max_catchup_hours": "`schedule` catches up at most this many missed hours; older gaps are left to `backfill`",
     "idf_window_days": "IDF counts the stored hours of this many days plus the hour itself",
@@ -301,8 +303,11 @@ def render_configuration() -> str:
     check_example_config()
     header = HEADER
     out = [GENERATED, "", "# Configuration", "",
-           "Every setting of `issuewire run`, `backfill`, `schedule`, `status` and `prune` resolves once per "
-           "process, in this order (first wins):", "",
+           "Every command resolves its settings once per process, in one function "
+           "(`jobs.cli.options.settings_from_args`), in this order (first wins): `run`, `backfill`, `schedule`, "
+           "`status`, `prune`, `rejects` and `console` all of them; `crawl` its `--sources` (`crawl_sources`) "
+           "and database (`db_url` when set, else a file in its data dir); `propose-keywords` the dictionary, "
+           "stopwords, posts mapping and time zone.", "",
            "1. command-line flags (see [cli.md](cli.md); a flag whose default is *setting `name`*),",
            "2. the environment: `ISSUEWIRE_<NAME>` for a top-level setting, `ISSUEWIRE_<STAGE>__<NAME>` for a "
            "stage's (e.g. `ISSUEWIRE_DETECT__MIN_AUTHORS=5`),",

@@ -18,6 +18,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clustering.bundle import BundleSettings
 from clustering.merge import MergeSettings
@@ -25,6 +26,7 @@ from crawler.ingest import IngestSettings
 from dictionaries import default_dictionary_path, default_stopwords_path
 from dictionaries.authors import default_influential_authors_path
 from issues.detect import DetectSettings
+from keywords.errors import InputError
 from keywords.extract import ExtractSettings
 from titling.titles import TitleSettings
 
@@ -33,7 +35,7 @@ STAGES = {"extract": ExtractSettings, "detect": DetectSettings, "title": TitleSe
           "merge": MergeSettings, "bundle": BundleSettings, "ingest": IngestSettings}
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError, ValueError):
     """A setting is unknown or has a value of the wrong type; the message says where it came from."""
 
 
@@ -179,7 +181,23 @@ def resolve_settings(flags: Mapping[str, Any] | None = None, environ: Mapping[st
             built[name] = STAGES[name](**values)
         except ValueError as exc:       # a stage's own check, e.g. title.context_backend = "mecab"
             raise SettingsError(f"[{name}]: {exc}") from None
-    return Settings(**top, **built)
+    settings = Settings(**top, **built)
+    _check_names(settings)
+    return settings
+
+
+def _check_names(settings: Settings) -> None:
+    """Settings that name something must name a thing that exists: a post mapping, a time zone."""
+    from crawler.mappings import POST_MAPPINGS
+
+    if settings.posts_mapping not in (None, "", "contract", *POST_MAPPINGS):
+        raise SettingsError(f"posts_mapping {settings.posts_mapping!r} is unknown; known: "
+                            f"{', '.join(sorted({'contract', *POST_MAPPINGS}))}")
+    try:
+        ZoneInfo(settings.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SettingsError(f"timezone {settings.timezone!r} is not an IANA time zone such as Asia/Seoul or UTC") \
+            from None
 
 
 def settings_as_dict(settings: Settings) -> dict[str, Any]:

@@ -21,13 +21,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from keywords.errors import InputError
 from recommender.data import Interactions
 
 __all__ = ["Recommender", "RecommenderError", "NotFittedError", "UnknownUserError",
            "ModelTooLargeError", "top_k"]
 
 
-class RecommenderError(Exception):
+class RecommenderError(InputError):
     """Base of the recommender's own errors."""
 
 

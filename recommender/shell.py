@@ -39,6 +39,7 @@ import pandas as pd
 import torch
 
 from issues.atomic_file import atomic_write
+from keywords.errors import OutputError
 from recommender.base import RecommenderError
 from recommender.data import DataSettings, Interactions, data_fingerprint
 from recommender.ease import EASE
@@ -54,7 +55,7 @@ __all__ = ["RecommenderSettings", "ModelStore", "ExportError", "train_recommende
            "load_interactions", "load_items", "write_jsonl_atomic", "RedisRecoExporter"]
 
 
-class ExportError(RecommenderError):
+class ExportError(OutputError, RecommenderError):
     """The export (file or Redis) failed; the previous export stays in place."""
 
 

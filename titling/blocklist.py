@@ -21,8 +21,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from keywords.errors import InputError
 
-class BlocklistError(ValueError):
+
+class BlocklistError(InputError, ValueError):
     def __init__(self, path: str, line: int, message: str):
         self.path, self.line, self.message = path, line, message
         super().__init__(f"{path}:{line}: {message}")

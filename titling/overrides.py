@@ -62,9 +62,10 @@ from pathlib import Path
 import pandas as pd
 
 from issues.field_rules import INVISIBLE, RowError, channel_name, storable_limits
+from keywords.errors import InputError
 
 
-class OverrideError(ValueError):
+class OverrideError(InputError, ValueError):
     """The override file is invalid; ``str(e)`` is ``file:line: what is wrong``."""
 
     def __init__(self, path: str, line: int, message: str):

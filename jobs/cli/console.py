@@ -1,5 +1,11 @@
 """``issuewire console``: the editors' web console (docs/console.md).
 
+    >>> parser = argparse.ArgumentParser(prog="issuewire")
+    >>> _ = add_console_command(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["console", "--db", "sqlite:///issuewire.sqlite", "--port", "8400"])
+    >>> args.db_url, args.host, args.port, args.func.__name__
+    ('sqlite:///issuewire.sqlite', '127.0.0.1', 8400, 'run_console_command')
+
     $ issuewire console --db sqlite:///issuewire.sqlite --overrides overrides.toml --users console-users.toml
     $ issuewire console --hash-password < password.txt      # a line for the users file
 
@@ -13,29 +19,29 @@ import argparse
 import getpass
 import sys
 
+from jobs.cli.options import add_options, settings_from_args
+
 __all__ = ["add_console_command", "run_console_command"]
 
 
 def add_console_command(subparsers) -> argparse.ArgumentParser:
     """Register ``console`` on an argparse subparsers object."""
     p = subparsers.add_parser("console", help="the editors' web console: watch the hour, preview and save overrides")
-    p.add_argument("--db", dest="db_url", help="database URL of the runs")
-    p.add_argument("--overrides", help="override file (TOML) the console edits (default: the one the newest run used)")
-    p.add_argument("--users", dest="users", help="console users/access file (TOML, see docs/console.md)")
-    p.add_argument("--config", help="the run's TOML config file")
-    p.add_argument("--redis", dest="redis_url", help="Redis URL (for re-running an hour)")
-    p.add_argument("--feed-file", dest="feed_file", help="JSON feed path (for re-running an hour)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8321, help="port (default 8321)")
+    add_options(p, "db", "config", "redis", "redis-prefix", "feed-file",
+                config={"help": "the run's TOML config file: the console re-runs an hour with the run's settings"})
+    p.add_argument("--overrides", metavar="FILE",
+                   help="override file (TOML) the console edits (default: the one the newest run used)")
+    p.add_argument("--users", dest="users", metavar="FILE", help="console users/access file (TOML, see docs/console.md)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8321, help="port to listen on")
     p.add_argument("--hash-password", action="store_true",
                    help="read a password (stdin or prompt), print its hash for the users file, and exit")
-    p.set_defaults(func=run_console_command)
+    p.set_defaults(func=run_console_command, resolves_settings=True)
     return p
 
 
 def run_console_command(args) -> int:
-    from jobs.cli.main import settings_from_args
-    from jobs.console.access import ConsoleConfigError, hash_password, load_console_config
+    from jobs.console.access import hash_password, load_console_config
     from jobs.console.app import create_app, serve
     from jobs.settings import SettingsError
 
@@ -46,10 +52,7 @@ def run_console_command(args) -> int:
         print(hash_password(password))
         return 0
     settings = settings_from_args(args)
-    try:
-        config = load_console_config(args.users)
-    except ConsoleConfigError as exc:
-        raise SettingsError(str(exc)) from None
+    config = load_console_config(args.users)
     if config.auth == "password" and not config.users:
         print("issuewire: warning: no users configured (--users FILE): nobody can log in", file=sys.stderr)
     app = create_app(settings, config, args.overrides)

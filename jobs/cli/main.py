@@ -15,94 +15,85 @@
     $ issuewire prune --db ... --feed-file 'feeds/feed-{hour}.json' [--dry-run]
     $ issuewire console --db ... --overrides overrides.toml --users console-users.toml   # web console
 
-Exit codes: 0 ok, 2 bad input (a file, the dictionary, the override file, a setting),
-3 database error (nothing published), 4 publish error (DB written, Redis or the file not),
-5 another run holds the run lock (or took it over from this one).
+Exit codes (one table for every command, :data:`jobs.errors.EXIT_CODES`): 0 ok, 1 a bug (with
+its traceback), 2 bad input, 3 database, 4 publish, 5 locked, 130 interrupted. Every user error
+is one line on stderr; :func:`main` catches only the error kinds of :mod:`jobs.errors`.
+
+    >>> main(["run", "--hour", "yesterday", "--posts", "posts.jsonl"])
+    2
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+import traceback
+from pathlib import Path
 from typing import Sequence
 
-from crawler.ingest import IngestError
-from dictionaries import DictionaryError
-from jobs.publish.feed import PublishError
-from jobs.store.lock import LockBusyError, LockLostError
-from jobs.settings import SettingsError, resolve_settings
-from crawler.crawl_store import CrawlStoreError
-from jobs.store.issue_store import StoreError
-from titling.blocklist import BlocklistError
-from titling.overrides import OverrideError
+from jobs.cli.options import (add_deprecated_alias, add_options, parse_hour_arg, parse_time_arg,
+                              settings_from_args)
+from jobs.errors import (EXIT_BUG, EXIT_DATABASE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK,
+                         EXIT_PUBLISH, UserError, exit_code)
+from jobs.settings import SettingsError
 
-EXIT_INPUT, EXIT_DATABASE, EXIT_PUBLISH, EXIT_LOCKED = 2, 3, 4, 5
+__all__ = ["main", "build_parser", "settings_from_args", "EXIT_OK", "EXIT_BUG", "EXIT_INPUT", "EXIT_DATABASE",
+           "EXIT_PUBLISH", "EXIT_LOCKED"]
 
 
-def _common(p: argparse.ArgumentParser, need_posts: bool = True) -> None:
+def _posts_mapping_help() -> str:
+    from crawler.mappings import POST_MAPPINGS
+
+    return ("field mapping of the post files: " + ", ".join(sorted({"contract", *POST_MAPPINGS}))
+            + " (default: the contract's own field names)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    """The inputs and outputs of the hourly run (``run``, ``backfill``, ``schedule``)."""
     p.add_argument("--posts", nargs="+", default=[], metavar="FILE",
                    help="post files (JSONL/CSV/Parquet, .gz ok) or folders of them")
     p.add_argument("--sources", dest="crawl_sources", metavar="FILE",
                    help="crawl these sources first (TOML, see `issuewire crawl`) and read the hour's crawled posts")
     p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
-    p.add_argument("--posts-mapping", dest="posts_mapping", help="field mapping of the post files (e.g. knews)")
-    p.add_argument("--dictionary", help="keyword dictionary TSV")
-    p.add_argument("--stopwords", help="stopword list")
-    p.add_argument("--overrides", help="operator override file")
-    p.add_argument("--db", dest="db_url", help="database URL (default sqlite:///issuewire.sqlite)")
-    p.add_argument("--redis", dest="redis_url", help="Redis URL; without it the feed goes to the file only")
-    p.add_argument("--redis-prefix", dest="redis_prefix", help="prefix of every Redis key")
-    p.add_argument("--feed-file", dest="feed_file", help="JSON feed path; {hour} becomes YYYYMMDDTHH")
-    p.add_argument("--config", help="TOML config file")
+    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=_posts_mapping_help())
+    p.add_argument("--dictionary", metavar="FILE", help="keyword dictionary TSV")
+    p.add_argument("--stopwords", metavar="FILE", help="stopword list (an empty value: none)")
+    p.add_argument("--overrides", metavar="FILE", help="operator override file")
+    add_options(p, "db", "redis", "redis-prefix", "feed-file", "config")
     p.add_argument("--quiet", action="store_true", help="no per-hour summary lines")
-
-
-def _store_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", dest="db_url", help="database URL")
-    p.add_argument("--redis", dest="redis_url", help="Redis URL")
-    p.add_argument("--redis-prefix", dest="redis_prefix", help="prefix of every Redis key")
-    p.add_argument("--feed-file", dest="feed_file", help="JSON feed path; {hour} becomes YYYYMMDDTHH")
-    p.add_argument("--config", help="TOML config file")
-
-
-SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
-                 "redis_prefix", "feed_file", "crawl_sources")
 
 
 def _need_inputs(args, settings) -> None:
     if not args.posts and not settings.crawl_sources:
         raise SettingsError("give --posts FILE... or --sources FILE (crawl first)")
-
-
-def settings_from_args(args: argparse.Namespace, environ=None):
-    flags = {k: getattr(args, k, None) for k in SETTING_FLAGS}
-    if getattr(args, "max_catchup_hours", None) is not None:
-        flags["max_catchup_hours"] = args.max_catchup_hours
-    return resolve_settings(flags, os.environ if environ is None else environ, getattr(args, "config", None))
+    if args.stopwords and not Path(args.stopwords).is_file():     # the runner treats a missing file as none
+        raise SettingsError(f"--stopwords {args.stopwords}: file not found")
 
 
 def cmd_run(args) -> int:
-    from jobs.runner.hour import RunContext, parse_hour, run_hour
+    from jobs.runner.hour import RunContext, run_hour
 
     settings = settings_from_args(args)
+    hour = parse_hour_arg(args.hour, settings.timezone)
     _need_inputs(args, settings)
     _logs(settings)
-    report = run_hour(RunContext(settings), parse_hour(args.hour, settings.timezone), args.posts, args.queries)
+    report = run_hour(RunContext(settings), hour, args.posts, args.queries)
     if not args.quiet:
         print(report.summary())
-    return 0
+    return EXIT_OK
 
 
 def cmd_backfill(args) -> int:
-    from jobs.runner.hour import RunContext, backfill, parse_hour
+    from jobs.publish.feed import PublishError
+    from jobs.runner.hour import RunContext, backfill
 
     settings = settings_from_args(args)
-    _need_inputs(args, settings)
-    _logs(settings)
-    start, end = parse_hour(args.start, settings.timezone), parse_hour(args.end, settings.timezone)
+    start = parse_hour_arg(args.start, settings.timezone, "--from")
+    end = parse_hour_arg(args.end, settings.timezone, "--to")
     if end < start:
         raise SettingsError(f"--to {args.end} is before --from {args.start}")
+    _need_inputs(args, settings)
+    _logs(settings)
     printer = None if args.quiet else (lambda r: print(r.summary(), flush=True))
     try:
         runs = backfill(RunContext(settings), start, end, args.posts, args.queries, progress=not args.quiet,
@@ -115,21 +106,16 @@ def cmd_backfill(args) -> int:
         raise PublishError(runs.summary())
     if not args.quiet:
         print(runs.summary())
-    return 0
+    return EXIT_OK
 
 
 def cmd_schedule(args) -> int:
     from jobs.runner.scheduler import run_scheduler
 
     settings = settings_from_args(args)
+    now = parse_time_arg(args.now, settings.timezone, "--now") if args.now else None
     _need_inputs(args, settings)
     _logs(settings)
-    now = None
-    if args.now:
-        import pandas as pd
-
-        now = pd.Timestamp(args.now)
-        now = (now.tz_localize(settings.timezone) if now.tzinfo is None else now).tz_convert("UTC")
     return run_scheduler(settings, args.posts, args.queries, once=args.once, now=now, progress=not args.quiet)
 
 
@@ -139,7 +125,7 @@ def cmd_status(args) -> int:
     settings = settings_from_args(args)
     status = collect_status(settings, last=args.last)
     print(json.dumps(status, default=str, ensure_ascii=False) if args.json else format_status(status))
-    return 0
+    return EXIT_OK
 
 
 def cmd_prune(args) -> int:
@@ -149,7 +135,7 @@ def cmd_prune(args) -> int:
     _logs(settings)
     summary = prune(settings, dry_run=args.dry_run)
     print(summary.describe(dry_run=args.dry_run))
-    return 0
+    return EXIT_OK
 
 
 def _logs(settings) -> None:
@@ -161,37 +147,56 @@ def _logs(settings) -> None:
 def cmd_demo(args) -> int:
     from jobs.demo.run import run_demo
 
+    if args.hours < 1 or args.show < 0:
+        raise SettingsError("--hours must be 1 or more and --show 0 or more")
     return run_demo(args.workdir, hours=args.hours, show=args.show)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("issuewire")
+    except PackageNotFoundError:        # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="issuewire", description="Find what is becoming an issue, every hour.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from jobs.errors import EXIT_CODES
+
+    parser = argparse.ArgumentParser(
+        prog="issuewire", description="Find what is becoming an issue, every hour.",
+        epilog="exit codes: " + ", ".join(f"{row.code} {row.name}" for row in EXIT_CODES) + " (docs/cli.md)")
+    parser.add_argument("--version", action="version", version=f"issuewire {_version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="what to do; `issuewire COMMAND -h` lists its options")
     p = sub.add_parser("run", help="run one hour")
-    p.add_argument("--hour", required=True, help="the hour, ISO 8601 (local time if no offset)")
+    add_options(p, "hour")
     _common(p)
-    p.set_defaults(func=cmd_run)
+    p.set_defaults(func=cmd_run, resolves_settings=True)
     p = sub.add_parser("backfill", help="run a range of hours in order (both ends included)")
-    p.add_argument("--from", dest="start", required=True)
-    p.add_argument("--to", dest="end", required=True)
+    add_options(p, "from", "to")
     _common(p)
-    p.set_defaults(func=cmd_backfill)
+    p.set_defaults(func=cmd_backfill, resolves_settings=True)
     p = sub.add_parser("schedule", help="run every hour at the configured minute, catching up missed hours")
     _common(p)
     p.add_argument("--once", action="store_true", help="catch up once and exit (for cron)")
-    p.add_argument("--max-catchup-hours", dest="max_catchup_hours", type=int,
-                   help="catch up at most this many hours back (default 48)")
-    p.add_argument("--now", help="treat this hour as the current time (replaying an outage)")
-    p.set_defaults(func=cmd_schedule)
+    p.add_argument("--max-catchup-hours", dest="max_catchup_hours", type=int, metavar="N",
+                   help="catch up at most this many hours back")
+    p.add_argument("--now", metavar="TIME",
+                   help="treat this time as the current time (replaying an outage), ISO 8601, e.g. "
+                        "2026-05-05T18:05: local time unless an offset is given")
+    p.set_defaults(func=cmd_schedule, resolves_settings=True)
     p = sub.add_parser("status", help="last runs, lock holder, current feed version")
-    _store_options(p)
-    p.add_argument("--last", type=int, default=24, help="how many hours to list")
+    add_options(p, "db", "redis", "redis-prefix", "feed-file", "config")
+    p.add_argument("--last", type=int, default=24, metavar="N", help="how many hours to list")
     p.add_argument("--json", action="store_true", help="machine-readable")
-    p.set_defaults(func=cmd_status)
+    p.set_defaults(func=cmd_status, resolves_settings=True)
     p = sub.add_parser("prune", help="delete data older than the retention policy")
-    _store_options(p)
+    add_options(p, "db", "redis", "redis-prefix", "feed-file", "config")
     p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
-    p.set_defaults(func=cmd_prune)
+    p.set_defaults(func=cmd_prune, resolves_settings=True)
     from jobs.cli.console import add_console_command
     from jobs.cli.crawl import add_crawl_command
     from jobs.cli.db import add_db_command
@@ -206,39 +211,36 @@ def build_parser() -> argparse.ArgumentParser:
     add_rejects_command(sub)
     add_db_command(sub)
     p = sub.add_parser("demo", help="simulate a portal and run its hours end to end")
-    p.add_argument("--workdir", default="issuewire-demo", help="where the demo writes its data, DB and feeds")
-    p.add_argument("--hours", type=int, default=30)
-    p.add_argument("--show", type=int, default=12, help="print the home top 6 of the last N hours")
+    p.add_argument("--workdir", default="issuewire-demo", metavar="DIR",
+                   help="where the demo writes its data, DB and feeds")
+    p.add_argument("--hours", type=int, default=30, metavar="N", help="how many simulated hours to run")
+    p.add_argument("--show", type=int, default=12, metavar="N", help="print the home top 6 of the last N hours")
     p.set_defaults(func=cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Parse, run the command, and turn its outcome into the exit code of :data:`jobs.errors.EXIT_CODES`.
+
+    A named error (a kind of :mod:`jobs.errors`) is one redacted line on stderr; anything else is
+    a bug: its traceback and exit 1. argparse's own errors exit 2 (bad input) with its usage line.
+    """
     try:
-        return _guarded(args)
-    except KeyboardInterrupt:
-        return 130
-
-
-def _guarded(args) -> int:
-    """Run the command; our named errors become one redacted line on stderr and an exit code."""
-    from jobs.runner.alerts import redact
-
-    try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
-    except (IngestError, DictionaryError, OverrideError, BlocklistError, SettingsError, ValueError) as exc:
-        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
-        return EXIT_INPUT
-    except (StoreError, CrawlStoreError) as exc:
-        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
-        return EXIT_DATABASE
-    except PublishError as exc:
-        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
-        return EXIT_PUBLISH
-    except (LockBusyError, LockLostError) as exc:
-        print(f"issuewire: error: {redact(str(exc))}", file=sys.stderr)
-        return EXIT_LOCKED
+    except UserError as exc:
+        from jobs.runner.alerts import redact
+
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"issuewire: error: {redact(message)}", file=sys.stderr)
+        return exit_code(exc)
+    except KeyboardInterrupt:
+        print("issuewire: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:  # noqa: BLE001 - a bug: keep its traceback, say so, exit 1
+        traceback.print_exc()
+        print("issuewire: internal error (the traceback above is a bug; please report it)", file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

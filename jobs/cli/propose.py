@@ -1,9 +1,20 @@
 """``issuewire propose-keywords``: new words and surging queries for operators to review.
 
+    >>> import tempfile
+    >>> parser = argparse.ArgumentParser(prog="issuewire")
+    >>> _ = add_propose_command(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["propose-keywords", "--posts", "drop/", "--since", "2026-05-05T00:00"])
+    >>> args.posts, args.since, args.func.__name__
+    (['drop/'], '2026-05-05T00:00', 'run_propose_command')
+    >>> path = write_tsv_atomic(pd.DataFrame({"candidate": ["오키나와"], "surge": [4.5]}),
+    ...                         pathlib.Path(tempfile.mkdtemp()) / "proposals.tsv")
+    >>> [line.split() for line in path.read_text(encoding="utf-8").splitlines()]     # tab-separated
+    [['candidate', 'surge'], ['오키나와', '4.5']]
+
     $ issuewire propose-keywords --posts drop/ --posts-mapping knews --hours 24 --out proposals.tsv
     $ issuewire propose-keywords --db sqlite:///issuewire.sqlite --queries drop/ --since 2026-02-19T00:00
 
-The recent window is ``--since`` (local time without an offset) or the last ``--hours``
+The recent window is ``--since`` (local time of the ``timezone`` setting without an offset) or the last ``--hours``
 before ``--until`` (default: the newest post or query read); everything older that was
 read is the background the surge is measured against (``--background-hours``, default
 7 days, limits how far back the files or the DB are read).  Posts come from ``--posts``
@@ -22,6 +33,10 @@ import pathlib
 
 import pandas as pd
 
+from jobs.cli.options import add_options, local_time, parse_time_arg, settings_from_args
+from jobs.errors import OutputError
+from jobs.settings import SettingsError
+
 __all__ = ["add_propose_command", "run_propose_command", "write_tsv_atomic"]
 
 
@@ -29,34 +44,35 @@ def add_propose_command(subparsers) -> argparse.ArgumentParser:
     """Register ``propose-keywords`` on an argparse subparsers object."""
     p = subparsers.add_parser("propose-keywords",
                               help="propose new dictionary words from recent posts and queries (TSV for review)")
+    from jobs.cli.main import _posts_mapping_help
+
     p.add_argument("--posts", nargs="+", default=[], metavar="FILE", help="post files or folders")
-    p.add_argument("--posts-mapping", dest="posts_mapping", help="field mapping of the post files (e.g. knews)")
+    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=_posts_mapping_help())
     p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
-    p.add_argument("--db", dest="db_url", help="run DB: adds its query_stats and bundle titles")
+    add_options(p, "db", "config", "timezone",
+                db={"help": "run database: adds its query_stats and bundle titles (not read unless given)"})
     window = p.add_mutually_exclusive_group()
-    window.add_argument("--since", help="start of the recent window, ISO 8601 (local time without offset)")
-    window.add_argument("--hours", type=float, default=24.0, help="recent window length (default 24)")
-    p.add_argument("--until", help="end of the recent window (default: newest post or query)")
-    p.add_argument("--background-hours", type=float, default=168.0,
-                   help="how far before the window the background reaches (default 168)")
-    p.add_argument("--dictionary", help="keyword dictionary TSV (default: the shipped one)")
-    p.add_argument("--stopwords", help="stopword list (default: the shipped one)")
-    p.add_argument("--timezone", default="Asia/Seoul")
-    p.add_argument("--min-posts", type=int, default=5)
-    p.add_argument("--min-authors", type=int, default=3)
-    p.add_argument("--min-queries", type=int, default=50)
-    p.add_argument("--min-surge", type=float, default=3.0)
-    p.add_argument("--top", type=int, default=200)
-    p.add_argument("--out", default="keyword-proposals.tsv", help="review TSV to write")
-    p.set_defaults(func=run_propose_command)
+    window.add_argument("--since", metavar="TIME",
+                        help="start of the recent window, ISO 8601, e.g. 2026-05-05T00:00: local time unless an "
+                             "offset is given")
+    window.add_argument("--hours", type=float, default=24.0, metavar="H", help="recent window length in hours")
+    p.add_argument("--until", metavar="TIME",
+                   help="end of the recent window, like --since (default: just after the newest post or query)")
+    p.add_argument("--background-hours", type=float, default=168.0, metavar="H",
+                   help="how far before the window the background reaches, in hours")
+    p.add_argument("--dictionary", metavar="FILE", help="keyword dictionary TSV")
+    p.add_argument("--stopwords", metavar="FILE", help="stopword list")
+    p.add_argument("--min-posts", type=int, default=5, metavar="N", help="proposed when in this many recent posts by --min-authors authors ...")
+    p.add_argument("--min-authors", type=int, default=3, metavar="N",
+                   help="... distinct authors, or ...")
+    p.add_argument("--min-queries", type=int, default=50, metavar="N",
+                   help="... searched this many times in the recent window; and ...")
+    p.add_argument("--min-surge", type=float, default=3.0, metavar="X",
+                   help="... its recent rate per hour is this many times its background rate")
+    p.add_argument("--top", type=int, default=200, metavar="N", help="at most this many candidates")
+    p.add_argument("--out", default="keyword-proposals.tsv", metavar="FILE", help="review TSV to write")
+    p.set_defaults(func=run_propose_command, resolves_settings=("posts_mapping", "dictionary", "stopwords", "timezone"))
     return p
-
-
-def _time(text: str | None, tz: str) -> pd.Timestamp | None:
-    if not text:
-        return None
-    ts = pd.Timestamp(text)
-    return (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
 
 
 def write_tsv_atomic(frame: pd.DataFrame, path) -> pathlib.Path:
@@ -87,26 +103,32 @@ def _from_db(url: str, start: pd.Timestamp, end: pd.Timestamp | None):
 def run_propose_command(args: argparse.Namespace) -> int:
     from crawler.ingest import read_posts, read_query_counts
     from crawler.mappings import post_mapping
-    from dictionaries import (default_dictionary_path, default_stopwords_path, load_dictionary,
-                              load_stopwords)
+    from dictionaries import load_dictionary, load_stopwords
     from dictionaries.proposals import ProposeSettings, propose_keywords
 
+    settings = settings_from_args(args)
+    tz = settings.timezone
     if not args.posts and not args.queries and not args.db_url:
-        raise ValueError("give --posts FILE..., --queries FILE... or --db URL")
-    dictionary = load_dictionary(args.dictionary or default_dictionary_path())
-    stopwords = load_stopwords(args.stopwords or default_stopwords_path())
-    posts = read_posts(args.posts, mapping=post_mapping(args.posts_mapping)).accepted if args.posts else None
+        raise SettingsError("give --posts FILE..., --queries FILE... or --db URL")
+    try:
+        thresholds = ProposeSettings(min_posts=args.min_posts, min_authors=args.min_authors,
+                                     min_queries=args.min_queries, min_surge=args.min_surge, top=args.top)
+    except ValueError as exc:
+        raise SettingsError(f"a threshold is out of range: {exc}") from None
+    until = parse_time_arg(args.until, tz, "--until") if args.until else None
+    since = parse_time_arg(args.since, tz, "--since") if args.since else None
+    dictionary = load_dictionary(settings.dictionary)
+    stopwords = load_stopwords(settings.stopwords) if settings.stopwords else frozenset()
+    posts = read_posts(args.posts, mapping=post_mapping(settings.posts_mapping)).accepted if args.posts else None
     queries = read_query_counts(args.queries).accepted if args.queries else None
-    until = _time(args.until, args.timezone)
     if until is None:
         stamps = [f.max() for f in (posts["published_at"] if posts is not None and len(posts) else None,
                                     queries["hour"] if queries is not None and len(queries) else None)
                   if f is not None]
         until = (max(pd.Timestamp(t) for t in stamps) + pd.Timedelta(seconds=1)) if stamps else None
-    since = _time(args.since, args.timezone)
     if since is None:
         if until is None and not args.db_url:
-            raise ValueError("no posts or queries read")
+            raise SettingsError("no post or query was read from the files given")
         until = until or pd.Timestamp.now(tz="UTC")
         since = until - pd.Timedelta(hours=args.hours)
     start = since - pd.Timedelta(hours=args.background_hours)
@@ -120,12 +142,13 @@ def run_propose_command(args: argparse.Namespace) -> int:
         posts = posts[pd.to_datetime(posts["published_at"], utc=True) >= start]
     if queries is not None:
         queries = queries[pd.to_datetime(queries["hour"], utc=True) >= start]
-    settings = ProposeSettings(min_posts=args.min_posts, min_authors=args.min_authors,
-                               min_queries=args.min_queries, min_surge=args.min_surge, top=args.top)
-    out = propose_keywords(posts, queries, dictionary, stopwords, since, settings, until=until)
+    out = propose_keywords(posts, queries, dictionary, stopwords, since, thresholds, until=until)
     out = out.assign(first_seen=pd.to_datetime(out["first_seen"], utc=True)
-                     .dt.tz_convert(args.timezone).dt.strftime("%Y-%m-%dT%H:%M%z"))
-    path = write_tsv_atomic(out, args.out)
-    print(f"{len(out)} candidates for review in {path} (window {since:%Y-%m-%d %H:%M} .. "
-          f"{until:%Y-%m-%d %H:%M} UTC; nothing was added to the dictionary)")
+                     .dt.tz_convert(tz).dt.strftime("%Y-%m-%dT%H:%M%z"))
+    try:
+        path = write_tsv_atomic(out, args.out)
+    except OSError as exc:
+        raise OutputError(f"{args.out}: cannot write the review TSV: {exc.strerror or exc}") from None
+    print(f"{len(out)} candidates for review in {path} (window {local_time(since, tz)} .. "
+          f"{local_time(until, tz)}; nothing was added to the dictionary)")
     return 0

@@ -14,35 +14,33 @@ from __future__ import annotations
 import argparse
 import json
 
+from jobs.cli.options import add_options, local_time, parse_hour_arg, settings_from_args
+
 
 def add_rejects_command(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("rejects", help="an hour's rejected input rows with file, line and reason",
                               description="List the input rows the run of an hour rejected (and the non-http(s) "
                                           "URLs it dropped), counted by reason, with file and line.")
-    p.add_argument("--hour", required=True, help="the hour, ISO 8601 (local time if no offset)")
-    p.add_argument("--db", dest="db_url", help="database URL (default sqlite:///issuewire.sqlite)")
-    p.add_argument("--config", help="TOML config file")
-    p.add_argument("--limit", type=int, default=20, help="rows to list (default 20; the counts cover all)")
+    add_options(p, "hour", "db", "config")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="rows to list (the counts cover all)")
     p.add_argument("--json", action="store_true", help="machine-readable")
-    p.set_defaults(func=cmd_rejects)
+    p.set_defaults(func=cmd_rejects, resolves_settings=True)
     return p
 
 
 def cmd_rejects(args) -> int:
-    from jobs.cli.main import settings_from_args
-    from jobs.runner.hour import parse_hour
     from jobs.runner.rejects import format_rejects, hour_rejects, rejects_json
     from jobs.settings import SettingsError
     from jobs.store.issue_store import IssueStore
 
     settings = settings_from_args(args)
+    hour = parse_hour_arg(args.hour, settings.timezone)
     if args.limit < 0:
         raise SettingsError("--limit must be 0 or more")
-    listing = hour_rejects(IssueStore(settings.db_url, create=False), parse_hour(args.hour, settings.timezone),
-                           args.limit)
+    listing = hour_rejects(IssueStore(settings.db_url, create=False), hour, args.limit)
     if listing.run is None and listing.total == 0:
-        raise SettingsError(f"hour {args.hour} never ran in {settings.db_url.split('://')[0]} database "
-                            f"(see `issuewire status`)")
+        raise SettingsError(f"hour {args.hour} never ran ({local_time(hour, settings.timezone)}) in the "
+                            f"{settings.db_url.split('://')[0]} database (see `issuewire status`)")
     print(json.dumps(rejects_json(listing, settings.timezone), ensure_ascii=False) if args.json
           else format_rejects(listing, settings.timezone))
     return 0

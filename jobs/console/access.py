@@ -34,11 +34,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from keywords.errors import InputError
+
 ROLES = ("editor", "viewer")
 _KEYS = {"auth", "proxy_header", "trusted_proxies", "proxy_default_role", "secret_key_file", "secure_cookies", "users"}
 
 
-class ConsoleConfigError(ValueError):
+class ConsoleConfigError(InputError, ValueError):
     """The console's users file is invalid; the message names the file."""
 
 

@@ -44,6 +44,7 @@ import pandas as pd
 from issues.atomic_file import atomic_write
 from jobs.publish.paths import hour_file, hour_label  # noqa: F401 - hour_label: the {hour} rule, re-exported
 from jobs.runner.faults import checkpoint
+from keywords.errors import OutputError
 
 SWITCH_SCRIPT = """
 if ARGV[5] ~= '' then
@@ -67,7 +68,7 @@ return 1
 """
 
 
-class PublishError(RuntimeError):
+class PublishError(OutputError, RuntimeError):
     """Redis or the feed file could not be written; the previous feed is still in place."""
 
 

@@ -23,8 +23,10 @@ from typing import Iterator
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from keywords.errors import DatabaseError
 
-class StoreError(RuntimeError):
+
+class StoreError(DatabaseError, RuntimeError):
     """The database failed or is unreachable; the message says which database and why."""
 
 

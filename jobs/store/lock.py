@@ -53,11 +53,12 @@ from sqlalchemy.exc import IntegrityError
 
 from jobs.store.errors import StoreError, database_errors
 from jobs.store.schema import run_lock
+from keywords.errors import BusyError
 
 LOCK_NAME = "hourly"
 
 
-class LockBusyError(RuntimeError):
+class LockBusyError(BusyError, RuntimeError):
     """Another process holds the run lock; the message names it and until when it is valid."""
 
     def __init__(self, holder: str, expires_at: datetime | None):
@@ -66,7 +67,7 @@ class LockBusyError(RuntimeError):
         super().__init__(f"another run holds the lock: {holder}{until}")
 
 
-class LockLostError(RuntimeError):
+class LockLostError(BusyError, RuntimeError):
     """This process's lock was taken over (it stopped heart-beating); its writes are refused."""
 
 

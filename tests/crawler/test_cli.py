@@ -1,19 +1,17 @@
-"""``issuewire crawl`` through argparse, as jobs/cli/main.py will call it, against the real test server."""
+"""``issuewire crawl`` through the real entry point (``jobs.cli.main.main``), against the real test server;
+exit codes are the one table of every command (``jobs.errors.EXIT_CODES``)."""
 from __future__ import annotations
 
-import argparse
 import json
 from datetime import datetime
 
 from crawler.ingest import read_posts
-from jobs.cli.crawl import add_crawl_command
+from jobs.cli.main import main
+from jobs.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_LOCKED, EXIT_PUBLISH
 
 
 def run(argv) -> int:
-    parser = argparse.ArgumentParser(prog="issuewire")
-    add_crawl_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return main(argv)
 
 
 def sources_file(tmp_path, server, extra="") -> str:
@@ -69,29 +67,29 @@ def test_flags_override_the_file_and_json_output(tmp_path, server, capsys):
     assert (tmp_path / "other.sqlite").exists() and (tmp_path / "elsewhere" / "processed" / "posts").is_dir()
 
 
-def test_failed_urls_exit_3_only_when_asked(tmp_path, server, capsys):
+def test_failed_urls_exit_4_only_when_asked(tmp_path, server, capsys):
     sources = sources_file(tmp_path, server)
     with open(sources, "a", encoding="utf-8") as fh:
         fh.write(f'\n[[source]]\nname = "down"\nkind = "rss"\nurl = "{server.url("/always500")}"\n')
     assert run(["crawl", "--sources", sources, "--now", "2026-05-05T10:05+00:00"]) == 0
     assert "down: 1 url(s), 0 page(s)" in capsys.readouterr().out
-    assert run(["crawl", "--sources", sources, "--fail-on-errors", "--now", "2026-05-05T11:05+00:00"]) == 3
+    assert run(["crawl", "--sources", sources, "--fail-on-errors", "--now", "2026-05-05T11:05+00:00"]) == EXIT_PUBLISH
 
 
 def test_a_bad_sources_file_is_one_line_and_exit_2(tmp_path, server, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text('[[source]]\nname = "x"\nkind = "ftp"\nurl = "ftp://x"\n', encoding="utf-8")
-    assert run(["crawl", "--sources", str(bad)]) == 2
+    assert run(["crawl", "--sources", str(bad)]) == EXIT_INPUT
     err = capsys.readouterr().err.strip()
-    assert err.startswith("issuewire crawl: error: ") and "kind must be one of" in err and "\n" not in err
-    assert run(["crawl", "--sources", str(tmp_path / "missing.toml")]) == 2
+    assert err.startswith("issuewire: error: ") and "kind must be one of" in err and "\n" not in err
+    assert run(["crawl", "--sources", str(tmp_path / "missing.toml")]) == EXIT_INPUT
     assert "cannot be read" in capsys.readouterr().err
 
 
-def test_an_unreachable_database_is_exit_1(tmp_path, server, capsys):
+def test_an_unreachable_database_is_exit_3(tmp_path, server, capsys):
     code = run(["crawl", "--sources", sources_file(tmp_path, server), "--db",
                 "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"])
-    assert code == 1 and "crawl store: creating the crawl tables failed" in capsys.readouterr().err
+    assert code == EXIT_DATABASE and "crawl store: creating the crawl tables failed" in capsys.readouterr().err
 
 
 def test_the_hourly_run_helper_crawls_only_when_sources_are_configured(tmp_path, server):
@@ -107,9 +105,9 @@ def test_the_hourly_run_helper_crawls_only_when_sources_are_configured(tmp_path,
     assert hour_queries_dir(tmp_path / "data", hour).is_dir()
 
 
-def test_a_second_crawl_on_the_same_data_dir_exits_4(tmp_path, server, capsys):
+def test_a_second_crawl_on_the_same_data_dir_exits_5(tmp_path, server, capsys):
     from crawler.shell import crawl_lock
     with crawl_lock(tmp_path / "data"):
-        assert run(["crawl", "--sources", sources_file(tmp_path, server)]) == 4
+        assert run(["crawl", "--sources", sources_file(tmp_path, server)]) == EXIT_LOCKED
     assert "another crawl is running" in capsys.readouterr().err
     assert run(["crawl", "--sources", sources_file(tmp_path, server), "--now", "2026-05-05T10:05+00:00"]) == 0

@@ -43,3 +43,33 @@ def test_settings_are_frozen():
     s = resolve_settings()
     with pytest.raises(Exception):
         s.db_url = "x"
+
+
+@pytest.mark.parametrize("where,value,message", [
+    ("posts_mapping", "knwes", "posts_mapping 'knwes' is unknown; known: community_json, contract, knews"),
+    ("timezone", "KST", "timezone 'KST' is not an IANA time zone such as Asia/Seoul or UTC"),
+])
+def test_a_setting_that_names_something_must_name_a_thing_that_exists(where, value, message):
+    with pytest.raises(SettingsError, match=message):
+        resolve_settings({}, {f"ISSUEWIRE_{where.upper()}": value})
+    assert getattr(resolve_settings({where: None}, {}), where) != value
+
+
+def test_a_settings_error_is_an_input_error_exit_2():
+    from jobs.errors import EXIT_INPUT, InputError, exit_code
+
+    assert issubclass(SettingsError, InputError) and issubclass(SettingsError, ValueError)
+    assert exit_code(SettingsError("x")) == EXIT_INPUT
+
+
+def test_the_commands_resolve_through_one_function(tmp_path):
+    """``settings_from_args`` is what every command (and the recommender's) calls: flags > env > file."""
+    import argparse
+
+    from jobs.cli.options import settings_from_args
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('redis_prefix = "file"\nredis_url = "redis://file:6379/0"\ntimezone = "UTC"\n')
+    args = argparse.Namespace(config=str(cfg), redis_url="redis://flag:6379/0", redis_prefix=None, hour="x")
+    s = settings_from_args(args, environ={"ISSUEWIRE_REDIS_PREFIX": "env", "ISSUEWIRE_REDIS_URL": "redis://env"})
+    assert (s.redis_url, s.redis_prefix, s.timezone) == ("redis://flag:6379/0", "env", "UTC")
