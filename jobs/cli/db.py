@@ -20,23 +20,26 @@ from __future__ import annotations
 
 import argparse
 
+from jobs.cli.options import add_options
+from jobs.errors import EXIT_OK
+
 
 def add_db_command(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("db", help="the run database's schema: `db upgrade` applies pending migrations",
                               description="Manage the run database's schema (Alembic migrations shipped "
                                           "with issuewire).")
-    db_sub = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade}")
+    db_sub = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade}",
+                              help="upgrade: apply pending migrations")
     up = db_sub.add_parser("upgrade", help="apply pending migrations under the run lock and say what was done",
                            description="Bring the run database to this version's schema, under the run lock; "
                                        "a database created before migrations is adopted.")
-    up.add_argument("--db", dest="db_url", help="database URL (default sqlite:///issuewire.sqlite)")
-    up.add_argument("--config", help="TOML config file")
+    add_options(up, "db", "config")
     up.set_defaults(func=cmd_db_upgrade)
     return p
 
 
 def cmd_db_upgrade(args) -> int:
-    from jobs.cli.main import settings_from_args
+    from jobs.cli.options import settings_from_args
     from jobs.store.issue_store import IssueStore
     from jobs.store.migrate import upgrade_database
 
@@ -45,4 +48,4 @@ def cmd_db_upgrade(args) -> int:
     result = upgrade_database(store.engine, lock_ttl_seconds=settings.lock_ttl_seconds,
                               lock_wait_seconds=settings.lock_wait_seconds)
     print(result.describe())
-    return 0
+    return EXIT_OK
