@@ -197,9 +197,9 @@ def test_prune_applies_the_policy(ran, tmp_path, redis_server):
     old = time.time() - 20 * 86400
     for name in ("old.jsonl.gz", "old-notes.txt", "new.csv"):
         (raw / name).write_text("x")
-    (feeds / ".feed-20260504T09.json.abc.tmp").write_text("{half")              # a killed write's leftover
+    (feeds / ".feed-20260504T09.json.abcd1234.tmp").write_text("{half")              # a killed write's leftover
     for p in [raw / "old.jsonl.gz", raw / "old-notes.txt", *sorted(feeds.glob("*T0[0-4].*")),
-              feeds / ".feed-20260504T09.json.abc.tmp"]:
+              feeds / ".feed-20260504T09.json.abcd1234.tmp"]:
         os.utime(p, (old, old))
     client = redis.Redis.from_url(redis_server)
     prefix = ran["prefix"] + ":prune"
