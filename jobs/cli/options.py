@@ -33,7 +33,7 @@ import pandas as pd
 from jobs.settings import Settings, SettingsError, resolve_settings
 
 __all__ = ["add_options", "add_deprecated_alias", "settings_from_args", "parse_hour_arg", "parse_time_arg",
-           "local_time", "SETTING_FLAGS", "OPTIONS"]
+           "local_time", "posts_mapping_help", "SETTING_FLAGS", "OPTIONS"]
 
 #: Namespace attributes that are settings (``jobs.settings.Settings`` fields) when a command has them.
 SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
@@ -76,6 +76,14 @@ def add_options(parser: argparse.ArgumentParser, *names: str, **changes: Any) ->
     for name in names:
         flags, kwargs = OPTIONS[name]
         parser.add_argument(*flags, **{**kwargs, **changes.get(name.replace("-", "_"), {})})
+
+
+def posts_mapping_help() -> str:
+    """Help of ``--posts-mapping``: the names it takes."""
+    from crawler.mappings import POST_MAPPINGS
+
+    return ("field mapping of the post files: " + ", ".join(sorted({"contract", *POST_MAPPINGS}))
+            + " (default: the contract's own field names)")
 
 
 class _DeprecatedAlias(argparse.Action):

@@ -35,7 +35,7 @@ import tempfile
 
 import pandas as pd
 
-from jobs.cli.options import add_options, local_time, parse_time_arg, settings_from_args
+from jobs.cli.options import add_options, local_time, parse_time_arg, posts_mapping_help, settings_from_args
 from jobs.errors import OutputError
 from jobs.settings import SettingsError
 
@@ -46,10 +46,8 @@ def add_propose_command(subparsers) -> argparse.ArgumentParser:
     """Register ``propose-keywords`` on an argparse subparsers object."""
     p = subparsers.add_parser("propose-keywords",
                               help="propose new dictionary words from recent posts and queries (TSV for review)")
-    from jobs.cli.main import _posts_mapping_help
-
     p.add_argument("--posts", nargs="+", default=[], metavar="FILE", help="post files or folders")
-    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=_posts_mapping_help())
+    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=posts_mapping_help())
     p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
     add_options(p, "db", "config", "timezone",
                 db={"help": "run database: adds its query_stats and bundle titles (not read unless given)"})
