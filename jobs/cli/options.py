@@ -9,9 +9,11 @@
     >>> hour = parse_hour_arg(args.hour, settings.timezone)
     >>> hour.isoformat(), local_time(hour, settings.timezone)
     ('2026-05-05T09:00:00+00:00', '2026-05-05 18:00+09:00')
-    >>> parse_hour_arg("2026-05-05", "Asia/Seoul")
-    Traceback (most recent call last):
-    jobs.settings.SettingsError: --hour '2026-05-05' is a date, not an hour: give the hour, e.g. 2026-05-05T18:00 (Asia/Seoul time unless an offset such as +09:00 is given)
+    >>> try:
+    ...     parse_hour_arg("2026-05-05", "Asia/Seoul")
+    ... except SettingsError as error:
+    ...     print(error)
+    --hour '2026-05-05' is a date, not an hour: give the hour, e.g. 2026-05-05T18:00 (Asia/Seoul time unless an offset such as +09:00 is given)
 
 A command registers the shared options with :func:`add_options` (so ``--db``, ``--redis``,
 ``--redis-prefix``, ``--feed-file``, ``--config``, ``--hour``, ``--from``/``--to`` have one

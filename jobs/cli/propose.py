@@ -62,16 +62,19 @@ def add_propose_command(subparsers) -> argparse.ArgumentParser:
                    help="how far before the window the background reaches, in hours")
     p.add_argument("--dictionary", metavar="FILE", help="keyword dictionary TSV")
     p.add_argument("--stopwords", metavar="FILE", help="stopword list")
-    p.add_argument("--min-posts", type=int, default=5, metavar="N", help="proposed when in this many recent posts by --min-authors authors ...")
+    p.add_argument("--min-posts", type=int, default=5, metavar="N",
+                   help="a candidate is proposed when in this many recent posts (by --min-authors authors) or "
+                        "searched --min-queries times, and surging by --min-surge")
     p.add_argument("--min-authors", type=int, default=3, metavar="N",
-                   help="... distinct authors, or ...")
+                   help="distinct authors of those recent posts")
     p.add_argument("--min-queries", type=int, default=50, metavar="N",
-                   help="... searched this many times in the recent window; and ...")
+                   help="searches in the recent window that qualify a candidate without the posts")
     p.add_argument("--min-surge", type=float, default=3.0, metavar="X",
-                   help="... its recent rate per hour is this many times its background rate")
+                   help="recent rate per hour over background rate per hour (smoothed) a candidate needs")
     p.add_argument("--top", type=int, default=200, metavar="N", help="at most this many candidates")
     p.add_argument("--out", default="keyword-proposals.tsv", metavar="FILE", help="review TSV to write")
-    p.set_defaults(func=run_propose_command, resolves_settings=("posts_mapping", "dictionary", "stopwords", "timezone"))
+    p.set_defaults(func=run_propose_command,
+                   resolves_settings=("posts_mapping", "dictionary", "stopwords", "timezone"))
     return p
 
 
