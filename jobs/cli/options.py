@@ -97,15 +97,15 @@ class _DeprecatedAlias(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):
         print(f"issuewire: warning: {option_string} is deprecated, use {self.new}", file=sys.stderr)
-        setattr(namespace, self.dest, values)
+        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
 
 
 def add_deprecated_alias(parser: argparse.ArgumentParser, old: str, new: str, **kwargs: Any) -> None:
     """Accept ``old`` as a hidden spelling of the already registered option ``new``."""
     target = next(a for a in parser._actions if new in a.option_strings)
-    nargs = kwargs.pop("nargs", None) if target.nargs is None else target.nargs
-    parser.add_argument(old, dest=target.dest, action=_DeprecatedAlias, new=new, nargs=nargs,
-                        type=target.type, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kwargs)
+    parser.add_argument(old, dest=target.dest, action=_DeprecatedAlias, new=new, nargs=target.nargs,
+                        const=target.const, type=target.type, choices=target.choices, metavar=target.metavar,
+                        default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kwargs)
 
 
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
