@@ -16,6 +16,7 @@ import dataclasses
 import tomllib
 import typing
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -187,12 +188,19 @@ def resolve_settings(flags: Mapping[str, Any] | None = None, environ: Mapping[st
 
 
 def _check_names(settings: Settings) -> None:
-    """Settings that name something must name a thing that exists: a post mapping, a time zone."""
+    """Settings that name something must name a thing that exists: a post mapping, a time, a time zone."""
     from crawler.mappings import POST_MAPPINGS
 
     if settings.posts_mapping not in (None, "", "contract", *POST_MAPPINGS):
         raise SettingsError(f"posts_mapping {settings.posts_mapping!r} is unknown; known: "
                             f"{', '.join(sorted({'contract', *POST_MAPPINGS}))}")
+    try:
+        floor = datetime.fromisoformat(settings.post_time_floor)
+    except ValueError:
+        floor = None
+    if floor is None or floor.tzinfo is None:
+        raise SettingsError(f"post_time_floor {settings.post_time_floor!r} is not an ISO 8601 time with an offset, "
+                            f"e.g. 2000-01-01T00:00:00+00:00")
     try:
         ZoneInfo(settings.timezone)
     except (ValueError, ZoneInfoNotFoundError):

@@ -31,7 +31,8 @@ def add_console_command(subparsers) -> argparse.ArgumentParser:
                 config={"help": "the run's TOML config file: the console re-runs an hour with the run's settings"})
     p.add_argument("--overrides", metavar="FILE",
                    help="override file (TOML) the console edits (default: the one the newest run used)")
-    p.add_argument("--users", dest="users", metavar="FILE", help="console users/access file (TOML, see docs/console.md)")
+    p.add_argument("--users", dest="users", metavar="FILE",
+                   help="console users/access file (TOML, see docs/console.md)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=8321, help="port to listen on")
     p.add_argument("--hash-password", action="store_true",

@@ -31,21 +31,13 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from jobs.cli.options import (add_deprecated_alias, add_options, parse_hour_arg, parse_time_arg,
-                              settings_from_args)
+from jobs.cli.options import add_options, parse_hour_arg, parse_time_arg, posts_mapping_help, settings_from_args
 from jobs.errors import (EXIT_BUG, EXIT_DATABASE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK,
                          EXIT_PUBLISH, UserError, exit_code)
 from jobs.settings import SettingsError
 
 __all__ = ["main", "build_parser", "settings_from_args", "EXIT_OK", "EXIT_BUG", "EXIT_INPUT", "EXIT_DATABASE",
            "EXIT_PUBLISH", "EXIT_LOCKED"]
-
-
-def _posts_mapping_help() -> str:
-    from crawler.mappings import POST_MAPPINGS
-
-    return ("field mapping of the post files: " + ", ".join(sorted({"contract", *POST_MAPPINGS}))
-            + " (default: the contract's own field names)")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -55,7 +47,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sources", dest="crawl_sources", metavar="FILE",
                    help="crawl these sources first (TOML, see `issuewire crawl`) and read the hour's crawled posts")
     p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
-    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=_posts_mapping_help())
+    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=posts_mapping_help())
     p.add_argument("--dictionary", metavar="FILE", help="keyword dictionary TSV")
     p.add_argument("--stopwords", metavar="FILE", help="stopword list (an empty value: none)")
     p.add_argument("--overrides", metavar="FILE", help="operator override file")

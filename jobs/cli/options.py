@@ -9,9 +9,11 @@
     >>> hour = parse_hour_arg(args.hour, settings.timezone)
     >>> hour.isoformat(), local_time(hour, settings.timezone)
     ('2026-05-05T09:00:00+00:00', '2026-05-05 18:00+09:00')
-    >>> parse_hour_arg("2026-05-05", "Asia/Seoul")
-    Traceback (most recent call last):
-    jobs.settings.SettingsError: --hour '2026-05-05' is a date, not an hour: give the hour, e.g. 2026-05-05T18:00 (Asia/Seoul time unless an offset such as +09:00 is given)
+    >>> try:
+    ...     parse_hour_arg("2026-05-05", "Asia/Seoul")
+    ... except SettingsError as error:
+    ...     print(error)
+    --hour '2026-05-05' is a date, not an hour: give the hour, e.g. 2026-05-05T18:00 (Asia/Seoul time unless an offset such as +09:00 is given)
 
 A command registers the shared options with :func:`add_options` (so ``--db``, ``--redis``,
 ``--redis-prefix``, ``--feed-file``, ``--config``, ``--hour``, ``--from``/``--to`` have one
@@ -33,7 +35,7 @@ import pandas as pd
 from jobs.settings import Settings, SettingsError, resolve_settings
 
 __all__ = ["add_options", "add_deprecated_alias", "settings_from_args", "parse_hour_arg", "parse_time_arg",
-           "local_time", "SETTING_FLAGS", "OPTIONS"]
+           "local_time", "posts_mapping_help", "SETTING_FLAGS", "OPTIONS"]
 
 #: Namespace attributes that are settings (``jobs.settings.Settings`` fields) when a command has them.
 SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_url", "redis_url",
@@ -78,6 +80,14 @@ def add_options(parser: argparse.ArgumentParser, *names: str, **changes: Any) ->
         parser.add_argument(*flags, **{**kwargs, **changes.get(name.replace("-", "_"), {})})
 
 
+def posts_mapping_help() -> str:
+    """Help of ``--posts-mapping``: the names it takes."""
+    from crawler.mappings import POST_MAPPINGS
+
+    return ("field mapping of the post files: " + ", ".join(sorted({"contract", *POST_MAPPINGS}))
+            + " (default: the contract's own field names)")
+
+
 class _DeprecatedAlias(argparse.Action):
     """Stores into the new option's destination and warns once on stderr."""
 
@@ -87,15 +97,15 @@ class _DeprecatedAlias(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):
         print(f"issuewire: warning: {option_string} is deprecated, use {self.new}", file=sys.stderr)
-        setattr(namespace, self.dest, values)
+        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
 
 
 def add_deprecated_alias(parser: argparse.ArgumentParser, old: str, new: str, **kwargs: Any) -> None:
     """Accept ``old`` as a hidden spelling of the already registered option ``new``."""
     target = next(a for a in parser._actions if new in a.option_strings)
-    nargs = kwargs.pop("nargs", None) if target.nargs is None else target.nargs
-    parser.add_argument(old, dest=target.dest, action=_DeprecatedAlias, new=new, nargs=nargs,
-                        type=target.type, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kwargs)
+    parser.add_argument(old, dest=target.dest, action=_DeprecatedAlias, new=new, nargs=target.nargs,
+                        const=target.const, type=target.type, choices=target.choices, metavar=target.metavar,
+                        default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kwargs)
 
 
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:

@@ -33,7 +33,7 @@ import pathlib
 
 import pandas as pd
 
-from jobs.cli.options import add_options, local_time, parse_time_arg, settings_from_args
+from jobs.cli.options import add_options, local_time, parse_time_arg, posts_mapping_help, settings_from_args
 from jobs.errors import OutputError
 from jobs.settings import SettingsError
 
@@ -44,10 +44,8 @@ def add_propose_command(subparsers) -> argparse.ArgumentParser:
     """Register ``propose-keywords`` on an argparse subparsers object."""
     p = subparsers.add_parser("propose-keywords",
                               help="propose new dictionary words from recent posts and queries (TSV for review)")
-    from jobs.cli.main import _posts_mapping_help
-
     p.add_argument("--posts", nargs="+", default=[], metavar="FILE", help="post files or folders")
-    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=_posts_mapping_help())
+    p.add_argument("--posts-mapping", dest="posts_mapping", metavar="NAME", help=posts_mapping_help())
     p.add_argument("--queries", nargs="+", default=[], metavar="FILE", help="query-count files or folders")
     add_options(p, "db", "config", "timezone",
                 db={"help": "run database: adds its query_stats and bundle titles (not read unless given)"})
@@ -62,16 +60,19 @@ def add_propose_command(subparsers) -> argparse.ArgumentParser:
                    help="how far before the window the background reaches, in hours")
     p.add_argument("--dictionary", metavar="FILE", help="keyword dictionary TSV")
     p.add_argument("--stopwords", metavar="FILE", help="stopword list")
-    p.add_argument("--min-posts", type=int, default=5, metavar="N", help="proposed when in this many recent posts by --min-authors authors ...")
+    p.add_argument("--min-posts", type=int, default=5, metavar="N",
+                   help="a candidate is proposed when in this many recent posts (by --min-authors authors) or "
+                        "searched --min-queries times, and surging by --min-surge")
     p.add_argument("--min-authors", type=int, default=3, metavar="N",
-                   help="... distinct authors, or ...")
+                   help="distinct authors of those recent posts")
     p.add_argument("--min-queries", type=int, default=50, metavar="N",
-                   help="... searched this many times in the recent window; and ...")
+                   help="searches in the recent window that qualify a candidate without the posts")
     p.add_argument("--min-surge", type=float, default=3.0, metavar="X",
-                   help="... its recent rate per hour is this many times its background rate")
+                   help="recent rate per hour over background rate per hour (smoothed) a candidate needs")
     p.add_argument("--top", type=int, default=200, metavar="N", help="at most this many candidates")
     p.add_argument("--out", default="keyword-proposals.tsv", metavar="FILE", help="review TSV to write")
-    p.set_defaults(func=run_propose_command, resolves_settings=("posts_mapping", "dictionary", "stopwords", "timezone"))
+    p.set_defaults(func=run_propose_command,
+                   resolves_settings=("posts_mapping", "dictionary", "stopwords", "timezone"))
     return p
 
 

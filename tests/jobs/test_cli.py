@@ -137,6 +137,9 @@ def test_an_old_spelling_still_works_hidden_with_one_warning(capsys):
         "issuewire: warning: --prefix is deprecated, use --redis-prefix"]
     assert "--redis-url" not in parser.format_help() and "--prefix " not in parser.format_help()
     assert parser.parse_args([]).redis_url is None and not capsys.readouterr().err
+    parser.add_argument("--quiet", action="store_true", help="no summary")
+    add_deprecated_alias(parser, "--silent", "--quiet")
+    assert parser.parse_args(["--silent"]).quiet is True and "--silent is deprecated" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [

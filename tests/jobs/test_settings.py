@@ -48,6 +48,8 @@ def test_settings_are_frozen():
 @pytest.mark.parametrize("where,value,message", [
     ("posts_mapping", "knwes", "posts_mapping 'knwes' is unknown; known: community_json, contract, knews"),
     ("timezone", "KST", "timezone 'KST' is not an IANA time zone such as Asia/Seoul or UTC"),
+    ("post_time_floor", "2000-01-01", "post_time_floor '2000-01-01' is not an ISO 8601 time with an offset"),
+    ("post_time_floor", "long ago", "post_time_floor 'long ago' is not an ISO 8601 time with an offset"),
 ])
 def test_a_setting_that_names_something_must_name_a_thing_that_exists(where, value, message):
     with pytest.raises(SettingsError, match=message):
