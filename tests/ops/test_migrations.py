@@ -155,6 +155,14 @@ def test_a_run_killed_inside_the_migration_leaves_an_empty_database_the_next_run
     assert _schema_diff(pg_url) == [] and len(IssueStore(pg_url).table("runs")) == 1
 
 
+def test_the_head_constant_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    assert script.get_heads() == [head_revision()]          # one head, the one the code names
+    assert [r.revision for r in script.walk_revisions()][-1] == "0001"
+
+
 def test_migrations_ship_in_the_package():
     """setup.cfg's package data covers every file of jobs/store/migrations (they are not a package)."""
     cfg = configparser.ConfigParser()
