@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from jobs.cli.main import EXIT_DATABASE, main
+from jobs.cli.main import EXIT_DATABASE, EXIT_LOCKED, main
 from jobs.store.issue_store import IssueStore
+from jobs.store.lock import RunLock
 from jobs.store.migrate import MIGRATIONS, head_revision, schema_state, upgrade_database
 from jobs.store.schema import metadata
 
@@ -88,6 +89,24 @@ def test_run_upgrades_an_old_database_by_itself_and_uses_the_new_column(ops_inpu
                         "adopted": True}]
     run = IssueStore(db_url).run_record(HOUR)
     assert run["status"] == "ok" and json.loads(run["inputs"])          # the column added in 0002
+
+
+def test_the_schema_does_not_change_under_a_running_hour(ops_inputs, db_url, capsys):
+    """A database with a run lock is upgraded only by the lock's holder: while another run holds
+    it, `db upgrade` and `run` exit 5 and the schema stays as it was."""
+    _legacy_database(db_url, with_late_parts=False)
+    other = RunLock(IssueStore(db_url, create=False).engine, ttl_seconds=600, owner="other-host:9:running",
+                    heartbeat_seconds=3600)
+    other.acquire()
+    try:
+        assert main(["db", "upgrade", "--db", db_url]) == EXIT_LOCKED
+        assert main(["run", "--hour", HOUR.isoformat(), "--quiet", *cli_args(ops_inputs, db_url)]) == EXIT_LOCKED
+        assert "another run holds the lock: other-host:9:running" in capsys.readouterr().err
+        assert schema_state(IssueStore(db_url, create=False).engine).legacy
+    finally:
+        other.release()
+    assert main(["db", "upgrade", "--db", db_url]) == 0
+    assert _schema_diff(db_url) == []
 
 
 def test_a_database_newer_than_the_code_is_refused(db_url, capsys):
