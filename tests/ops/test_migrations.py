@@ -143,6 +143,22 @@ def test_concurrent_upgrades_of_an_empty_postgresql_database_make_one_schema(pg_
     assert _schema_diff(pg_url) == []
 
 
+def test_an_upgrade_kept_waiting_for_the_schema_lock_is_a_busy_lock(pg_url, monkeypatch):
+    """Another session holds the schema lock past the timeout: LockBusyError (exit 5), not a
+    database error; once it lets go, the upgrade goes through."""
+    import jobs.store.migrate as migrate
+    from jobs.store.lock import LockBusyError
+
+    monkeypatch.setattr(migrate, "SCHEMA_LOCK_TIMEOUT", "200ms")
+    engine = IssueStore(pg_url, create=False).engine
+    with engine.connect() as other:
+        other.execute(sa.text("SELECT pg_advisory_lock(hashtext('issuewire-schema:' || current_schema()))"))
+        with pytest.raises(LockBusyError, match="another process changing the schema"):
+            upgrade_database(engine)
+        other.execute(sa.text("SELECT pg_advisory_unlock(hashtext('issuewire-schema:' || current_schema()))"))
+    assert upgrade_database(engine).before is None and _schema_diff(pg_url) == []
+
+
 def test_two_first_runs_at_once_on_empty_postgresql(ops_inputs, pg_url):
     """Real processes: each exits 0 (it ran the hour after the other) or 5 (the other held the run
     lock), never 3; the hour is stored once."""
