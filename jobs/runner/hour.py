@@ -157,7 +157,8 @@ class RunContext:
     @property
     def store(self) -> IssueStore:
         if self._store is None:
-            self._store = IssueStore(self.settings.db_url)
+            self._store = IssueStore(self.settings.db_url, lock_ttl_seconds=self.settings.lock_ttl_seconds,
+                                     lock_wait_seconds=self.settings.lock_wait_seconds)   # migrates first
         return self._store
 
     @property

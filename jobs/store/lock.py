@@ -2,9 +2,9 @@
 heartbeat, and a fencing token.
 
     >>> import sqlalchemy as sa
-    >>> from jobs.store.schema import metadata
+    >>> from jobs.store.migrate import upgrade_database
     >>> engine = sa.create_engine("sqlite://")
-    >>> metadata.create_all(engine)          # a real database gets its tables from jobs.store.migrate
+    >>> _ = upgrade_database(engine)         # the tables, from the migrations
     >>> clock = FakeClock(1_777_000_000)     # tests pass a clock; the default is time.time
     >>> a = RunLock(engine, ttl_seconds=300, owner="host-a:101:aa", clock=clock, heartbeat_seconds=3600)
     >>> a.acquire()

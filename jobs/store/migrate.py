@@ -49,9 +49,10 @@ import sqlalchemy as sa
 
 from jobs.runner.faults import checkpoint
 from jobs.store.errors import StoreError, database_errors, redact_url
-from jobs.store.lock import RunLock
+from jobs.store.lock import LockBusyError, RunLock
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+HEAD = "0002"                          # the newest revision in MIGRATIONS (a test checks it with Alembic)
 INITIAL = "0001"                       # what a database created before migrations is stamped as
 LEGACY_MARKER = "runs"                 # a table every pre-migration issuewire database has
 SCHEMA_LOCK_TIMEOUT = "120s"           # PostgreSQL: how long an upgrade waits for another one
@@ -105,8 +106,9 @@ def _script():
 
 
 def head_revision() -> str:
-    """The newest revision this code ships."""
-    return _script().get_current_head()
+    """The newest revision this code ships (:data:`HEAD`: opening a database that is up to date
+    does not even import Alembic)."""
+    return HEAD
 
 
 def _known(revision: str) -> bool:
@@ -149,13 +151,20 @@ def check_current(engine: sa.Engine) -> None:
 
 @contextlib.contextmanager
 def schema_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A connection inside a transaction that holds the database's schema lock; commits on exit."""
+    """A connection inside a transaction that holds the database's schema lock; commits on exit.
+    Waiting for it longer than SQLite's busy timeout or :data:`SCHEMA_LOCK_TIMEOUT` raises
+    :class:`~jobs.store.lock.LockBusyError` (exit 5)."""
     with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{SCHEMA_LOCK_TIMEOUT}'")
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('issuewire-schema:' || current_schema()))"))
-        elif conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{SCHEMA_LOCK_TIMEOUT}'")
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('issuewire-schema:' || current_schema()))"))
+            elif conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "55P03" or "database is locked" in str(exc.orig):
+                raise LockBusyError("another process changing the schema", None) from None
+            raise
         yield conn
         conn.commit()
 

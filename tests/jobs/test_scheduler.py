@@ -41,3 +41,27 @@ def test_real_scheduler_catches_up_missed_hours(tmp_path):
     # the three hours before now, oldest first (a fourth if the clock crossed an hour meanwhile)
     assert hours[-1] == now - pd.Timedelta(hours=1) and len(hours) in (3, 4)
     assert (pd.Series(hours).diff().dropna() == pd.Timedelta(hours=1)).all()
+
+
+def test_first_opens_of_an_empty_database_at_once_make_one_schema(tmp_path):
+    """The scheduler's first firing and a reader open an empty SQLite database together (the race
+    behind "table feeds already exists"): the schema is made once, under the database's write lock."""
+    import threading
+
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    barrier, upgrades, errors = threading.Barrier(4), [], []
+
+    def open_store():
+        barrier.wait()
+        try:
+            upgrades.append(IssueStore(db).upgrade)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert sorted(u.changed for u in upgrades) == [False, False, False, True]

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from jobs.cli.main import EXIT_DATABASE, main
+from jobs.cli.main import EXIT_DATABASE, EXIT_LOCKED, main
 from jobs.store.issue_store import IssueStore
+from jobs.store.lock import RunLock
 from jobs.store.migrate import MIGRATIONS, head_revision, schema_state, upgrade_database
 from jobs.store.schema import metadata
 
@@ -90,6 +91,24 @@ def test_run_upgrades_an_old_database_by_itself_and_uses_the_new_column(ops_inpu
     assert run["status"] == "ok" and json.loads(run["inputs"])          # the column added in 0002
 
 
+def test_the_schema_does_not_change_under_a_running_hour(ops_inputs, db_url, capsys):
+    """A database with a run lock is upgraded only by the lock's holder: while another run holds
+    it, `db upgrade` and `run` exit 5 and the schema stays as it was."""
+    _legacy_database(db_url, with_late_parts=False)
+    other = RunLock(IssueStore(db_url, create=False).engine, ttl_seconds=600, owner="other-host:9:running",
+                    heartbeat_seconds=3600)
+    other.acquire()
+    try:
+        assert main(["db", "upgrade", "--db", db_url]) == EXIT_LOCKED
+        assert main(["run", "--hour", HOUR.isoformat(), "--quiet", *cli_args(ops_inputs, db_url)]) == EXIT_LOCKED
+        assert "another run holds the lock: other-host:9:running" in capsys.readouterr().err
+        assert schema_state(IssueStore(db_url, create=False).engine).legacy
+    finally:
+        other.release()
+    assert main(["db", "upgrade", "--db", db_url]) == 0
+    assert _schema_diff(db_url) == []
+
+
 def test_a_database_newer_than_the_code_is_refused(db_url, capsys):
     upgrade_database(IssueStore(db_url, create=False).engine)
     engine = sa.create_engine(IssueStore(db_url, create=False).url)
@@ -124,6 +143,22 @@ def test_concurrent_upgrades_of_an_empty_postgresql_database_make_one_schema(pg_
     assert _schema_diff(pg_url) == []
 
 
+def test_an_upgrade_kept_waiting_for_the_schema_lock_is_a_busy_lock(pg_url, monkeypatch):
+    """Another session holds the schema lock past the timeout: LockBusyError (exit 5), not a
+    database error; once it lets go, the upgrade goes through."""
+    import jobs.store.migrate as migrate
+    from jobs.store.lock import LockBusyError
+
+    monkeypatch.setattr(migrate, "SCHEMA_LOCK_TIMEOUT", "200ms")
+    engine = IssueStore(pg_url, create=False).engine
+    with engine.connect() as other:
+        other.execute(sa.text("SELECT pg_advisory_lock(hashtext('issuewire-schema:' || current_schema()))"))
+        with pytest.raises(LockBusyError, match="another process changing the schema"):
+            upgrade_database(engine)
+        other.execute(sa.text("SELECT pg_advisory_unlock(hashtext('issuewire-schema:' || current_schema()))"))
+    assert upgrade_database(engine).before is None and _schema_diff(pg_url) == []
+
+
 def test_two_first_runs_at_once_on_empty_postgresql(ops_inputs, pg_url):
     """Real processes: each exits 0 (it ran the hour after the other) or 5 (the other held the run
     lock), never 3; the hour is stored once."""
@@ -153,6 +188,14 @@ def test_a_run_killed_inside_the_migration_leaves_an_empty_database_the_next_run
     _, err = second.communicate(timeout=300)
     assert second.returncode == 0, err
     assert _schema_diff(pg_url) == [] and len(IssueStore(pg_url).table("runs")) == 1
+
+
+def test_the_head_constant_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    assert script.get_heads() == [head_revision()]          # one head, the one the code names
+    assert [r.revision for r in script.walk_revisions()][-1] == "0001"
 
 
 def test_migrations_ship_in_the_package():
