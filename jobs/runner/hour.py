@@ -1,7 +1,18 @@
 """The hourly run's I/O shell: read files and history, run the core, write DB, Redis and file.
 
-    >>> report = run_hour(settings, pd.Timestamp("2026-02-19T16:00+09:00"), ["posts.jsonl"])  # doctest: +SKIP
-    >>> report.summary()                                                                      # doctest: +SKIP
+    >>> import tempfile
+    >>> work = Path(tempfile.mkdtemp())
+    >>> _ = (work / "dict.tsv").write_text("keyword\\ttype\\taliases\\tweight\\n환율\\t\\t\\t\\n", encoding="utf-8")
+    >>> posts = [{"post_id": f"p{i}", "channel": "news", "author_id": f"a{i}", "title": "환율 급등",
+    ...           "body": "환율", "published_at": "2026-05-05T02:10:00+09:00"} for i in range(3)]
+    >>> _ = (work / "posts.jsonl").write_text("".join(json.dumps(p) + "\\n" for p in posts), encoding="utf-8")
+    >>> settings = Settings(db_url=f"sqlite:///{work}/iw.sqlite", dictionary=str(work / "dict.tsv"),
+    ...                     stopwords="", feed_file=str(work / "feeds" / "feed-{hour}.json"))
+    >>> report = run_hour(settings, pd.Timestamp("2026-05-05T02:00+09:00"), [str(work / "posts.jsonl")])
+    >>> print(report.summary())
+    2026-05-05T02:00:00+09:00 read=3 accepted=3 rejected=0 in_hour=3 issues=0 warming_up (0 h of history)  home: (no issues)
+    >>> sorted(p.name for p in (work / "feeds").iterdir())
+    ['feed-20260505T02.json', 'report-20260505T02.html']
 
 Order of effects, so that a failure anywhere leaves the previous feed in place: validate the
 dictionary and the override file -> read inputs (an unreadable file stops here) -> compute ->

@@ -1,9 +1,18 @@
 """Structured run logs: one JSON line per stage of an hour, with its seconds and counts.
 
-    >>> stages = StageLog(hour)                                           # doctest: +SKIP
+    >>> import io
+    >>> lines = logging.StreamHandler(io.StringIO())
+    >>> log.addHandler(lines); log.setLevel(logging.INFO)
+    >>> stages = StageLog(pd.Timestamp("2026-05-05T02:00+09:00"))
     >>> with stages.stage("ingest") as counts:
-    ...     counts["posts_read"] = 1200                                    # doctest: +SKIP
-    >>> stages.seconds                      # {"ingest": 0.41}            # doctest: +SKIP
+    ...     counts["posts_read"] = 1200
+    >>> stages.event("run_failed", stage="store", error="database postgresql://iw:pw@db/x unavailable")
+    >>> log.removeHandler(lines)
+    >>> first, second = (json.loads(line) for line in lines.stream.getvalue().splitlines())
+    >>> first["event"], first["hour"], first["stage"], first["posts_read"], list(stages.seconds)
+    ('stage', '2026-05-04T17:00Z', 'ingest', 1200, ['ingest'])
+    >>> second["error"]
+    'database postgresql://iw:***@db/x unavailable'
 
 Every finished stage logs, on the ``issuewire.run`` logger, a record whose message is JSON:
 ``{"event": "stage", "hour": "...Z", "stage": "ingest", "seconds": 0.41, "posts_read": 1200}``;
