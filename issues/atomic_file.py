@@ -19,8 +19,9 @@ on disk (the file and the folder entry are both fsynced). The file gets the mode
 web server or a consumer under another account reads what the umask lets it read; ``mode=``
 forces one (the console keeps an edited file's mode).
 
-Temporary files are named ``.<final name>.<8 random characters>.tmp``, so they are hidden
-from ``*.json`` globs and recognisable: :func:`stale_temp_files` finds the ones a killed process
+Temporary files are named ``.<final name>.<8 random characters>.tmp`` (any random part is
+recognised, so those of older versions are too), so they are hidden from ``*.json`` globs and
+recognisable: :func:`stale_temp_files` finds the ones a killed process
 left behind, :func:`remove_stale_temp_files` removes them. Only a caller that knows no write is
 in progress (the hourly run, under its lock) should remove them.
 
@@ -40,7 +41,7 @@ from typing import IO, Callable, Union
 
 Content = Union[str, bytes, Callable[[IO], None]]
 TEMP_SUFFIX = ".tmp"
-_TEMP_NAME = re.compile(r"^\.(?P<final>.+)\.[a-z0-9_]{8}\.tmp$")
+_TEMP_NAME = re.compile(r"^\.(?P<final>.+)\.[A-Za-z0-9_]+\.tmp$")
 
 __all__ = ["atomic_write", "temp_path", "final_name", "stale_temp_files", "remove_stale_temp_files"]
 

@@ -39,7 +39,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import pandas as pd  # noqa: F401 - used by the example
 
 from issues.atomic_file import atomic_write
 from jobs.publish.paths import hour_file, hour_label  # noqa: F401 - hour_label: the {hour} rule, re-exported
