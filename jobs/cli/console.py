@@ -36,7 +36,7 @@ def add_console_command(subparsers) -> argparse.ArgumentParser:
 def run_console_command(args) -> int:
     from jobs.cli.main import settings_from_args
     from jobs.console.access import ConsoleConfigError, hash_password, load_console_config
-    from jobs.console.app import create_app, serve
+    from jobs.console.app import check_overrides_path, create_app, serve
     from jobs.settings import SettingsError
 
     if args.hash_password:
@@ -45,6 +45,10 @@ def run_console_command(args) -> int:
             raise SettingsError("--hash-password: empty password")
         print(hash_password(password))
         return 0
+    try:
+        check_overrides_path(args.overrides)
+    except ConsoleConfigError as exc:
+        raise SettingsError(str(exc)) from None
     settings = settings_from_args(args)
     try:
         config = load_console_config(args.users)
@@ -52,7 +56,10 @@ def run_console_command(args) -> int:
         raise SettingsError(str(exc)) from None
     if config.auth == "password" and not config.users:
         print("issuewire: warning: no users configured (--users FILE): nobody can log in", file=sys.stderr)
-    app = create_app(settings, config, args.overrides)
+    try:
+        app = create_app(settings, config, args.overrides)
+    except ConsoleConfigError as exc:
+        raise SettingsError(str(exc)) from None
     print(f"issuewire console on http://{args.host}:{args.port}/ (database {settings.db_url.split('@')[-1]})",
           file=sys.stderr, flush=True)
     serve(app, args.host, args.port)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
 
-from jobs.console.access import ConsoleConfig, User
+from jobs.console.access import ConsoleConfig, ConsoleConfigError, User
 from jobs.console.desk import Desk, parse_label
 from jobs.console.edits import EditConflict, EditDesk, OverrideFile, RecomputeUnavailable, Who, rule_toml
 from jobs.publish.display import local_time, number, plain_title, plural, safe_url, display_text
@@ -57,13 +57,19 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
     store = store or IssueStore(settings.db_url)
     desk = Desk(store, settings)
     path = overrides_path or _recorded_overrides(desk) or settings.overrides
-    editor = EditDesk(settings, store, OverrideFile(path), clock) if path else None
+    not_editable = "No override file: start the console with --overrides FILE.toml."
+    check_overrides_path(overrides_path)
+    if path and not str(path).endswith(".toml"):
+        not_editable = (f"{path} (the override file the newest run used) is not a TOML file: the console edits "
+                        f"TOML override files only; start it with --overrides FILE.toml.")
+    editor = EditDesk(settings, store, OverrideFile(path), clock) if path and str(path).endswith(".toml") else None
     tz = settings.timezone
 
     @app.context_processor
     def _globals():
-        return {"user": g.get("user"), "timezone": tz, "chart_hours": CHART_HOURS, "overrides_path": path,
-                "auth": config.auth, "now": clock()}
+        return {"user": g.get("user"), "timezone": tz, "chart_hours": CHART_HOURS,
+                "overrides_path": path if editor else None, "not_editable": not_editable, "auth": config.auth,
+                "now": clock()}
 
     @app.before_request
     def _who():
@@ -99,8 +105,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
                 return render_template("error.html", message="Your account may read but not change the "
                                                              "override file (role: viewer)."), 403
             if editor is None:
-                return render_template("error.html", message="No override file: start the console with "
-                                                             "--overrides FILE.toml."), 409
+                return render_template("error.html", message=not_editable), 409
             return view(*args, **kwargs)
         return wrapped
 
@@ -234,6 +239,19 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         return redirect(url_for("hour_page", label=desk.label(hour)))
 
     return app
+
+
+def check_overrides_path(path: str | None) -> None:
+    """Refuse an override file the console cannot edit (it edits TOML only), before anything starts.
+
+    >>> check_overrides_path("overrides.txt")
+    Traceback (most recent call last):
+    ...
+    jobs.console.access.ConsoleConfigError: overrides.txt: --overrides must be a TOML override file (*.toml): the console edits TOML only; convert the file first (docs/contracts.md)
+    """
+    if path and not str(path).endswith(".toml"):
+        raise ConsoleConfigError(f"{path}: --overrides must be a TOML override file (*.toml): the console edits "
+                                 f"TOML only; convert the file first (docs/contracts.md)")
 
 
 def _address(req, config: ConsoleConfig) -> str:

@@ -124,3 +124,29 @@ def test_login_never_redirects_off_the_console(console):
         r = s.post(console.url + "/login", params={"next": target}, allow_redirects=False, timeout=30,
                    data={"csrf_token": token, "name": "kim", "password": PASSWORDS["kim"]})
         assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+def test_an_override_file_that_is_not_toml_is_refused_at_start_in_one_line(tmp_path):
+    legacy = tmp_path / "overrides.txt"
+    legacy.write_text("block 광고\n", encoding="utf-8")
+    result = run_cli(["console", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--overrides", str(legacy)])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "overrides.txt" in result.stderr and "*.toml" in result.stderr
+    assert legacy.read_text(encoding="utf-8") == "block 광고\n"
+
+
+def test_a_plain_text_file_inherited_from_the_settings_leaves_the_console_read_only(tmp_path):
+    from jobs.settings import Settings
+
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", overrides=str(tmp_path / "o.txt")),
+                     users_config(), None)
+    client = app.test_client()
+    client.post("/login", data={"name": "kim", "password": PASSWORDS["kim"],
+                                "csrf_token": _token(client.get("/login").text)})
+    page = client.get("/overrides").text
+    assert "o.txt (the override file the newest run used) is not a TOML file" in page
+    r = client.post("/edit/preview", data={"csrf_token": _token(page), "hour": "20260504T09",
+                                           "action": "block-keyword", "subject": "물가"})
+    assert r.status_code == 409 and "TOML override files only" in r.text
+    assert not (tmp_path / "o.txt").exists()
