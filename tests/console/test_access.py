@@ -150,3 +150,42 @@ def test_a_plain_text_file_inherited_from_the_settings_leaves_the_console_read_o
                                            "action": "block-keyword", "subject": "물가"})
     assert r.status_code == 409 and "TOML override files only" in r.text
     assert not (tmp_path / "o.txt").exists()
+
+
+def _client_as(app, user: str):
+    client = app.test_client()
+    r = client.post("/login", data={"name": user, "password": PASSWORDS[user],
+                                    "csrf_token": _token(client.get("/login").text)})
+    assert r.status_code == 302
+    return client
+
+
+def test_a_viewer_reaches_no_edit_endpoint_and_sees_no_edit_form(site):
+    app = create_app(site["settings"], users_config(), str(site["folder"] / "overrides.toml"))
+    edit_endpoints = sorted(r.rule for r in app.url_map.iter_rules()
+                            if "POST" in r.methods and r.endpoint not in ("login", "logout"))
+    assert {"/edit/preview", "/edit/save"} <= set(edit_endpoints)
+    before = (site["folder"] / "overrides.toml").read_text(encoding="utf-8")
+    viewer, editor = _client_as(app, "lee"), _client_as(app, "kim")
+    issue = re.search(r'href="(/hour/20260504T09/issue/[^"]+)"', viewer.get("/hour/20260504T09").text).group(1)
+    for path in (issue, "/overrides", "/hour/20260504T09", "/audit"):
+        page = viewer.get(path).text
+        assert 'action="/edit/' not in page, path                   # no edit form on any page
+    assert 'action="/edit/' in editor.get(issue).text               # the editor has them (the check can fail)
+    token = _token(viewer.get("/overrides").text)
+    forms = [{"action": "block-keyword", "subject": "물가"}, {"action": "unblock-keyword", "subject": "광고"},
+             {"action": "rewrite", "subject": "물가", "title": "x"}]
+    for path in edit_endpoints:
+        for form in forms:
+            r = viewer.post(path, data={"csrf_token": token, "hour": "20260504T09", "base_sha": "x", **form})
+            assert r.status_code == 403, (path, form, r.status_code)
+    assert (site["folder"] / "overrides.toml").read_text(encoding="utf-8") == before
+    # behind the proxy, a user not listed gets the default role: a viewer, refused the same way
+    proxy = create_app(site["settings"], users_config(auth="proxy"), str(site["folder"] / "overrides.toml"))
+    proxy.config["WTF_CSRF_ENABLED"] = False        # proxy pages give a viewer no form, so no token: test the role
+    client = proxy.test_client()
+    for path in edit_endpoints:
+        r = client.post(path, headers={"X-Portal-User": "park"}, environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                        data={"hour": "20260504T09", "action": "block-keyword", "subject": "물가", "base_sha": "x"})
+        assert r.status_code == 403 and "role: viewer" in r.text, path
+    assert (site["folder"] / "overrides.toml").read_text(encoding="utf-8") == before
