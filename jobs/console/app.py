@@ -227,8 +227,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         who = Who(g.user.name, _address(request, config))
         try:
             edit = edit_from_form(request.form, tz, note=_note(g.user, clock(), tz))
-            latest = desk.recent_hours(1)
-            rerun = request.form.get("rerun") == "1" and bool(latest) and latest[0].hour == hour
+            rerun = request.form.get("rerun") == "1"          # EditDesk.rerun re-runs the newest hour only
             result = editor.save(edit, request.form.get("base_sha", ""), who, hour, rerun=rerun)
         except (EditConflict, OverrideError, ValueError) as exc:
             editor.audit(who, "refused", hour, request.form.get("action", "")[:32] + " "

@@ -42,7 +42,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobs.store.issue_store import IssueStore, StoreError, console_audit, from_db_time, to_db_time, utc_now
+from jobs.store.issue_store import IssueStore, StoreError, console_audit, from_db_time, runs, to_db_time, utc_now
 from titling.override_writer import OverrideEdit, apply_edit
 from titling.overrides import OverrideError, Overrides, parse_overrides
 
@@ -255,14 +255,27 @@ class EditDesk:
             self._set_outcome(audit_id, f"saved; {outcome}")
         return result
 
+    def newest_hour(self) -> pd.Timestamp | None:
+        """The newest hour with a run row (the "current hour" an editor may re-run)."""
+        frame = self.store._frame(sa.select(sa.func.max(runs.c.hour).label("hour")))
+        value = frame["hour"].iloc[0] if len(frame) else None
+        return None if value is None or pd.isna(value) else from_db_time(pd.Series([value])).iloc[0]
+
     def rerun(self, hour: pd.Timestamp) -> str:
-        """Run the stored hour again with the saved file, as ``issuewire run`` would; returns what happened."""
+        """Run ``hour`` again with the saved file, as ``issuewire run`` would, if it is the newest stored
+        hour (an older hour is never re-run from here: its successors were computed from it); returns
+        what happened."""
         from dataclasses import replace
 
         from jobs.publish.feed import PublishError
         from jobs.runner.hour import RunContext, run_hour, settings_for_recompute
         from jobs.store.lock import LockBusyError, LockLostError
 
+        newest = self.newest_hour()
+        if newest is None or pd.Timestamp(hour) != newest:
+            shown = "none" if newest is None else newest.tz_convert(self.settings.timezone).isoformat()
+            return (f"not re-run: only the newest stored hour is re-run from the console "
+                    f"(newest: {shown}); the change applies from the next run")
         run = self.store.run_record(hour) or {}
         if not run.get("inputs"):
             return "not re-run: this hour recorded no input files"

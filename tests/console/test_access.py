@@ -189,3 +189,45 @@ def test_a_viewer_reaches_no_edit_endpoint_and_sees_no_edit_form(site):
                         data={"hour": "20260504T09", "action": "block-keyword", "subject": "물가", "base_sha": "x"})
         assert r.status_code == 403 and "role: viewer" in r.text, path
     assert (site["folder"] / "overrides.toml").read_text(encoding="utf-8") == before
+
+
+def test_rerun_on_request_reruns_only_the_newest_stored_hour(site):
+    import json
+
+    from jobs.store.issue_store import IssueStore
+
+    app = create_app(site["settings"], users_config(), str(site["folder"] / "overrides.toml"))
+    editor = _client_as(app, "kim")
+    store = IssueStore(site["settings"].db_url)
+    feeds = site["folder"] / "feeds"
+
+    def runs():
+        return store.table("runs")[["hour", "started_at", "finished_at", "feed_version"]].astype(str)
+
+    def save(label: str, keyword: str):
+        preview = editor.post("/edit/preview", data={"csrf_token": _token(editor.get("/overrides").text),
+                                                     "hour": label, "action": "block-keyword", "subject": keyword})
+        assert preview.status_code == 200
+        sha = re.search(r'name="base_sha" value="([0-9a-f]{64})"', preview.text).group(1)
+        form = {"csrf_token": _token(preview.text), "hour": label, "action": "block-keyword", "subject": keyword,
+                "base_sha": sha, "rerun": "1"}                   # asked for, whatever the page offered
+        return preview.text, editor.post("/edit/save", data=form, follow_redirects=True).text
+
+    before, older = runs(), (feeds / "feed-20260504T08.json").read_text(encoding="utf-8")
+    keyword = json.loads(older)["channels"]["home"][0]["keyword"]
+    page, done = save("20260504T08", keyword)                   # an older hour
+    assert 'name="rerun"' not in page and "only the newest hour can be re-run" in page
+    assert "not re-run: only the newest stored hour is re-run" in done
+    assert runs().equals(before) and (feeds / "feed-20260504T08.json").read_text(encoding="utf-8") == older
+    assert store.table("console_audit")["outcome"].iloc[-1].startswith("saved; not re-run")
+
+    newest = json.loads((feeds / "feed-20260504T09.json").read_text(encoding="utf-8"))
+    keyword = next(i["keyword"] for i in newest["channels"]["home"])
+    page, done = save("20260504T09", keyword)                   # the newest hour
+    assert 'name="rerun"' in page and "re-ran the hour" in done
+    after = runs()
+    changed = after.loc[(after != before).any(axis=1), "hour"].tolist()
+    assert len(changed) == 1 and changed[0].startswith("2026-05-04 00:00")      # 09:00+09:00, and only it
+    republished = json.loads((feeds / "feed-20260504T09.json").read_text(encoding="utf-8"))
+    assert keyword not in [i["keyword"] for i in republished["channels"]["home"]]
+    assert (feeds / "feed-20260504T08.json").read_text(encoding="utf-8") == older
