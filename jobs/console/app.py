@@ -22,9 +22,10 @@ from pathlib import Path
 import pandas as pd
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
 
-from jobs.console.access import ConsoleConfig, ConsoleConfigError, User
+from jobs.console.access import ConsoleConfig, ConsoleConfigError, LoginThrottle, User
 from jobs.console.desk import Desk, parse_label
-from jobs.console.edits import EditConflict, EditDesk, OverrideFile, RecomputeUnavailable, Who, rule_toml
+from jobs.console.edits import (EditConflict, EditDesk, OverrideFile, RecomputeUnavailable, Who, audit_log,
+                                rule_toml, write_audit)
 from jobs.publish.display import local_time, number, plain_title, plural, safe_url, display_text
 from jobs.publish.report import CHART_HOURS
 from jobs.store.issue_store import IssueStore, StoreError
@@ -64,6 +65,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
                         f"TOML override files only; start it with --overrides FILE.toml.")
     editor = EditDesk(settings, store, OverrideFile(path), clock) if path and str(path).endswith(".toml") else None
     tz = settings.timezone
+    throttle = LoginThrottle(config.login_attempts, 60.0 * config.login_window_minutes)
 
     @app.context_processor
     def _globals():
@@ -125,13 +127,27 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
             abort(404)
         error = None
         if request.method == "POST":
-            user = config.authenticate(request.form.get("name", "")[:200], request.form.get("password", "")[:MAX_FIELD])
+            name, address, now = request.form.get("name", "")[:200], request.remote_addr, clock().timestamp()
+            wait = throttle.retry_after(address, name, now)
+            if wait is not None:                # refused before the password is even checked
+                minutes = max(1, round(wait / 60))
+                page = render_template("login.html", no_users=not config.users,
+                                       error=f"Too many failed logins from this address or for this user: "
+                                             f"try again in {plural(minutes, 'minute')}.")
+                return page, 429, {"Retry-After": str(wait)}
+            user = config.authenticate(name, request.form.get("password", "")[:MAX_FIELD])
             if user is not None:
+                throttle.succeeded(name)
                 session.clear()
                 session["user"] = user.name
                 target = request.args.get("next") or ""
                 local = target.startswith("/") and not target.startswith(("//", "/\\"))
                 return redirect(target if local else url_for("index"))
+            if throttle.failed(address, name, now):
+                write_audit(store, Who(name, address), "login-locked",
+                            f"{config.login_attempts} failed logins from this address or for user {name!r} "
+                            f"within {config.login_window_minutes} minutes",
+                            f"logins refused (429) for up to {config.login_window_minutes} minutes")
             error = "Unknown user or wrong password."
         return render_template("login.html", error=error, no_users=not config.users), 401 if error else 200
 
@@ -202,7 +218,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
 
     @app.get("/audit")
     def audit_page():
-        return render_template("audit.html", rows=editor.audit_log() if editor else [])
+        return render_template("audit.html", rows=audit_log(store))
 
     @app.post("/edit/preview")
     @editors_only

@@ -294,15 +294,8 @@ class EditDesk:
     # ------------------------------------------------------------ audit log
     def audit(self, who: Who, action: str, hour, summary: str, rule: str | None, sha_before: str | None,
               sha_after: str | None, outcome: str) -> int:
-        try:
-            with self.store.engine.begin() as conn:
-                result = conn.execute(console_audit.insert().values(
-                    at=utc_now(), user=who.user[:200], address=(who.address or "")[:200], action=action[:32],
-                    hour=None if hour is None else to_db_time(hour), summary=summary, rule=rule,
-                    path=str(self.file.path), sha_before=sha_before, sha_after=sha_after, outcome=outcome))
-                return int(result.inserted_primary_key[0])
-        except SQLAlchemyError as exc:
-            raise self.store._wrap(exc) from None
+        return write_audit(self.store, who, action, summary, outcome, hour=hour, rule=rule, path=str(self.file.path),
+                           sha_before=sha_before, sha_after=sha_after)
 
     def _set_outcome(self, audit_id: int, outcome: str) -> None:
         try:
@@ -312,13 +305,32 @@ class EditDesk:
             raise self.store._wrap(exc) from None
 
     def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
-        frame = self.store._frame(sa.select(console_audit).order_by(console_audit.c.id.desc()).limit(limit))
-        rows = frame.to_dict("records")
-        for r in rows:
-            r["at"] = from_db_time(pd.Series([r["at"]])).iloc[0]
-            r["hour"] = None if r["hour"] is None or pd.isna(r["hour"]) else from_db_time(pd.Series([r["hour"]])).iloc[0]
-        return rows
+        return audit_log(self.store, limit)
+
+
+def write_audit(store: IssueStore, who: Who, action: str, summary: str, outcome: str, hour=None, rule: str | None = None,
+                path: str | None = None, sha_before: str | None = None, sha_after: str | None = None) -> int:
+    """One ``console_audit`` row (a save, a refused save, a login cool-down); its id."""
+    try:
+        with store.engine.begin() as conn:
+            result = conn.execute(console_audit.insert().values(
+                at=utc_now(), user=who.user[:200], address=(who.address or "")[:200], action=action[:32],
+                hour=None if hour is None else to_db_time(hour), summary=summary, rule=rule,
+                path=path, sha_before=sha_before, sha_after=sha_after, outcome=outcome))
+            return int(result.inserted_primary_key[0])
+    except SQLAlchemyError as exc:
+        raise store._wrap(exc) from None
+
+
+def audit_log(store: IssueStore, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest ``limit`` audit rows, newest first, times as UTC timestamps."""
+    frame = store._frame(sa.select(console_audit).order_by(console_audit.c.id.desc()).limit(limit))
+    rows = frame.to_dict("records")
+    for r in rows:
+        r["at"] = from_db_time(pd.Series([r["at"]])).iloc[0]
+        r["hour"] = None if r["hour"] is None or pd.isna(r["hour"]) else from_db_time(pd.Series([r["hour"]])).iloc[0]
+    return rows
 
 
 __all__ = ["EditConflict", "EditDesk", "OverrideEdit", "OverrideError", "OverrideFile", "Preview",
-           "RecomputeUnavailable", "StoreError", "Who", "rule_toml", "sha_of"]
+           "RecomputeUnavailable", "StoreError", "Who", "audit_log", "rule_toml", "sha_of", "write_audit"]

@@ -231,3 +231,69 @@ def test_rerun_on_request_reruns_only_the_newest_stored_hour(site):
     republished = json.loads((feeds / "feed-20260504T09.json").read_text(encoding="utf-8"))
     assert keyword not in [i["keyword"] for i in republished["channels"]["home"]]
     assert (feeds / "feed-20260504T08.json").read_text(encoding="utf-8") == older
+
+
+class _Clock:
+    """The console's clock, moved by the test (no sleeping)."""
+
+    def __init__(self, start: str = "2026-05-04T01:00Z"):
+        import pandas as pd
+
+        self.now = pd.Timestamp(start)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **kw) -> None:
+        import pandas as pd
+
+        self.now += pd.Timedelta(**kw)
+
+
+def _attempt(client, name: str, password: str, address: str = "10.0.0.9"):
+    environ = {"REMOTE_ADDR": address}
+    token = _token(client.get("/login", environ_base=environ).text)
+    return client.post("/login", data={"csrf_token": token, "name": name, "password": password},
+                       environ_base=environ)
+
+
+def test_five_failed_logins_for_a_user_cool_down_with_429_and_an_audit_row(site):
+    from jobs.store.issue_store import IssueStore
+
+    clock = _Clock()
+    app = create_app(site["settings"], users_config(), str(site["folder"] / "overrides.toml"), clock=clock)
+    client = app.test_client()
+    for k in range(5):                                   # five wrong passwords for kim, from five addresses
+        assert _attempt(client, "kim", "wrong", f"10.0.1.{k}").status_code == 401
+        clock.advance(minutes=1)
+    r = _attempt(client, "kim", PASSWORDS["kim"], "10.0.2.1")     # the right password, during the cool-down
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) == 5 * 60      # failures at 0..4 min, now 5
+    assert "Too many failed logins" in r.text and "try again in 5 minutes" in r.text
+    assert _attempt(client, "lee", PASSWORDS["lee"], "10.0.2.1").status_code == 302   # other users are not held
+    rows = IssueStore(site["settings"].db_url).table("console_audit")
+    locked = rows.loc[rows["action"] == "login-locked"]
+    assert len(locked) == 1 and (locked["user"].iloc[0], locked["address"].iloc[0]) == ("kim", "10.0.1.4")
+    assert "5 failed logins" in locked["summary"].iloc[0]
+    clock.advance(minutes=5)                              # the first failure is now 10 minutes old
+    assert _attempt(client, "kim", PASSWORDS["kim"], "10.0.2.1").status_code == 302
+
+
+def test_five_failed_logins_from_an_address_hold_every_name_from_it(site):
+    clock = _Clock()
+    config = users_config(login_attempts=5, login_window_minutes=10)
+    client = create_app(site["settings"], config, str(site["folder"] / "overrides.toml"), clock=clock).test_client()
+    for name in ("admin", "root", "kim", "lee", "park"):      # guessing names from one address
+        assert _attempt(client, name, "guess").status_code == 401
+    assert _attempt(client, "lee", PASSWORDS["lee"]).status_code == 429
+    assert _attempt(client, "lee", PASSWORDS["lee"], "10.0.0.10").status_code == 302    # another address
+    clock.advance(minutes=9, seconds=59)
+    assert _attempt(client, "kim", PASSWORDS["kim"]).status_code == 429
+    clock.advance(seconds=1)
+    assert _attempt(client, "kim", PASSWORDS["kim"]).status_code == 302
+
+
+def test_the_login_limits_are_read_from_the_users_file_and_checked():
+    config = parse_console_config("login_attempts = 3\nlogin_window_minutes = 30\n", "console.toml")
+    assert (config.login_attempts, config.login_window_minutes) == (3, 30)
+    with pytest.raises(ConsoleConfigError, match="console.toml: login_attempts must be a whole number"):
+        parse_console_config("login_attempts = 0\n", "console.toml")

@@ -156,3 +156,17 @@ def test_the_dom_check_finds_what_it_looks_for(page):
     problems = dom_problems(page)
     assert any(p.startswith("script") for p in problems) and any(p.startswith("handler") for p in problems)
     assert any(p.startswith("link: javascript") for p in problems) and len(problems) == 3
+
+
+def test_after_five_wrong_passwords_the_login_page_says_wait(console, page):
+    for _ in range(5):
+        page.goto(console.url + "/login")
+        page.fill("input[name=name]", "kim")
+        page.fill("input[name=password]", "not-it")
+        page.click("form button[type=submit]")
+        assert "Unknown user or wrong password." in page.inner_text("main")
+    with page.expect_response(lambda r: r.url.startswith(console.url + "/login") and r.request.method == "POST") as rsp:
+        login(page, console.url)                                    # now the right password
+    assert rsp.value.status == 429 and "/login" in page.url
+    assert "Too many failed logins from this address or for this user: try again in 10 minutes." in page.inner_text("main")
+    assert page.locator("nav.top a").count() == 0                 # not logged in
