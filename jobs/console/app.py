@@ -7,8 +7,9 @@
     (302, '/login?next=/hour/20260504T16')
 
 Pages: ``/hour/<label>`` (an hour: health, channels, issues; ``?channel=`` for one channel),
-``/hour/<label>/issue/<id>`` (an issue: why, chart, bundle, history, and the edit forms),
-``/channel/<name>`` (a channel's last 48 hours), ``/overrides`` (the file as it is),
+``/hour/<label>/issue/<id>`` (an issue: why, chart, bundle, history, the edit forms and the
+rules about it), ``/channel/<name>`` (a channel's last 48 hours), ``/overrides`` (the file as it
+is, each rule with its "remove" button),
 ``/audit`` (every saved edit). Edits are POSTed to ``/edit/preview`` (shows the hour as it
 would be) and then ``/edit/save``. Every POST carries a CSRF token (Flask-WTF); every page is
 autoescaped and served with a Content-Security-Policy that allows no script at all.
@@ -25,11 +26,11 @@ from flask import Flask, Response, abort, flash, g, redirect, render_template, r
 from jobs.console.access import ConsoleConfig, ConsoleConfigError, LoginThrottle, User
 from jobs.console.desk import Desk, parse_label
 from jobs.console.edits import (EditConflict, EditDesk, OverrideFile, RecomputeUnavailable, Who, audit_log,
-                                rule_toml, write_audit)
+                                removable_rules, rule_toml, write_audit)
 from jobs.publish.display import local_time, number, plain_title, plural, safe_url, display_text
 from jobs.publish.report import CHART_HOURS
 from jobs.store.issue_store import IssueStore, StoreError
-from titling.override_writer import ACTIONS, OverrideEdit
+from titling.override_writer import ACTIONS, REMOVALS, OverrideEdit
 from titling.overrides import OverrideError
 
 HERE = Path(__file__).parent
@@ -191,8 +192,11 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         history = desk.issue_history(issue_id, card["card"].keyword, hour)
         firings = [f for f in view.firings if f["subject"] in {card["card"].keyword, plain_title(card["item"]["title"])}
                    | set(card["item"].get("facets") or [])]
+        subjects = {card["card"].keyword, plain_title(card["item"]["title"])}
+        rules = [r for r in removable_rules(editor.file.read()[0])
+                 if r["subject"] in subjects or set(r.get("members", ())) & subjects] if editor else []
         return render_template("issue.html", view=view, c=card, chart=chart, history=history, others=others,
-                               firings=firings, default_expiry=_default_expiry(clock(), tz))
+                               firings=firings, default_expiry=_default_expiry(clock(), tz), rules=rules)
 
     @app.get("/channel/<name>")
     def channel_page(name):
@@ -214,7 +218,9 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
                 parse_overrides(text, str(editor.file.path))
         except OverrideError as exc:
             error = str(exc)
-        return render_template("overrides.html", text=text, sha=sha, error=error)
+        latest = desk.recent_hours(1)
+        return render_template("overrides.html", text=text, sha=sha, error=error,
+                               rules=[] if error else removable_rules(text), latest=latest[0] if latest else None)
 
     @app.get("/audit")
     def audit_page():
@@ -233,7 +239,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         except (OverrideError, ValueError, RecomputeUnavailable) as exc:
             return render_template("error.html", message=str(exc), back=request.referrer), 422
         latest = desk.recent_hours(1)
-        return render_template("preview.html", p=result, view=view, rule=rule_toml(editor.file.read()[0], result.new_text),
+        return render_template("preview.html", p=result, view=view, removal=edit.action in REMOVALS, rule=rule_toml(editor.file.read()[0], result.new_text),
                                can_rerun=bool(latest) and latest[0].hour == hour, form=request.form)
 
     @app.post("/edit/save")
@@ -324,6 +330,10 @@ def edit_from_form(form, tz: str, note: str | None = None) -> OverrideEdit:
         raise ValueError("choose at least one issue to merge into this one")
     if action == "pin" and (not fields["channel"] or expires is None):
         raise ValueError("a pin needs a channel and an expiry")
+    if action == "unpin" and not fields["channel"]:
+        raise ValueError("an unpin needs the pin's channel")
+    if not fields["subject"]:
+        raise ValueError("the rule's keyword or title is missing")
     return OverrideEdit(action, fields["subject"], title=fields["title"] or None, channel=fields["channel"] or None,
                         keywords=keywords, expires=expires, note=note)
 

@@ -158,12 +158,53 @@ def _ranking(document: dict, channel: str) -> list[tuple]:
 
 
 def rule_toml(old_text: str, new_text: str) -> str:
-    """The lines the edit added or changed (for the preview and the audit log)."""
+    """The lines the edit added or changed (for the preview and the audit log); for a removal, the
+    lines it took out, each marked ``-``.
+
+    >>> print(rule_toml('[[block]]\\nkeyword = "a"\\n', ""))
+    - [[block]]
+    - keyword = "a"
+    """
     import difflib
 
-    changed = [line[1:] for line in difflib.unified_diff(old_text.splitlines(), new_text.splitlines(), lineterm="", n=0)
-               if line.startswith("+") and not line.startswith("+++")]
-    return "\n".join(changed)
+    diff = list(difflib.unified_diff(old_text.splitlines(), new_text.splitlines(), lineterm="", n=0))
+    added = [line[1:] for line in diff if line.startswith("+") and not line.startswith("+++")]
+    removed = ["- " + line[1:] for line in diff if line.startswith("-") and not line.startswith("---") and line[1:].strip()]
+    return "\n".join(added or removed)
+
+
+def removable_rules(text: str) -> list[dict[str, Any]]:
+    """Every rule of the override file with the removal edit that takes it out (for the console's
+    "remove" buttons); an invalid file has none.
+
+    >>> [(r["label"], r["action"], r["subject"]) for r in removable_rules('[[block]]\\nkeyword = "광고"\\n')]
+    [("block keyword '광고'", 'unblock-keyword', '광고')]
+    """
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    rules = []
+    for t in data.get("rewrite", []):
+        rules.append({"label": f"rewrite {t.get('from')!r} as {t.get('to')!r}", "action": "remove-rewrite",
+                      "subject": str(t.get("from", "")), "keywords": (), "channel": ""})
+    for t in data.get("block", []):
+        key = "keyword" if "keyword" in t else "title"
+        until = f" until {t['expires']}" if t.get("expires") else ""
+        rules.append({"label": f"block {key} {t.get(key)!r}{until}", "action": f"unblock-{key}",
+                      "subject": str(t.get(key, "")), "keywords": (), "channel": ""})
+    for t in data.get("merge", []):
+        members = tuple(str(k) for k in t.get("keywords", []))
+        rules.append({"label": f"merge {', '.join(repr(k) for k in members)} into {t.get('into')!r}",
+                      "action": "unmerge", "subject": str(t.get("into", "")), "keywords": (), "channel": "",
+                      "members": members})
+    for t in data.get("pin", []):
+        rules.append({"label": f"pin {t.get('keyword')!r} in {t.get('channel')} until {t.get('expires')}",
+                      "action": "unpin", "subject": str(t.get("keyword", "")), "keywords": (),
+                      "channel": str(t.get("channel", ""))})
+    return rules
 
 
 class EditDesk:
@@ -333,4 +374,5 @@ def audit_log(store: IssueStore, limit: int = 200) -> list[dict[str, Any]]:
 
 
 __all__ = ["EditConflict", "EditDesk", "OverrideEdit", "OverrideError", "OverrideFile", "Preview",
-           "RecomputeUnavailable", "StoreError", "Who", "audit_log", "rule_toml", "sha_of", "write_audit"]
+           "RecomputeUnavailable", "StoreError", "Who", "audit_log", "removable_rules", "rule_toml", "sha_of",
+           "write_audit"]

@@ -170,3 +170,24 @@ def test_after_five_wrong_passwords_the_login_page_says_wait(console, page):
     assert rsp.value.status == 429 and "/login" in page.url
     assert "Too many failed logins from this address or for this user: try again in 10 minutes." in page.inner_text("main")
     assert page.locator("nav.top a").count() == 0                 # not logged in
+
+
+def test_editor_unblocks_a_keyword_from_the_override_file_page(site, console, page):
+    login(page, console.url)
+    page.goto(console.url + "/overrides")
+    assert "block keyword '광고'" in page.inner_text("#rules")
+    _shot(page, "overrides")
+    page.click("#rules form.remove button:has-text('Unblock')")
+    assert page.url.endswith("/edit/preview")
+    main = page.inner_text("main")
+    assert "Preview: unblock keyword '광고'" in main and "loses" in main and '- keyword = "광고"' in main
+    assert (site["folder"] / "overrides.toml").read_text(encoding="utf-8") == OVERRIDES    # not yet
+    page.click("#save-form button[type=submit]")
+    assert "Saved to" in page.inner_text(".flash") and "unblock keyword '광고'" in page.inner_text(".flash")
+    text = (site["folder"] / "overrides.toml").read_text(encoding="utf-8")
+    assert text == OVERRIDES.splitlines()[0] + "\n"            # the rule gone, the editors' comment kept
+    page.goto(console.url + "/audit")
+    assert "unblock keyword '광고'" in page.locator("#audit tr").nth(1).inner_text()
+    page.goto(console.url + "/overrides")
+    assert page.locator("#rules").count() == 0 and "Valid" in page.inner_text("main")
+    assert not dom_problems(page) and not page.dialogs
