@@ -86,6 +86,9 @@ def test_editor_rewrites_a_title_previews_saves_and_the_next_run_publishes_it(si
     page.goto(console.url + "/hour/20260504T09")
     assert new_title in page.inner_text("article.issue >> nth=0")
     assert not dom_problems(page) and not page.dialogs
+    page.click("article.issue h3 a >> nth=0")                      # the issue lists the rule, removable
+    assert f"rewrite '{keyword}'" in page.inner_text("#rules")
+    assert page.locator("#rules button:has-text('Remove the rewrite')").count() == 1
 
 
 def test_block_with_rerun_publishes_the_hour_now(site, console, page):
