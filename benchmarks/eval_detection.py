@@ -4,7 +4,7 @@
     python -m benchmarks.eval_detection --quick    # 14 days, 60 issues, 300 bootstrap draws
     python -m benchmarks.eval_detection --no-real  # simulation only (--no-sim: real only)
 
-Simulation (:mod:`benchmarks.evaluation.simulate`, titles from ``../shared/data/news_econ_kr_2026feb``): every
+Simulation (:func:`jobs.demo.simulator.simulate`, titles from ``../shared/data/news_econ_kr_2026feb``): every
 detector replays the same hours, then the time-shuffled placebo; the table has precision@6
 (home and channels), recall (all planted, and strong = lift >= 3 with >= 10 authors), latency
 in hours after onset (0 = caught in the onset hour's own run), placebo false alarms per hour,
@@ -31,7 +31,7 @@ from tqdm import tqdm
 from benchmarks.evaluation.reference_detectors import MastodonTrends, PreviousHourPoisson, SigniTrend
 from issues.detect import DetectSettings
 from benchmarks.evaluation.evaluate import IssuewireDetector, StatsDetector, before_fixes, detection_report, replay_detector
-from benchmarks.evaluation.simulate import SimSettings, simulate, time_shuffled
+from jobs.demo.simulator import SimSettings, simulate, time_shuffled
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ECON = DATA / "news_econ_kr_2026feb" / "items.jsonl.gz"

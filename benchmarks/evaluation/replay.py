@@ -1,9 +1,20 @@
 """Replay: run many hours through the functional core with the history kept in memory.
 
-    >>> replayer = HourReplayer(HourTools.build(dictionary), settings)            # doctest: +SKIP
-    >>> for hour in pd.date_range(start, end, freq="h"):                          # doctest: +SKIP
-    ...     result = replayer.run(hour, posts_of_hour, queries_of_hour)
-    ...     print(result.issues.query("channel == 'home'")["keyword"].tolist())
+    >>> from dictionaries import KeywordDictionary
+    >>> from issues.detect import DetectSettings
+    >>> from jobs.settings import Settings
+    >>> tools = HourTools.build(KeywordDictionary.from_records([{"keyword": "자민당"}]))
+    >>> replayer = HourReplayer(tools, Settings(detect=DetectSettings(warmup_history_hours=0)))
+    >>> words = ["압승", "총선", "과반", "개헌", "연립", "출구조사", "도쿄", "의석"]
+    >>> posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(8)], "channel": "news",
+    ...                       "author_id": [f"a{i}" for i in range(8)], "title": [f"자민당 {w}" for w in words],
+    ...                       "body": "", "url": "", "recommend_count": 0, "editor_score": 0.0})
+    >>> first = replayer.run(pd.Timestamp("2026-02-08T11:00Z"), posts)
+    >>> first.issues[["channel", "title"]].values.tolist()
+    [['home', '자민당'], ['news', '자민당']]
+    >>> after = replayer.inputs(pd.Timestamp("2026-02-08T12:00Z"), posts, None)   # the next hour's history
+    >>> after.history[["keyword", "channel", "authors"]].values.tolist(), after.previous_issues["keyword"].tolist()
+    ([['자민당', 'home', 8], ['자민당', 'news', 8]], ['자민당'])
 
 The same semantics as the stored history of ``jobs.store.issue_store.IssueStore`` (the baseline reads the
 same hours, document frequencies cover ``idf_window_days``, issue ids continue), without a

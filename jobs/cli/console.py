@@ -43,7 +43,7 @@ def add_console_command(subparsers) -> argparse.ArgumentParser:
 
 def run_console_command(args) -> int:
     from jobs.console.access import hash_password, load_console_config
-    from jobs.console.app import create_app, serve
+    from jobs.console.app import check_overrides_path, create_app, serve
     from jobs.settings import SettingsError
 
     if args.hash_password:
@@ -52,6 +52,7 @@ def run_console_command(args) -> int:
             raise SettingsError("--hash-password: empty password")
         print(hash_password(password))
         return 0
+    check_overrides_path(args.overrides)             # a ConsoleConfigError is an input error (exit 2)
     settings = settings_from_args(args)
     config = load_console_config(args.users)
     if config.auth == "password" and not config.users:

@@ -7,8 +7,9 @@
     (302, '/login?next=/hour/20260504T16')
 
 Pages: ``/hour/<label>`` (an hour: health, channels, issues; ``?channel=`` for one channel),
-``/hour/<label>/issue/<id>`` (an issue: why, chart, bundle, history, and the edit forms),
-``/channel/<name>`` (a channel's last 48 hours), ``/overrides`` (the file as it is),
+``/hour/<label>/issue/<id>`` (an issue: why, chart, bundle, history, the edit forms and the
+rules about it), ``/channel/<name>`` (a channel's last 48 hours), ``/overrides`` (the file as it
+is, each rule with its "remove" button),
 ``/audit`` (every saved edit). Edits are POSTed to ``/edit/preview`` (shows the hour as it
 would be) and then ``/edit/save``. Every POST carries a CSRF token (Flask-WTF); every page is
 autoescaped and served with a Content-Security-Policy that allows no script at all.
@@ -22,13 +23,14 @@ from pathlib import Path
 import pandas as pd
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
 
-from jobs.console.access import ConsoleConfig, User
+from jobs.console.access import ConsoleConfig, ConsoleConfigError, LoginThrottle, User
 from jobs.console.desk import Desk, parse_label
-from jobs.console.edits import EditConflict, EditDesk, OverrideFile, RecomputeUnavailable, Who, rule_toml
+from jobs.console.edits import (EditConflict, EditDesk, OverrideFile, RecomputeUnavailable, Who, audit_log,
+                                removable_rules, rule_toml, write_audit)
 from jobs.publish.display import local_time, number, plain_title, plural, safe_url, display_text
 from jobs.publish.report import CHART_HOURS
 from jobs.store.issue_store import IssueStore, StoreError
-from titling.override_writer import ACTIONS, OverrideEdit
+from titling.override_writer import ACTIONS, REMOVALS, OverrideEdit
 from titling.overrides import OverrideError
 
 HERE = Path(__file__).parent
@@ -57,13 +59,20 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
     store = store or IssueStore(settings.db_url)
     desk = Desk(store, settings)
     path = overrides_path or _recorded_overrides(desk) or settings.overrides
-    editor = EditDesk(settings, store, OverrideFile(path), clock) if path else None
+    not_editable = "No override file: start the console with --overrides FILE.toml."
+    check_overrides_path(overrides_path)
+    if path and not str(path).endswith(".toml"):
+        not_editable = (f"{path} (the override file the newest run used) is not a TOML file: the console edits "
+                        f"TOML override files only; start it with --overrides FILE.toml.")
+    editor = EditDesk(settings, store, OverrideFile(path), clock) if path and str(path).endswith(".toml") else None
     tz = settings.timezone
+    throttle = LoginThrottle(config.login_attempts, 60.0 * config.login_window_minutes)
 
     @app.context_processor
     def _globals():
-        return {"user": g.get("user"), "timezone": tz, "chart_hours": CHART_HOURS, "overrides_path": path,
-                "auth": config.auth, "now": clock()}
+        return {"user": g.get("user"), "timezone": tz, "chart_hours": CHART_HOURS,
+                "overrides_path": path if editor else None, "not_editable": not_editable, "auth": config.auth,
+                "now": clock()}
 
     @app.before_request
     def _who():
@@ -99,8 +108,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
                 return render_template("error.html", message="Your account may read but not change the "
                                                              "override file (role: viewer)."), 403
             if editor is None:
-                return render_template("error.html", message="No override file: start the console with "
-                                                             "--overrides FILE.toml."), 409
+                return render_template("error.html", message=not_editable), 409
             return view(*args, **kwargs)
         return wrapped
 
@@ -120,13 +128,27 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
             abort(404)
         error = None
         if request.method == "POST":
-            user = config.authenticate(request.form.get("name", "")[:200], request.form.get("password", "")[:MAX_FIELD])
+            name, address, now = request.form.get("name", "")[:200], request.remote_addr, clock().timestamp()
+            wait = throttle.retry_after(address, name, now)
+            if wait is not None:                # refused before the password is even checked
+                minutes = max(1, round(wait / 60))
+                page = render_template("login.html", no_users=not config.users,
+                                       error=f"Too many failed logins from this address or for this user: "
+                                             f"try again in {plural(minutes, 'minute')}.")
+                return page, 429, {"Retry-After": str(wait)}
+            user = config.authenticate(name, request.form.get("password", "")[:MAX_FIELD])
             if user is not None:
+                throttle.succeeded(name)
                 session.clear()
                 session["user"] = user.name
                 target = request.args.get("next") or ""
                 local = target.startswith("/") and not target.startswith(("//", "/\\"))
                 return redirect(target if local else url_for("index"))
+            if throttle.failed(address, name, now):
+                write_audit(store, Who(name, address), "login-locked",
+                            f"{config.login_attempts} failed logins from this address or for user {name!r} "
+                            f"within {config.login_window_minutes} minutes",
+                            f"logins refused (429) for up to {config.login_window_minutes} minutes")
             error = "Unknown user or wrong password."
         return render_template("login.html", error=error, no_users=not config.users), 401 if error else 200
 
@@ -170,8 +192,11 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         history = desk.issue_history(issue_id, card["card"].keyword, hour)
         firings = [f for f in view.firings if f["subject"] in {card["card"].keyword, plain_title(card["item"]["title"])}
                    | set(card["item"].get("facets") or [])]
+        subjects = {card["card"].keyword, plain_title(card["item"]["title"])}
+        rules = [r for r in removable_rules(editor.file.read()[0])
+                 if r["subject"] in subjects or set(r.get("members", ())) & subjects] if editor else []
         return render_template("issue.html", view=view, c=card, chart=chart, history=history, others=others,
-                               firings=firings, default_expiry=_default_expiry(clock(), tz))
+                               firings=firings, default_expiry=_default_expiry(clock(), tz), rules=rules)
 
     @app.get("/channel/<name>")
     def channel_page(name):
@@ -193,11 +218,13 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
                 parse_overrides(text, str(editor.file.path))
         except OverrideError as exc:
             error = str(exc)
-        return render_template("overrides.html", text=text, sha=sha, error=error)
+        latest = desk.recent_hours(1)
+        return render_template("overrides.html", text=text, sha=sha, error=error,
+                               rules=[] if error else removable_rules(text), latest=latest[0] if latest else None)
 
     @app.get("/audit")
     def audit_page():
-        return render_template("audit.html", rows=editor.audit_log() if editor else [])
+        return render_template("audit.html", rows=audit_log(store))
 
     @app.post("/edit/preview")
     @editors_only
@@ -212,7 +239,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         except (OverrideError, ValueError, RecomputeUnavailable) as exc:
             return render_template("error.html", message=str(exc), back=request.referrer), 422
         latest = desk.recent_hours(1)
-        return render_template("preview.html", p=result, view=view, rule=rule_toml(editor.file.read()[0], result.new_text),
+        return render_template("preview.html", p=result, view=view, removal=edit.action in REMOVALS, rule=rule_toml(editor.file.read()[0], result.new_text),
                                can_rerun=bool(latest) and latest[0].hour == hour, form=request.form)
 
     @app.post("/edit/save")
@@ -222,8 +249,7 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         who = Who(g.user.name, _address(request, config))
         try:
             edit = edit_from_form(request.form, tz, note=_note(g.user, clock(), tz))
-            latest = desk.recent_hours(1)
-            rerun = request.form.get("rerun") == "1" and bool(latest) and latest[0].hour == hour
+            rerun = request.form.get("rerun") == "1"          # EditDesk.rerun re-runs the newest hour only
             result = editor.save(edit, request.form.get("base_sha", ""), who, hour, rerun=rerun)
         except (EditConflict, OverrideError, ValueError) as exc:
             editor.audit(who, "refused", hour, request.form.get("action", "")[:32] + " "
@@ -234,6 +260,19 @@ def create_app(settings, config: ConsoleConfig, overrides_path: str | None, stor
         return redirect(url_for("hour_page", label=desk.label(hour)))
 
     return app
+
+
+def check_overrides_path(path: str | None) -> None:
+    """Refuse an override file the console cannot edit (it edits TOML only), before anything starts.
+
+    >>> check_overrides_path("overrides.txt")
+    Traceback (most recent call last):
+    ...
+    jobs.console.access.ConsoleConfigError: overrides.txt: --overrides must be a TOML override file (*.toml): the console edits TOML only; convert the file first (docs/contracts.md)
+    """
+    if path and not str(path).endswith(".toml"):
+        raise ConsoleConfigError(f"{path}: --overrides must be a TOML override file (*.toml): the console edits "
+                                 f"TOML only; convert the file first (docs/contracts.md)")
 
 
 def _address(req, config: ConsoleConfig) -> str:
@@ -291,6 +330,10 @@ def edit_from_form(form, tz: str, note: str | None = None) -> OverrideEdit:
         raise ValueError("choose at least one issue to merge into this one")
     if action == "pin" and (not fields["channel"] or expires is None):
         raise ValueError("a pin needs a channel and an expiry")
+    if action == "unpin" and not fields["channel"]:
+        raise ValueError("an unpin needs the pin's channel")
+    if not fields["subject"]:
+        raise ValueError("the rule's keyword or title is missing")
     return OverrideEdit(action, fields["subject"], title=fields["title"] or None, channel=fields["channel"] or None,
                         keywords=keywords, expires=expires, note=note)
 

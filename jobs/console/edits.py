@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from issues.atomic_file import atomic_write
-from jobs.store.issue_store import IssueStore, StoreError, console_audit, from_db_time, to_db_time, utc_now
+from jobs.store.issue_store import IssueStore, StoreError, console_audit, from_db_time, runs, to_db_time, utc_now
 from titling.override_writer import OverrideEdit, apply_edit
 from titling.overrides import OverrideError, Overrides, parse_overrides
 
@@ -147,12 +147,53 @@ def _ranking(document: dict, channel: str) -> list[tuple]:
 
 
 def rule_toml(old_text: str, new_text: str) -> str:
-    """The lines the edit added or changed (for the preview and the audit log)."""
+    """The lines the edit added or changed (for the preview and the audit log); for a removal, the
+    lines it took out, each marked ``-``.
+
+    >>> print(rule_toml('[[block]]\\nkeyword = "a"\\n', ""))
+    - [[block]]
+    - keyword = "a"
+    """
     import difflib
 
-    changed = [line[1:] for line in difflib.unified_diff(old_text.splitlines(), new_text.splitlines(), lineterm="", n=0)
-               if line.startswith("+") and not line.startswith("+++")]
-    return "\n".join(changed)
+    diff = list(difflib.unified_diff(old_text.splitlines(), new_text.splitlines(), lineterm="", n=0))
+    added = [line[1:] for line in diff if line.startswith("+") and not line.startswith("+++")]
+    removed = ["- " + line[1:] for line in diff if line.startswith("-") and not line.startswith("---") and line[1:].strip()]
+    return "\n".join(added or removed)
+
+
+def removable_rules(text: str) -> list[dict[str, Any]]:
+    """Every rule of the override file with the removal edit that takes it out (for the console's
+    "remove" buttons); an invalid file has none.
+
+    >>> [(r["label"], r["action"], r["subject"]) for r in removable_rules('[[block]]\\nkeyword = "광고"\\n')]
+    [("block keyword '광고'", 'unblock-keyword', '광고')]
+    """
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    rules = []
+    for t in data.get("rewrite", []):
+        rules.append({"label": f"rewrite {t.get('from')!r} as {t.get('to')!r}", "action": "remove-rewrite",
+                      "subject": str(t.get("from", "")), "keywords": (), "channel": ""})
+    for t in data.get("block", []):
+        key = "keyword" if "keyword" in t else "title"
+        until = f" until {t['expires']}" if t.get("expires") else ""
+        rules.append({"label": f"block {key} {t.get(key)!r}{until}", "action": f"unblock-{key}",
+                      "subject": str(t.get(key, "")), "keywords": (), "channel": ""})
+    for t in data.get("merge", []):
+        members = tuple(str(k) for k in t.get("keywords", []))
+        rules.append({"label": f"merge {', '.join(repr(k) for k in members)} into {t.get('into')!r}",
+                      "action": "unmerge", "subject": str(t.get("into", "")), "keywords": (), "channel": "",
+                      "members": members})
+    for t in data.get("pin", []):
+        rules.append({"label": f"pin {t.get('keyword')!r} in {t.get('channel')} until {t.get('expires')}",
+                      "action": "unpin", "subject": str(t.get("keyword", "")), "keywords": (),
+                      "channel": str(t.get("channel", ""))})
+    return rules
 
 
 class EditDesk:
@@ -244,14 +285,27 @@ class EditDesk:
             self._set_outcome(audit_id, f"saved; {outcome}")
         return result
 
+    def newest_hour(self) -> pd.Timestamp | None:
+        """The newest hour with a run row (the "current hour" an editor may re-run)."""
+        frame = self.store._frame(sa.select(sa.func.max(runs.c.hour).label("hour")))
+        value = frame["hour"].iloc[0] if len(frame) else None
+        return None if value is None or pd.isna(value) else from_db_time(pd.Series([value])).iloc[0]
+
     def rerun(self, hour: pd.Timestamp) -> str:
-        """Run the stored hour again with the saved file, as ``issuewire run`` would; returns what happened."""
+        """Run ``hour`` again with the saved file, as ``issuewire run`` would, if it is the newest stored
+        hour (an older hour is never re-run from here: its successors were computed from it); returns
+        what happened."""
         from dataclasses import replace
 
         from jobs.publish.feed import PublishError
         from jobs.runner.hour import RunContext, run_hour, settings_for_recompute
         from jobs.store.lock import LockBusyError, LockLostError
 
+        newest = self.newest_hour()
+        if newest is None or pd.Timestamp(hour) != newest:
+            shown = "none" if newest is None else newest.tz_convert(self.settings.timezone).isoformat()
+            return (f"not re-run: only the newest stored hour is re-run from the console "
+                    f"(newest: {shown}); the change applies from the next run")
         run = self.store.run_record(hour) or {}
         if not run.get("inputs"):
             return "not re-run: this hour recorded no input files"
@@ -270,15 +324,8 @@ class EditDesk:
     # ------------------------------------------------------------ audit log
     def audit(self, who: Who, action: str, hour, summary: str, rule: str | None, sha_before: str | None,
               sha_after: str | None, outcome: str) -> int:
-        try:
-            with self.store.engine.begin() as conn:
-                result = conn.execute(console_audit.insert().values(
-                    at=utc_now(), user=who.user[:200], address=(who.address or "")[:200], action=action[:32],
-                    hour=None if hour is None else to_db_time(hour), summary=summary, rule=rule,
-                    path=str(self.file.path), sha_before=sha_before, sha_after=sha_after, outcome=outcome))
-                return int(result.inserted_primary_key[0])
-        except SQLAlchemyError as exc:
-            raise self.store._wrap(exc) from None
+        return write_audit(self.store, who, action, summary, outcome, hour=hour, rule=rule, path=str(self.file.path),
+                           sha_before=sha_before, sha_after=sha_after)
 
     def _set_outcome(self, audit_id: int, outcome: str) -> None:
         try:
@@ -288,13 +335,33 @@ class EditDesk:
             raise self.store._wrap(exc) from None
 
     def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
-        frame = self.store._frame(sa.select(console_audit).order_by(console_audit.c.id.desc()).limit(limit))
-        rows = frame.to_dict("records")
-        for r in rows:
-            r["at"] = from_db_time(pd.Series([r["at"]])).iloc[0]
-            r["hour"] = None if r["hour"] is None or pd.isna(r["hour"]) else from_db_time(pd.Series([r["hour"]])).iloc[0]
-        return rows
+        return audit_log(self.store, limit)
+
+
+def write_audit(store: IssueStore, who: Who, action: str, summary: str, outcome: str, hour=None, rule: str | None = None,
+                path: str | None = None, sha_before: str | None = None, sha_after: str | None = None) -> int:
+    """One ``console_audit`` row (a save, a refused save, a login cool-down); its id."""
+    try:
+        with store.engine.begin() as conn:
+            result = conn.execute(console_audit.insert().values(
+                at=utc_now(), user=who.user[:200], address=(who.address or "")[:200], action=action[:32],
+                hour=None if hour is None else to_db_time(hour), summary=summary, rule=rule,
+                path=path, sha_before=sha_before, sha_after=sha_after, outcome=outcome))
+            return int(result.inserted_primary_key[0])
+    except SQLAlchemyError as exc:
+        raise store._wrap(exc) from None
+
+
+def audit_log(store: IssueStore, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest ``limit`` audit rows, newest first, times as UTC timestamps."""
+    frame = store._frame(sa.select(console_audit).order_by(console_audit.c.id.desc()).limit(limit))
+    rows = frame.to_dict("records")
+    for r in rows:
+        r["at"] = from_db_time(pd.Series([r["at"]])).iloc[0]
+        r["hour"] = None if r["hour"] is None or pd.isna(r["hour"]) else from_db_time(pd.Series([r["hour"]])).iloc[0]
+    return rows
 
 
 __all__ = ["EditConflict", "EditDesk", "OverrideEdit", "OverrideError", "OverrideFile", "Preview",
-           "RecomputeUnavailable", "StoreError", "Who", "rule_toml", "sha_of"]
+           "RecomputeUnavailable", "StoreError", "Who", "audit_log", "removable_rules", "rule_toml", "sha_of",
+           "write_audit"]

@@ -1,6 +1,15 @@
 """``issuewire demo``: simulate a portal's day on shipped data and run every hour end to end.
 
-    >>> run_demo("issuewire-demo", hours=30, show=6)     # prints the home top 6 per hour  # doctest: +SKIP
+``run_demo("issuewire-demo", hours=30, show=6)`` is ``issuewire demo``: it prints the home top 6
+of each of the last hours. Its pieces, on a temporary folder:
+
+    >>> import tempfile
+    >>> dictionary = write_demo_dictionary(Path(tempfile.mkdtemp()) / "keywords.tsv")
+    >>> [(event.hour, event.keyword, event.context) for event in DEMO_EVENTS]
+    [(20, '어린이날', '선물'), (21, '임재범', '나가수'), (24, '지진', '경북'), (26, '손흥민', '결승골')]
+    >>> vocabulary = demo_vocabulary(dictionary)
+    >>> len(vocabulary) > 1000, "임재범" in vocabulary     # planted words only where planted
+    (True, False)
 
 The vocabulary is the shipped keyword dictionary (``dictionaries/keywords.tsv``) plus a few
 entries an operator would add (``OPERATOR_ENTRIES``: a singer and a show with its alias
@@ -47,6 +56,8 @@ def write_demo_dictionary(path: Path) -> Path:
 
 
 def demo_vocabulary(dictionary_path: Path, limit: int = 3000) -> list[str]:
+    """The simulator's background words: the dictionary's Hangul one-word keywords, most common
+    first, without the planted events' words."""
     entries = load_dictionary(dictionary_path).entries
     words = [k for k in entries["keyword"] if " " not in k and len(k) >= 2 and not k.isascii()][:limit]
     extra = [w for e in DEMO_EVENTS for w in (e.keyword, e.context)]

@@ -124,3 +124,176 @@ def test_login_never_redirects_off_the_console(console):
         r = s.post(console.url + "/login", params={"next": target}, allow_redirects=False, timeout=30,
                    data={"csrf_token": token, "name": "kim", "password": PASSWORDS["kim"]})
         assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+def test_an_override_file_that_is_not_toml_is_refused_at_start_in_one_line(tmp_path):
+    legacy = tmp_path / "overrides.txt"
+    legacy.write_text("block 광고\n", encoding="utf-8")
+    result = run_cli(["console", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--overrides", str(legacy)])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "overrides.txt" in result.stderr and "*.toml" in result.stderr
+    assert legacy.read_text(encoding="utf-8") == "block 광고\n"
+
+
+def test_a_plain_text_file_inherited_from_the_settings_leaves_the_console_read_only(tmp_path):
+    from jobs.settings import Settings
+
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", overrides=str(tmp_path / "o.txt")),
+                     users_config(), None)
+    client = app.test_client()
+    client.post("/login", data={"name": "kim", "password": PASSWORDS["kim"],
+                                "csrf_token": _token(client.get("/login").text)})
+    page = client.get("/overrides").text
+    assert "o.txt (the override file the newest run used) is not a TOML file" in page
+    r = client.post("/edit/preview", data={"csrf_token": _token(page), "hour": "20260504T09",
+                                           "action": "block-keyword", "subject": "물가"})
+    assert r.status_code == 409 and "TOML override files only" in r.text
+    assert not (tmp_path / "o.txt").exists()
+
+
+def _client_as(app, user: str):
+    client = app.test_client()
+    r = client.post("/login", data={"name": user, "password": PASSWORDS[user],
+                                    "csrf_token": _token(client.get("/login").text)})
+    assert r.status_code == 302
+    return client
+
+
+def test_a_viewer_reaches_no_edit_endpoint_and_sees_no_edit_form(site):
+    app = create_app(site["settings"], users_config(), str(site["folder"] / "overrides.toml"))
+    edit_endpoints = sorted(r.rule for r in app.url_map.iter_rules()
+                            if "POST" in r.methods and r.endpoint not in ("login", "logout"))
+    assert {"/edit/preview", "/edit/save"} <= set(edit_endpoints)
+    before = (site["folder"] / "overrides.toml").read_text(encoding="utf-8")
+    viewer, editor = _client_as(app, "lee"), _client_as(app, "kim")
+    issue = re.search(r'href="(/hour/20260504T09/issue/[^"]+)"', viewer.get("/hour/20260504T09").text).group(1)
+    for path in (issue, "/overrides", "/hour/20260504T09", "/audit"):
+        page = viewer.get(path).text
+        assert 'action="/edit/' not in page, path                   # no edit form on any page
+    assert 'action="/edit/' in editor.get(issue).text               # the editor has them (the check can fail)
+    token = _token(viewer.get("/overrides").text)
+    forms = [{"action": "block-keyword", "subject": "물가"}, {"action": "unblock-keyword", "subject": "광고"},
+             {"action": "rewrite", "subject": "물가", "title": "x"}]
+    for path in edit_endpoints:
+        for form in forms:
+            r = viewer.post(path, data={"csrf_token": token, "hour": "20260504T09", "base_sha": "x", **form})
+            assert r.status_code == 403, (path, form, r.status_code)
+    assert (site["folder"] / "overrides.toml").read_text(encoding="utf-8") == before
+    # behind the proxy, a user not listed gets the default role: a viewer, refused the same way
+    proxy = create_app(site["settings"], users_config(auth="proxy"), str(site["folder"] / "overrides.toml"))
+    proxy.config["WTF_CSRF_ENABLED"] = False        # proxy pages give a viewer no form, so no token: test the role
+    client = proxy.test_client()
+    for path in edit_endpoints:
+        r = client.post(path, headers={"X-Portal-User": "park"}, environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                        data={"hour": "20260504T09", "action": "block-keyword", "subject": "물가", "base_sha": "x"})
+        assert r.status_code == 403 and "role: viewer" in r.text, path
+    assert (site["folder"] / "overrides.toml").read_text(encoding="utf-8") == before
+
+
+def test_rerun_on_request_reruns_only_the_newest_stored_hour(site):
+    import json
+
+    from jobs.store.issue_store import IssueStore
+
+    app = create_app(site["settings"], users_config(), str(site["folder"] / "overrides.toml"))
+    editor = _client_as(app, "kim")
+    store = IssueStore(site["settings"].db_url)
+    feeds = site["folder"] / "feeds"
+
+    def runs():
+        return store.table("runs")[["hour", "started_at", "finished_at", "feed_version"]].astype(str)
+
+    def save(label: str, keyword: str):
+        preview = editor.post("/edit/preview", data={"csrf_token": _token(editor.get("/overrides").text),
+                                                     "hour": label, "action": "block-keyword", "subject": keyword})
+        assert preview.status_code == 200
+        sha = re.search(r'name="base_sha" value="([0-9a-f]{64})"', preview.text).group(1)
+        form = {"csrf_token": _token(preview.text), "hour": label, "action": "block-keyword", "subject": keyword,
+                "base_sha": sha, "rerun": "1"}                   # asked for, whatever the page offered
+        return preview.text, editor.post("/edit/save", data=form, follow_redirects=True).text
+
+    before, older = runs(), (feeds / "feed-20260504T08.json").read_text(encoding="utf-8")
+    keyword = json.loads(older)["channels"]["home"][0]["keyword"]
+    page, done = save("20260504T08", keyword)                   # an older hour
+    assert 'name="rerun"' not in page and "only the newest hour can be re-run" in page
+    assert "not re-run: only the newest stored hour is re-run" in done
+    assert runs().equals(before) and (feeds / "feed-20260504T08.json").read_text(encoding="utf-8") == older
+    assert store.table("console_audit")["outcome"].iloc[-1].startswith("saved; not re-run")
+
+    newest = json.loads((feeds / "feed-20260504T09.json").read_text(encoding="utf-8"))
+    keyword = next(i["keyword"] for i in newest["channels"]["home"])
+    page, done = save("20260504T09", keyword)                   # the newest hour
+    assert 'name="rerun"' in page and "re-ran the hour" in done
+    after = runs()
+    changed = after.loc[(after != before).any(axis=1), "hour"].tolist()
+    assert len(changed) == 1 and changed[0].startswith("2026-05-04 00:00")      # 09:00+09:00, and only it
+    republished = json.loads((feeds / "feed-20260504T09.json").read_text(encoding="utf-8"))
+    assert keyword not in [i["keyword"] for i in republished["channels"]["home"]]
+    assert (feeds / "feed-20260504T08.json").read_text(encoding="utf-8") == older
+
+
+class _Clock:
+    """The console's clock, moved by the test (no sleeping)."""
+
+    def __init__(self, start: str = "2026-05-04T01:00Z"):
+        import pandas as pd
+
+        self.now = pd.Timestamp(start)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **kw) -> None:
+        import pandas as pd
+
+        self.now += pd.Timedelta(**kw)
+
+
+def _attempt(client, name: str, password: str, address: str = "10.0.0.9"):
+    environ = {"REMOTE_ADDR": address}
+    token = _token(client.get("/login", environ_base=environ).text)
+    return client.post("/login", data={"csrf_token": token, "name": name, "password": password},
+                       environ_base=environ)
+
+
+def test_five_failed_logins_for_a_user_cool_down_with_429_and_an_audit_row(site):
+    from jobs.store.issue_store import IssueStore
+
+    clock = _Clock()
+    app = create_app(site["settings"], users_config(), str(site["folder"] / "overrides.toml"), clock=clock)
+    client = app.test_client()
+    for k in range(5):                                   # five wrong passwords for kim, from five addresses
+        assert _attempt(client, "kim", "wrong", f"10.0.1.{k}").status_code == 401
+        clock.advance(minutes=1)
+    r = _attempt(client, "kim", PASSWORDS["kim"], "10.0.2.1")     # the right password, during the cool-down
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) == 5 * 60      # failures at 0..4 min, now 5
+    assert "Too many failed logins" in r.text and "try again in 5 minutes" in r.text
+    assert _attempt(client, "lee", PASSWORDS["lee"], "10.0.2.1").status_code == 302   # other users are not held
+    rows = IssueStore(site["settings"].db_url).table("console_audit")
+    locked = rows.loc[rows["action"] == "login-locked"]
+    assert len(locked) == 1 and (locked["user"].iloc[0], locked["address"].iloc[0]) == ("kim", "10.0.1.4")
+    assert "5 failed logins" in locked["summary"].iloc[0]
+    clock.advance(minutes=5)                              # the first failure is now 10 minutes old
+    assert _attempt(client, "kim", PASSWORDS["kim"], "10.0.2.1").status_code == 302
+
+
+def test_five_failed_logins_from_an_address_hold_every_name_from_it(site):
+    clock = _Clock()
+    config = users_config(login_attempts=5, login_window_minutes=10)
+    client = create_app(site["settings"], config, str(site["folder"] / "overrides.toml"), clock=clock).test_client()
+    for name in ("admin", "root", "kim", "lee", "park"):      # guessing names from one address
+        assert _attempt(client, name, "guess").status_code == 401
+    assert _attempt(client, "lee", PASSWORDS["lee"]).status_code == 429
+    assert _attempt(client, "lee", PASSWORDS["lee"], "10.0.0.10").status_code == 302    # another address
+    clock.advance(minutes=9, seconds=59)
+    assert _attempt(client, "kim", PASSWORDS["kim"]).status_code == 429
+    clock.advance(seconds=1)
+    assert _attempt(client, "kim", PASSWORDS["kim"]).status_code == 302
+
+
+def test_the_login_limits_are_read_from_the_users_file_and_checked():
+    config = parse_console_config("login_attempts = 3\nlogin_window_minutes = 30\n", "console.toml")
+    assert (config.login_attempts, config.login_window_minutes) == (3, 30)
+    with pytest.raises(ConsoleConfigError, match="console.toml: login_attempts must be a whole number"):
+        parse_console_config("login_attempts = 0\n", "console.toml")

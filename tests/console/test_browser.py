@@ -86,6 +86,9 @@ def test_editor_rewrites_a_title_previews_saves_and_the_next_run_publishes_it(si
     page.goto(console.url + "/hour/20260504T09")
     assert new_title in page.inner_text("article.issue >> nth=0")
     assert not dom_problems(page) and not page.dialogs
+    page.click("article.issue h3 a >> nth=0")                      # the issue lists the rule, removable
+    assert f"rewrite '{keyword}'" in page.inner_text("#rules")
+    assert page.locator("#rules button:has-text('Remove the rewrite')").count() == 1
 
 
 def test_block_with_rerun_publishes_the_hour_now(site, console, page):
@@ -156,3 +159,38 @@ def test_the_dom_check_finds_what_it_looks_for(page):
     problems = dom_problems(page)
     assert any(p.startswith("script") for p in problems) and any(p.startswith("handler") for p in problems)
     assert any(p.startswith("link: javascript") for p in problems) and len(problems) == 3
+
+
+def test_after_five_wrong_passwords_the_login_page_says_wait(console, page):
+    for _ in range(5):
+        page.goto(console.url + "/login")
+        page.fill("input[name=name]", "kim")
+        page.fill("input[name=password]", "not-it")
+        page.click("form button[type=submit]")
+        assert "Unknown user or wrong password." in page.inner_text("main")
+    with page.expect_response(lambda r: r.url.startswith(console.url + "/login") and r.request.method == "POST") as rsp:
+        login(page, console.url)                                    # now the right password
+    assert rsp.value.status == 429 and "/login" in page.url
+    assert "Too many failed logins from this address or for this user: try again in 10 minutes." in page.inner_text("main")
+    assert page.locator("nav.top a").count() == 0                 # not logged in
+
+
+def test_editor_unblocks_a_keyword_from_the_override_file_page(site, console, page):
+    login(page, console.url)
+    page.goto(console.url + "/overrides")
+    assert "block keyword '광고'" in page.inner_text("#rules")
+    _shot(page, "overrides")
+    page.click("#rules form.remove button:has-text('Unblock')")
+    assert page.url.endswith("/edit/preview")
+    main = page.inner_text("main")
+    assert "Preview: unblock keyword '광고'" in main and "loses" in main and '- keyword = "광고"' in main
+    assert (site["folder"] / "overrides.toml").read_text(encoding="utf-8") == OVERRIDES    # not yet
+    page.click("#save-form button[type=submit]")
+    assert "Saved to" in page.inner_text(".flash") and "unblock keyword '광고'" in page.inner_text(".flash")
+    text = (site["folder"] / "overrides.toml").read_text(encoding="utf-8")
+    assert text == OVERRIDES.splitlines()[0] + "\n"            # the rule gone, the editors' comment kept
+    page.goto(console.url + "/audit")
+    assert "unblock keyword '광고'" in page.locator("#audit tr").nth(1).inner_text()
+    page.goto(console.url + "/overrides")
+    assert page.locator("#rules").count() == 0 and "Valid" in page.inner_text("main")
+    assert not dom_problems(page) and not page.dialogs

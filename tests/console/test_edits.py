@@ -168,3 +168,76 @@ def test_merge_and_pin_previews_show_the_hour_as_it_would_be(three_hours):
     first = pin.after["channels"]["home"][0]
     assert (first["keyword"], first["title"], first["pinned"]) == ("길고양이", "길고양이 겨울나기", True)
     assert pin.rows("home")[0]["after_mark"] == "added"
+
+
+HAND_EDITED = OVERRIDES + '''
+# the second block: gambling, until June
+[[block]]
+keyword = "도박"   # inline comment
+expires = 2026-06-01T00:00:00+09:00
+
+# rewrites below
+[[rewrite]]   # the query got it wrong
+from = "임재범"
+to = "나가수 임재범"
+
+[[merge]]
+into = "어린이날"
+keywords = ["어린이날 선물", "어린이날 행사"]
+
+[[pin]]
+channel = "home"
+keyword = "길고양이"
+expires = 2027-01-01T00:00:00+09:00
+'''
+
+
+def test_removing_a_rule_takes_out_its_lines_and_keeps_every_comment_around_it():
+    import tomllib
+
+    data = tomllib.loads(HAND_EDITED)
+    cases = {
+        OverrideEdit("unblock-keyword", "광고"): ("block", 0),
+        OverrideEdit("unblock-keyword", "도박"): ("block", 1),
+        OverrideEdit("remove-rewrite", "임재범"): ("rewrite", 0),
+        OverrideEdit("unmerge", "어린이날"): ("merge", 0),
+        OverrideEdit("unpin", "길고양이", channel="home"): ("pin", 0),       # before its expiry
+    }
+    comments = [line for line in HAND_EDITED.splitlines() if line.startswith("#")]
+    for edit, (kind, index) in cases.items():
+        new = apply_edit(HAND_EDITED, edit, "o.toml")
+        expected = {**data, kind: [t for i, t in enumerate(data[kind]) if i != index]}
+        assert tomllib.loads(new) == {k: v for k, v in expected.items() if v}, edit
+        assert [line for line in new.splitlines() if line.startswith("#")] == comments, edit   # hand comments kept
+        assert "\n\n\n" not in new
+    new = apply_edit(HAND_EDITED, OverrideEdit("unblock-keyword", "도박"), "o.toml")
+    assert "inline comment" not in new and "# the second block" in new           # the rule's own comment goes
+    new = apply_edit(HAND_EDITED, OverrideEdit("unmerge", "어린이날", keywords=("어린이날 선물",)), "o.toml")
+    assert 'keywords = ["어린이날 행사"]' in new and new.count("[[merge]]") == 1
+    assert apply_edit(OVERRIDES, OverrideEdit("unblock-keyword", "광고"), "o.toml") == OVERRIDES.splitlines()[0] + "\n"
+
+
+def test_removing_a_rule_the_file_does_not_have_is_refused_with_the_file():
+    for edit, message in ((OverrideEdit("unpin", "길고양이", channel="news"), "no \\[\\[pin\\]\\] of '길고양이' in news"),
+                          (OverrideEdit("unblock-title", "광고"), "no \\[\\[block\\]\\] of title '광고'"),
+                          (OverrideEdit("unmerge", "어린이날", keywords=("없는 말",)), "has no member '없는 말'")):
+        with pytest.raises(OverrideError, match=f"^o.toml:0: .*{message}"):
+            apply_edit(HAND_EDITED, edit, "o.toml")
+
+
+def test_a_removal_is_previewed_saved_and_audited_like_any_edit(three_hours):
+    s, store, folder = three_hours["settings"], three_hours["store"], three_hours["folder"]
+    hour = START + pd.Timedelta(hours=9)
+    editor = EditDesk(s, store, OverrideFile(folder / "overrides.toml"))
+    published = editor_desk_document(store, hour)
+    keyword = published["channels"]["home"][0]["keyword"]
+    _, sha = editor.file.read()
+    editor.save(OverrideEdit("block-keyword", keyword), sha, Who("kim", "10.1.2.3"), hour)
+    unblock = OverrideEdit("unblock-keyword", keyword)
+    preview = editor.preview(unblock, hour, published)
+    assert [i["keyword"] for i in preview.after["channels"]["home"]] == [i["keyword"] for i in published["channels"]["home"]]
+    assert keyword not in [i["keyword"] for i in preview.before["channels"]["home"]]   # blocked now, back after
+    editor.save(unblock, preview.base_sha, Who("kim", "10.1.2.3"), hour)
+    assert editor.file.read()[0] == OVERRIDES                                        # back to the hand-made file
+    row = store.table("console_audit").iloc[-1]
+    assert row["summary"] == f"unblock keyword '{keyword}'" and row["rule"].startswith("- [[block]]")

@@ -12,7 +12,7 @@ from benchmarks.evaluation.reference_detectors import MastodonTrends, PreviousHo
 from issues.detect import BurstDetector, DetectSettings
 from benchmarks.evaluation.evaluate import (IssuewireDetector, bootstrap_ci, control_hits, flicker_rate, issue_latencies,
                              precision_per_hour)
-from benchmarks.evaluation.simulate import SimSettings, simulate, time_shuffled
+from jobs.demo.simulator import SimSettings, simulate, time_shuffled
 from issues.spam import near_duplicate_groups, shingles
 
 TITLES = ["자민당 단독 과반 확보 출구조사", "설 연휴 귀성길 정체 시작", "코스피 상승 마감 외국인 매수",
@@ -176,7 +176,7 @@ def test_a_digit_varying_sock_puppet_template_collapses():
     assert len(near_duplicate_groups(posts, threshold=0.7, mask_digits=False)) < 25
 
 
-@pytest.mark.parametrize("module", ["benchmarks.evaluation.simulate", "benchmarks.evaluation.reference_detectors"])
+@pytest.mark.parametrize("module", ["jobs.demo.simulator", "benchmarks.evaluation.reference_detectors"])
 def test_docstring_examples_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0
 
