@@ -138,10 +138,10 @@ class Ensemble(Recommender):
         self._fit(interactions, None)
         return self
 
-    def member_lists(self, history, depth: int, exclude_seen: bool) -> list[np.ndarray]:
+    def member_lists(self, history, depth: int, exclude_seen: bool, exclude=None) -> list[np.ndarray]:
         lists = []
         for m in self.members:
-            idx, val = m.recommend_history(history, depth, exclude_seen)
+            idx, val = m.recommend_history(history, depth, exclude_seen, exclude)
             lists.append(np.where(np.isfinite(val), idx, -1))
         return lists
 
@@ -150,15 +150,16 @@ class Ensemble(Recommender):
         lists = self.member_lists(history, self.per_model_k, exclude_seen)
         return hard_vote(lists, self.train_.n_items, self.per_model_k, self.max_items, self.member_names)
 
-    def recommend_history(self, history, k: int = 10, exclude_seen: bool = True):
+    def recommend_history(self, history, k: int = 10, exclude_seen: bool = True, exclude=None):
         self._check_fitted()
         history = sp.csr_matrix(history, dtype=np.float32)
         k = min(int(k), self.train_.n_items)
         if self.method == "vote":
-            res = self.vote_history(history, exclude_seen)
+            lists = self.member_lists(history, self.per_model_k, exclude_seen, exclude)
+            res = hard_vote(lists, self.train_.n_items, self.per_model_k, self.max_items, self.member_names)
             idx, val = res.item_idx[:, :k], res.scores[:, :k]
         else:
-            lists = self.member_lists(history, max(k, self.rrf_depth), exclude_seen)
+            lists = self.member_lists(history, max(k, self.rrf_depth), exclude_seen, exclude)
             idx, val = reciprocal_rank_fusion(lists, self.train_.n_items, k, self.rrf_c)
         return idx, val
 
