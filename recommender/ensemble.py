@@ -1,8 +1,17 @@
 """Combining models: hard voting over top-10 lists, and reciprocal-rank fusion.
 
-    >>> ens = Ensemble([EASE(), RecVAE(), MultVAE()]).fit(interactions)      # doctest: +SKIP
-    >>> ids, scores = ens.recommend(users, k=20)                           # doctest: +SKIP
-    >>> votes = ens.vote_history(history)        # with voters per item   # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> df = pd.DataFrame({"user_id": [str(u) for u in range(30) for _ in range(3)],
+    ...                    "item_id": [str((u % 2) * 3 + j) for u in range(30) for j in range(3)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> from recommender.baselines import ItemKNN
+    >>> from recommender.ease import EASE
+    >>> ens = Ensemble([EASE(l2=1.0), ItemKNN()], per_model_k=1).fit(data)
+    >>> history = sp.csr_matrix(np.array([[1, 1, 0, 0, 0, 0]], np.float32))
+    >>> votes = ens.vote_history(history)
+    >>> data.item_ids[votes.item_idx[0, :1]].tolist(), votes.voter_names(0, 0)
+    (['2'], ['ease', 'item_knn'])
 
 Hard voting (as the webtoon seed does): every member proposes its top ``per_model_k``
 (10) unseen items; an item's rank is ordered by the number of members that proposed it,

@@ -9,7 +9,7 @@
     >>> liked_rows.toarray().tolist(), touched_rows.toarray().tolist(), known.tolist()
     ([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]], [True, False])
     >>> popular_and_trending(store, now=4.0).round(2).tolist()   # 'a': most liked, and bursting
-    [1.5, 0.5, 0.0]
+    [2.0, 0.5, 0.0]
 
 ``HistoryStore`` holds, for every user of the training file (also those too light to train
 on) and every user of the interactions given at serving time, what they liked (the model's

@@ -1,9 +1,18 @@
-"""The recommender's I/O shell: files, the model store, the export file and Redis.
+"""The recommender's file shell: interaction files, the model store and the export files.
 
-    >>> s = RecommenderSettings(model_dir="var/reco")
-    >>> outcome = train_recommender(s, "interactions.csv", items_path="items.csv")   # doctest: +SKIP
-    >>> report = recommend(s, feed_path="var/feed/20260213T20.json",                  # doctest: +SKIP
-    ...                    out_path="var/reco/export.jsonl", redis_client=redis.Redis())
+    >>> import tempfile, pandas as pd
+    >>> folder = tempfile.mkdtemp()
+    >>> rows = [(f"u{u}", f"i{(u % 3) * 5 + j}", 5, 1_700_000_000 + u * 3600 + j) for u in range(60) for j in range(5)]
+    >>> pd.DataFrame(rows, columns=["user", "movie", "rate", "time"]).to_csv(f"{folder}/r.csv", index=False)
+    >>> s = RecommenderSettings(model_dir=f"{folder}/models", vae_epochs=2, vae_hidden=8, vae_latent=2,
+    ...                         progress=False, data=DataSettings(min_user_count=3, min_item_count=3))
+    >>> columns = {"user": "user_id", "movie": "item_id", "rate": "rating", "time": "timestamp"}
+    >>> trained = train_recommender(s, f"{folder}/r.csv", columns=columns)
+    >>> trained["promoted"], trained["served"] in ("vote", "rrf", "ease")
+    (True, True)
+    >>> out = recommend(s, users=["u0", "someone new"], out_path=f"{folder}/export.jsonl")
+    >>> [r["basis"] for r in out["records"]], out["meta"]["fallback"]
+    (['history', 'fallback'], 1)
 
 Model store (``model_dir``): ``<model_dir>/<version>/model.pt`` (the fitted ensemble,
 ``torch.save``) and ``meta.json`` (settings, validation metrics, data fingerprint, whether
@@ -19,12 +28,9 @@ then ``os.replace``d - readers see the old or the new file, never half of one)::
      "items": [{"item_id": 50, "rank": 1, "score": 1.05, "voted_by": ["ease", "recvae"],
                 "fused_fill": false, "issue": {"issue_id": "a", "boost": 0.5, "keyword": "..."}}]}
 
-Redis (prefix configurable, e.g. the feed prefix ``issuewire``):
-``<prefix>:reco:<version>:user:<user_id>`` -> that user's JSON record (string);
-``<prefix>:reco:<version>:meta`` -> JSON summary; ``<prefix>:reco:current`` -> version,
-switched in one MULTI/EXEC after every user key is written; a message on
-``<prefix>:reco:notify``. New keys carry ``fresh_ttl`` (a safety net against orphans of a
-dead run); after the switch the previous version's keys get ``old_ttl`` so they expire.
+``recommend`` returns the records, the similar-items lists and a summary; ``jobs`` publishes
+them to Redis (:func:`jobs.publish.redis_snapshot.publish_recommendations`, the feed's fenced
+snapshot switch): this package reads and writes files only.
 """
 
 from __future__ import annotations
@@ -343,8 +349,8 @@ def _as_users(users) -> np.ndarray | None:
 
 
 def serve_lists(bundle: dict, store: HistoryStore, users, s: RecommenderSettings, boost: np.ndarray,
-                source: np.ndarray, weight: float, keywords: dict, now: float | None = None
-                ) -> tuple[list[dict], dict]:
+                source: np.ndarray, weight: float, keywords: dict, now: float | None = None,
+                fallback_scores: np.ndarray | None = None) -> tuple[list[dict], dict]:
     """The functional core of ``recommend``: one explained list per user, and the counts.
 
     A user with liked items the model knows is folded in (the served list computed from that
@@ -355,7 +361,8 @@ def serve_lists(bundle: dict, store: HistoryStore, users, s: RecommenderSettings
     liked, touched, known = store.rows(users)
     has = np.diff(liked.indptr) > 0
     n, width = len(users), s.n_candidates
-    fallback_scores = popular_and_trending(store, now, boost, s.fallback)
+    if fallback_scores is None:
+        fallback_scores = popular_and_trending(store, now, boost, s.fallback)
     idx = np.full((n, width), -1, dtype=np.int64)
     voters = np.zeros((n, width), dtype=np.int64)
     from_fallback = np.zeros((n, width), dtype=bool)
