@@ -9,7 +9,7 @@
     >>> liked_rows.toarray().tolist(), touched_rows.toarray().tolist(), known.tolist()
     ([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]], [True, False])
     >>> popular_and_trending(store, now=4.0).round(2).tolist()   # 'a': most liked, and bursting
-    [2.0, 0.5, 0.0]
+    [2.0, 0.05, 0.0]
 
 ``HistoryStore`` holds, for every user of the training file (also those too light to train
 on) and every user of the interactions given at serving time, what they liked (the model's
@@ -18,8 +18,9 @@ back), over the model's item index. Items the model does not know are dropped fr
 history (they cannot be scored) but a user with only such items still gets the fallback.
 
 The fallback list (``popular_and_trending``) is for users with no usable history and the tail
-of short lists: recent popularity (positives in the last ``recent_days`` before ``now``, with
-all-time popularity a tenth below it to break ties) plus, for items whose interactions are
+of short lists: recent popularity (positives among the newest ``recent_share`` of the likes
+before ``now`` - a window sized by activity, not days, so a sparse catalogue is not judged on a
+handful of likes - with all-time popularity a tenth below it to break ties) plus, for items whose interactions are
 bursting now, their burst surprise: the same negative-binomial/Poisson tail and
 Benjamini-Hochberg false-discovery control that find the hour's issues
 (``issues.detect.tail_log10p`` / ``bh_qvalues``), comparing the last ``trend_hours`` with the
@@ -42,7 +43,7 @@ __all__ = ["HistoryStore", "FallbackSettings", "popular_and_trending", "trending
 
 @dataclass(frozen=True)
 class FallbackSettings:
-    recent_days: float = 14.0
+    recent_share: float = 0.05             # "recent": the newest 5% of the likes before now
     trend_hours: float = 24.0
     baseline_days: float = 14.0
     trend_fdr: float = 0.05
@@ -157,8 +158,10 @@ def popular_and_trending(store: HistoryStore, now: float | None = None, boost: n
     n_items = len(store.item_ids)
     if now is None:
         now = float(coo.data.max()) if coo.nnz else 0.0
-    all_time = np.bincount(coo.col, minlength=n_items).astype(float)
-    recent = np.bincount(coo.col[coo.data > now - s.recent_days * 86400.0], minlength=n_items).astype(float)
+    known = coo.data <= now
+    all_time = np.bincount(coo.col[known], minlength=n_items).astype(float)
+    since = np.quantile(coo.data[known], 1.0 - s.recent_share) if known.any() else now
+    recent = np.bincount(coo.col[known & (coo.data >= since)], minlength=n_items).astype(float)
     score = _scaled(recent) + 0.1 * _scaled(all_time)
     score = _scaled(score)
     score = score + s.trend_weight * _scaled(trending_items(store.liked_times, now, s))

@@ -112,9 +112,9 @@ def test_fallback_puts_a_bursting_item_first():
     rows += [("w%d" % u, "steady", 20 * day - 2 * day - u * 3600.0) for u in range(3)]
     liked = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
     store = HistoryStore.from_events(liked, liked, ["steady", "burst", "quiet"])
-    plain = popular_and_trending(store, now=20 * day, settings=FallbackSettings(trend_weight=0.0))
-    trending = popular_and_trending(store, now=20 * day)
-    assert plain[0] > plain[1]                       # by recent popularity the steady item leads
+    plain = popular_and_trending(store, now=20 * day, settings=FallbackSettings(recent_share=1.0, trend_weight=0.0))
+    trending = popular_and_trending(store, now=20 * day, settings=FallbackSettings(recent_share=1.0))
+    assert plain[0] > plain[1]                       # by popularity the steady item leads
     assert trending[1] > trending[0] and trending[2] == 0     # the burst puts the bursting item first
 
 
