@@ -96,6 +96,10 @@ def run_split(train: Interactions, val, test, seed: int, args) -> list[dict]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=["ml100k", "kmrd"], required=True)
+    p.add_argument("--protocol", choices=["split", "foldin"], default="split",
+                   help="split: the models on held-out users/time (below); foldin: serve after a time cut "
+                        "(eval_recommender_foldin.py)")
+    p.add_argument("--cut-quantile", type=float, default=0.9, help="foldin: share of interactions before the cut")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--min-count", type=int, default=10)
@@ -105,6 +109,14 @@ def main(argv=None) -> int:
     p.add_argument("--csv", help="also write the per-seed rows here")
     p.add_argument("--no-issues", action="store_true", help="kmrd: skip the issue re-ranking check")
     args = p.parse_args(argv)
+    if args.protocol == "foldin":
+        from eval_recommender_foldin import evaluate_foldin, format_foldin
+        df, items = load_ml100k() if args.dataset == "ml100k" else load_kmrd()
+        result = evaluate_foldin(df, items, 3.0 if args.dataset == "ml100k" else 6.0, args.cut_quantile,
+                                 args.threads)
+        print(format_foldin("ML-100k" if args.dataset == "ml100k" else "KMRD-small", result))
+        print(f"served: {result['counts']}")
+        return 0
 
     if args.dataset == "ml100k":
         df, items = load_ml100k()

@@ -49,7 +49,7 @@ def simulated_feed(data: Interactions, at: float, window_days: float = 30.0, bas
         onset = t.data[recent & (t.col == i)].min()
         title = str(titles.get(item_id, item_id))
         entries.append({"issue_id": f"sim-{item_id}", "rank": rank, "title": title, "keyword": title,
-                        "score": float(surge[i]), "post_ids": [], "state": "rising", "onset_hour": iso(onset)})
+                        "score": float(surge[i]), "post_ids": [], "state": "rising", "onset": iso(onset)})
     return {"hour": iso(at), "channels": {"home": entries}}
 
 

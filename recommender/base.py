@@ -1,8 +1,14 @@
 """The one interface every recommender model implements, and the errors it raises.
 
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
     >>> from recommender.ease import EASE
-    >>> model = EASE(l2=200.0).fit(interactions)                    # doctest: +SKIP
-    >>> item_ids, scores = model.recommend(["u1", "u2"], k=10)      # doctest: +SKIP
+    >>> df = pd.DataFrame({"user_id": ["u1", "u1", "u2", "u2", "u3"], "item_id": ["a", "b", "a", "c", "b"]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> model = EASE(l2=1.0).fit(data)
+    >>> item_ids, scores = model.recommend(["u1", "u2"], k=1)
+    >>> item_ids.tolist()
+    [['c'], ['b']]
 
 A model stores its settings in ``__init__`` and learns in ``fit(interactions)``, which
 returns ``self`` and leaves its results in trailing-underscore attributes. Subclasses
@@ -18,18 +24,27 @@ strong-generalization evaluation works.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
 from keywords.errors import InputError
-from recommender.data import Interactions
+
+if TYPE_CHECKING:                       # recommender.data imports this module's errors
+    from recommender.data import Interactions
 
 __all__ = ["Recommender", "RecommenderError", "NotFittedError", "UnknownUserError",
-           "ModelTooLargeError", "top_k"]
+           "ModelTooLargeError", "InputFileError", "top_k"]
 
 
 class RecommenderError(InputError):
     """Base of the recommender's own errors."""
+
+
+class InputFileError(RecommenderError, ValueError):
+    """An interaction, item, feedback or feed file (or a column option) is unusable; the message
+    names the file (and the line where one row is at fault)."""
 
 
 class NotFittedError(RecommenderError):
@@ -75,7 +90,7 @@ class Recommender:
     name = "recommender"
     batch_size_scoring = 1024
 
-    def fit(self, interactions: Interactions, validation=None) -> "Recommender":
+    def fit(self, interactions, validation=None) -> "Recommender":
         """Learn from ``interactions``; ``validation`` (a ``splits.Holdout``) is used by models
         that stop early and ignored by the others."""
         if interactions.n_users == 0 or interactions.n_items == 0:
@@ -102,11 +117,15 @@ class Recommender:
             raise ValueError(f"history has {history.shape[1]} item columns, model has {self.train_.n_items}")
         return np.asarray(self._score(history), dtype=np.float32)
 
-    def recommend_history(self, history: sp.csr_matrix, k: int = 10, exclude_seen: bool = True
-                          ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k item *indices* and scores for each row of ``history`` (fold-in users)."""
+    def recommend_history(self, history: sp.csr_matrix, k: int = 10, exclude_seen: bool = True,
+                          exclude: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k item *indices* and scores for each row of ``history`` (fold-in users); items
+        nonzero in ``exclude`` (same shape: e.g. everything the user rated, liked or not) are
+        never returned either."""
         self._check_fitted()
         history = sp.csr_matrix(history, dtype=np.float32)
+        if exclude is not None:
+            exclude = sp.csr_matrix(exclude)
         n = history.shape[0]
         k = min(int(k), self.train_.n_items)
         out_idx = np.empty((n, k), dtype=np.int64)
@@ -116,6 +135,9 @@ class Recommender:
             scores = self.score_history(block)
             if exclude_seen:
                 rows, cols = block.nonzero()
+                scores[rows, cols] = -np.inf
+            if exclude is not None:
+                rows, cols = exclude[start:start + self.batch_size_scoring].nonzero()
                 scores[rows, cols] = -np.inf
             idx, val = top_k(scores, k)
             out_idx[start:start + len(idx)] = idx

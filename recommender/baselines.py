@@ -1,9 +1,15 @@
 """Baselines that every learned model must beat: popularity (global, recent) and item-kNN.
 
-    >>> pop = Popularity().fit(interactions)                              # doctest: +SKIP
-    >>> recent = Popularity(recent_days=30).fit(interactions)             # doctest: +SKIP
-    >>> knn = ItemKNN(n_neighbors=100).fit(interactions)                 # doctest: +SKIP
-    >>> ids, scores = knn.recommend(users, k=10)                         # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> df = pd.DataFrame({"user_id": [str(u) for u in range(30) for _ in range(3)],
+    ...                    "item_id": [str((u % 2) * 3 + j) for u in range(30) for j in range(3)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> Popularity().fit(data).recommend(["0"], k=2)[0].tolist()    # user 0 liked 0, 1, 2
+    [['3', '4']]
+    >>> ids, scores = ItemKNN(n_neighbors=100).fit(data).recommend(["0", "1"], k=1)
+    >>> ids.tolist(), scores.round(2).tolist()         # nothing co-liked: zero similarity
+    ([['3'], ['0']], [[0.0], [0.0]])
 
 ``Popularity`` counts positives per item; with ``recent_days`` only the interactions of
 the last ``recent_days`` before the newest timestamp count (falling back to all-time

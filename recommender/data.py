@@ -17,6 +17,20 @@ conditions hold (default 10).
 
 Item metadata (``item_id``, ``title``, optional ``genres`` as a ``|``-separated string)
 travels with the data so that issue keywords can be matched to items.
+
+Files with other column names are mapped (``parse_columns``), ids are read as strings (portal
+user ids are strings), and ``events`` splits a table into what the user *liked* (positives,
+what models learn from) and everything the user *touched* (never recommended back):
+
+    >>> raw = pd.DataFrame({"user": [7, 7, 8], "movie": [1, 2, 1], "rate": [9, 2, 8], "time": [1, 2, 3]})
+    >>> df = map_columns(raw, parse_columns("user=user,item=movie,rating=rate,timestamp=time"), "r.csv")
+    >>> liked, touched = events(df, DataSettings(rating_threshold=6))
+    >>> liked[["user_id", "item_id"]].values.tolist(), len(touched)
+    ([['7', '1'], ['8', '1']], 3)
+
+Feedback (``user_id,item_id,feedback,timestamp``, feedback ``good`` or ``bad``) is applied by
+``apply_feedback``: a good item is a positive, a bad one is removed from the positives (a
+negative: never learned as liked, never served back).
 """
 
 from __future__ import annotations
@@ -28,17 +42,134 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["DataSettings", "Interactions", "filter_min_counts", "data_fingerprint"]
+from recommender.base import InputFileError
+
+__all__ = ["DataSettings", "Interactions", "filter_min_counts", "data_fingerprint", "parse_columns",
+           "map_columns", "events", "apply_feedback", "read_feedback_frame", "CONTRACT_COLUMNS"]
+
+CONTRACT_COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "timestamp": "timestamp",
+                    "user_id": "user_id", "item_id": "item_id", "time": "timestamp"}
 
 
 @dataclass(frozen=True)
 class DataSettings:
-    """How raw interactions become positives."""
+    """How raw interactions become positives. ``rating_required``: the threshold was asked for
+    explicitly, so a file without a rating column is an error rather than "every row liked"."""
 
     rating_threshold: float | None = 3.0
     min_user_count: int = 10
     min_item_count: int = 10
     max_filter_rounds: int = 50
+    rating_required: bool = False
+
+
+def parse_columns(spec: str | None) -> dict[str, str]:
+    """``"user=user,item=movie"`` -> ``{"user": "user_id", "movie": "item_id"}`` (file -> contract).
+
+    >>> parse_columns("user=uid,item=movie")
+    {'uid': 'user_id', 'movie': 'item_id'}
+    """
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        name, sep, column = part.partition("=")
+        if not sep or name.strip() not in CONTRACT_COLUMNS or not column.strip():
+            raise InputFileError(f"--columns: {part!r} is not NAME=COLUMN with NAME one of "
+                                 "user, item, rating, timestamp")
+        out[column.strip()] = CONTRACT_COLUMNS[name.strip()]
+    return out
+
+
+def map_columns(df: pd.DataFrame, mapping: dict[str, str] | None, source, required=("user_id", "item_id")
+                ) -> pd.DataFrame:
+    """Rename the file's columns to the contract's, check the required ones, ids as strings."""
+    mapping = mapping or {}
+    absent = [c for c in mapping if c not in df.columns]
+    if absent:
+        raise InputFileError(f"{source}: --columns names column(s) {absent} the file does not have "
+                             f"(it has {list(df.columns)})")
+    df = df.rename(columns={k: v for k, v in mapping.items() if k in df.columns})
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputFileError(f"{source}: missing column(s) {missing} (it has {list(df.columns)}; "
+                             "map them with --columns user=...,item=...)")
+    df = df.copy()
+    for c in ("user_id", "item_id"):
+        if c in df.columns:
+            bad = df[c].isna()
+            if bad.any():
+                raise InputFileError(f"{source}: line {int(np.flatnonzero(bad.to_numpy())[0]) + 2}: empty {c}")
+            df[c] = _as_str_ids(df[c])
+    return df
+
+
+def _as_str_ids(col: pd.Series) -> pd.Series:
+    """Ids as strings; a float column of whole numbers (pandas reading ints with gaps) loses the '.0'."""
+    if pd.api.types.is_float_dtype(col) and np.all(np.mod(col.to_numpy(), 1) == 0):
+        col = col.astype(np.int64)
+    return col.astype(str)
+
+
+def events(df: pd.DataFrame, settings: DataSettings, source="interactions") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(liked, touched): the positive rows after the rating threshold, and every row (any rating),
+    both with ``user_id``, ``item_id``, ``timestamp`` (unix seconds); duplicates keep the latest."""
+    if "rating" not in df.columns and settings.rating_required:
+        raise InputFileError(f"{source}: --rating-threshold was given but there is no rating column "
+                             "(map one with --columns rating=COLUMN)")
+    df = df.copy()
+    if "timestamp" not in df.columns:
+        df["timestamp"] = 0.0
+    try:
+        df["timestamp"] = _to_unix_seconds(df["timestamp"])
+    except (ValueError, TypeError) as e:
+        raise InputFileError(f"{source}: unreadable timestamp ({e})") from None
+    df = df.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "item_id"], keep="last")
+    liked = df
+    if "rating" in df.columns and settings.rating_threshold is not None:
+        rating = pd.to_numeric(df["rating"], errors="coerce")
+        liked = df[rating >= settings.rating_threshold]
+    cols = ["user_id", "item_id", "timestamp"]
+    return liked[cols].reset_index(drop=True), df[cols].reset_index(drop=True)
+
+
+def read_feedback_frame(df: pd.DataFrame, source="feedback") -> pd.DataFrame:
+    """Check a feedback table: ``user_id,item_id,feedback,timestamp`` with feedback good|bad."""
+    df = map_columns(df, None, source, required=("user_id", "item_id", "feedback"))
+    value = df["feedback"].astype(str).str.strip().str.lower()
+    bad = ~value.isin(["good", "bad"])
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise InputFileError(f"{source}: line {line}: feedback must be good or bad, not {df['feedback'].iloc[line - 2]!r}")
+    out = df.assign(feedback=value)
+    if "timestamp" not in out.columns:
+        out["timestamp"] = 0.0
+    out["timestamp"] = _to_unix_seconds(out["timestamp"])
+    # the latest word of a user on an item counts
+    out = out.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "item_id"], keep="last")
+    return out[["user_id", "item_id", "feedback", "timestamp"]].reset_index(drop=True)
+
+
+def apply_feedback(liked: pd.DataFrame, touched: pd.DataFrame, feedback: pd.DataFrame | None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Good items become positives, bad ones leave the positives; both count as touched.
+
+    >>> liked = pd.DataFrame({"user_id": ["a"], "item_id": ["x"], "timestamp": [1.0]})
+    >>> fb = pd.DataFrame({"user_id": ["a", "a"], "item_id": ["x", "y"], "feedback": ["bad", "good"],
+    ...                    "timestamp": [2.0, 2.0]})
+    >>> l, t = apply_feedback(liked, liked, fb)
+    >>> l.item_id.tolist(), sorted(t.item_id)
+    (['y'], ['x', 'y'])
+    """
+    if feedback is None or feedback.empty:
+        return liked, touched
+    cols = ["user_id", "item_id", "timestamp"]
+    key = lambda d: d["user_id"] + "\x1f" + d["item_id"]
+    bad = feedback[feedback["feedback"] == "bad"]
+    good = feedback[feedback["feedback"] == "good"]
+    liked = liked[~key(liked).isin(set(key(bad)))]
+    liked = pd.concat([liked, good[cols]], ignore_index=True)
+    touched = pd.concat([touched, feedback[cols]], ignore_index=True)
+    dedup = lambda d: d.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "item_id"], keep="last")
+    return dedup(liked).reset_index(drop=True), dedup(touched).reset_index(drop=True)
 
 
 def filter_min_counts(df: pd.DataFrame, min_user: int, min_item: int, max_rounds: int = 50) -> pd.DataFrame:

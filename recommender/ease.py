@@ -1,7 +1,15 @@
 """EASE (Steck 2019): a closed-form item-item linear autoencoder.
 
-    >>> model = EASE(l2=500.0).fit(interactions)                     # doctest: +SKIP
-    >>> ids, scores = model.recommend(users, k=20)                  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> df = pd.DataFrame({"user_id": [str(u) for u in range(30) for _ in range(3)],
+    ...                    "item_id": [str((u % 2) * 3 + j) for u in range(30) for j in range(3)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> model = EASE(l2=1.0).fit(data)
+    >>> history = sp.csr_matrix(np.array([[1, 1, 0, 0, 0, 0]], np.float32))   # liked items '0' and '1'
+    >>> idx, scores = model.recommend_history(history, k=1)
+    >>> data.item_ids[idx].tolist()
+    [['2']]
 
 ``B = I - P diagMat(1 / diag(P))`` with ``P = (X^T X + l2 I)^-1``. ``P`` is computed in
 float32 from a Cholesky factorisation of the (symmetric positive definite) Gram matrix,

@@ -1,8 +1,17 @@
 """Combining models: hard voting over top-10 lists, and reciprocal-rank fusion.
 
-    >>> ens = Ensemble([EASE(), RecVAE(), MultVAE()]).fit(interactions)      # doctest: +SKIP
-    >>> ids, scores = ens.recommend(users, k=20)                           # doctest: +SKIP
-    >>> votes = ens.vote_history(history)        # with voters per item   # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> df = pd.DataFrame({"user_id": [str(u) for u in range(30) for _ in range(3)],
+    ...                    "item_id": [str((u % 2) * 3 + j) for u in range(30) for j in range(3)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> from recommender.baselines import ItemKNN
+    >>> from recommender.ease import EASE
+    >>> ens = Ensemble([EASE(l2=1.0), ItemKNN()], per_model_k=1).fit(data)
+    >>> history = sp.csr_matrix(np.array([[1, 1, 0, 0, 0, 0]], np.float32))
+    >>> votes = ens.vote_history(history)
+    >>> data.item_ids[votes.item_idx[0, :1]].tolist(), votes.voter_names(0, 0)
+    (['2'], ['ease', 'item_knn'])
 
 Hard voting (as the webtoon seed does): every member proposes its top ``per_model_k``
 (10) unseen items; an item's rank is ordered by the number of members that proposed it,
@@ -138,10 +147,10 @@ class Ensemble(Recommender):
         self._fit(interactions, None)
         return self
 
-    def member_lists(self, history, depth: int, exclude_seen: bool) -> list[np.ndarray]:
+    def member_lists(self, history, depth: int, exclude_seen: bool, exclude=None) -> list[np.ndarray]:
         lists = []
         for m in self.members:
-            idx, val = m.recommend_history(history, depth, exclude_seen)
+            idx, val = m.recommend_history(history, depth, exclude_seen, exclude)
             lists.append(np.where(np.isfinite(val), idx, -1))
         return lists
 
@@ -150,15 +159,16 @@ class Ensemble(Recommender):
         lists = self.member_lists(history, self.per_model_k, exclude_seen)
         return hard_vote(lists, self.train_.n_items, self.per_model_k, self.max_items, self.member_names)
 
-    def recommend_history(self, history, k: int = 10, exclude_seen: bool = True):
+    def recommend_history(self, history, k: int = 10, exclude_seen: bool = True, exclude=None):
         self._check_fitted()
         history = sp.csr_matrix(history, dtype=np.float32)
         k = min(int(k), self.train_.n_items)
         if self.method == "vote":
-            res = self.vote_history(history, exclude_seen)
+            lists = self.member_lists(history, self.per_model_k, exclude_seen, exclude)
+            res = hard_vote(lists, self.train_.n_items, self.per_model_k, self.max_items, self.member_names)
             idx, val = res.item_idx[:, :k], res.scores[:, :k]
         else:
-            lists = self.member_lists(history, max(k, self.rrf_depth), exclude_seen)
+            lists = self.member_lists(history, max(k, self.rrf_depth), exclude_seen, exclude)
             idx, val = reciprocal_rank_fusion(lists, self.train_.n_items, k, self.rrf_c)
         return idx, val
 

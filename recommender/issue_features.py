@@ -2,7 +2,7 @@
 
     >>> feed = {"hour": "2026-02-13T20:00:00+09:00", "channels": {"home": [
     ...     {"issue_id": "i1", "rank": 1, "title": "최가온 금메달", "keyword": "최가온",
-    ...      "score": 9.0, "post_ids": [], "state": "rising", "onset_hour": "2026-02-13T18:00:00+09:00"}]}}
+    ...      "score": 9.0, "post_ids": [], "state": "rising", "onset": "2026-02-13T18:00:00+09:00"}]}}
     >>> issues = issues_from_feed(feed)
     >>> items = pd.DataFrame({"item_id": [1, 2], "title": ["최가온 다큐멘터리", "다른 영화"], "genres": ["", ""]})
     >>> feats = item_issue_features(items, issues, at=feed["hour"])
@@ -14,9 +14,12 @@ stripped of punctuation. A keyword with Hangul matches as a substring of the tit
 genres (Korean particles attach to words); a Latin keyword must match whole tokens.
 Keywords shorter than ``min_keyword_chars`` are ignored.
 
-Features per matched (item, issue): ``issue_score`` (the feed's score divided by the
-feed's largest score), ``state`` (``rising``/``peak``/``falling``/unknown) and
-``hours_since_onset`` (feed hour minus ``onset_hour``, 0 when absent). They fold into one
+The feed is read through its one contract, :class:`issues.contracts.FeedDocument` (what the
+hourly run's ``feed_document()`` writes): a feed that does not validate is an error, not a
+silent "no boost". Features per matched (item, issue): ``issue_score`` (the feed's score
+divided by the feed's largest score), ``state`` (the feed's ``new``/``rising``/``peak``/``fading``/
+``pinned``, weights in ``STATE_WEIGHTS``) and ``hours_since_onset`` (feed hour minus the issue's
+``onset``, 0 when the feed has none). They fold into one
 ``boost`` in [0, 1]: score x state weight x ``0.5 ** (hours / half_life_hours)``; an item
 matched by several issues keeps its strongest.
 
@@ -35,13 +38,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from issues.contracts import ISSUE_STATES, FeedDocument
 from recommender.metrics import ndcg_at_k
 
 __all__ = ["Issue", "issues_from_feed", "normalise", "match_issues", "item_issue_features",
            "item_boosts", "rerank", "choose_issue_weight", "STATE_WEIGHTS"]
 
-STATE_WEIGHTS = {"rising": 1.0, "new": 1.0, "peak": 0.8, "steady": 0.6, "falling": 0.4, "cooling": 0.4}
+STATE_WEIGHTS = {"new": 1.0, "rising": 1.0, "peak": 0.8, "fading": 0.4, "pinned": 0.6}
 UNKNOWN_STATE_WEIGHT = 0.7
+assert set(STATE_WEIGHTS) == set(ISSUE_STATES), "one weight per state of the feed contract"
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
@@ -53,7 +58,7 @@ class Issue:
     title: str
     score: float
     state: str | None = None
-    onset_hour: pd.Timestamp | None = None
+    onset: pd.Timestamp | None = None
     channel: str = "home"
 
 
@@ -64,21 +69,20 @@ def _ts(value) -> pd.Timestamp | None:
     return t.tz_localize("UTC") if t.tzinfo is None else t
 
 
-def issues_from_feed(feed: dict, channels: list[str] | None = None) -> list[Issue]:
-    """Issues of the lead's JSON feed, deduplicated by ``issue_id`` (first channel wins)."""
-    if not isinstance(feed, dict) or not isinstance(feed.get("channels"), dict):
-        raise ValueError("issue feed must be an object with a 'channels' object")
+def issues_from_feed(feed: dict | FeedDocument, channels: list[str] | None = None) -> list[Issue]:
+    """Issues of the hourly feed (a :class:`FeedDocument` or its JSON object), deduplicated by
+    ``issue_id`` (first channel wins). Raises pydantic's ``ValidationError`` (a ``ValueError``)
+    when the feed does not follow the contract."""
+    doc = feed if isinstance(feed, FeedDocument) else FeedDocument.model_validate(feed)
     seen, out = set(), []
-    for channel, entries in feed["channels"].items():
+    for channel, entries in doc.channels.items():
         if channels is not None and channel not in channels:
             continue
         for e in entries:
-            iid = str(e["issue_id"])
-            if iid in seen:
+            if e.issue_id in seen:
                 continue
-            seen.add(iid)
-            out.append(Issue(iid, str(e.get("keyword") or ""), str(e.get("title") or ""),
-                             float(e.get("score") or 0.0), e.get("state"), _ts(e.get("onset_hour")), channel))
+            seen.add(e.issue_id)
+            out.append(Issue(e.issue_id, e.keyword, e.title, float(e.score), e.state, _ts(e.onset), channel))
     return out
 
 
@@ -126,8 +130,8 @@ def item_issue_features(items: pd.DataFrame, issues: list[Issue], at, min_keywor
     for item_id, iid in pairs.itertuples(index=False):
         i = by_id[iid]
         hours = 0.0
-        if i.onset_hour is not None and at is not None:
-            hours = max(0.0, (at - i.onset_hour).total_seconds() / 3600.0)
+        if i.onset is not None and at is not None:
+            hours = max(0.0, (at - i.onset).total_seconds() / 3600.0)
         rows.append((item_id, iid, i.keyword, max(i.score, 0.0) / top, i.state or "", hours))
     return pd.DataFrame(rows, columns=cols)
 

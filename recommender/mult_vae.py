@@ -1,7 +1,14 @@
 """Mult-VAE (Liang et al. 2018): a variational autoencoder with a multinomial likelihood.
 
-    >>> model = MultVAE(hidden_dim=600, latent_dim=200, n_epochs=200).fit(interactions)  # doctest: +SKIP
-    >>> ids, scores = model.recommend(users, k=20)                                    # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> df = pd.DataFrame({"user_id": [str(u) for u in range(30) for _ in range(3)],
+    ...                    "item_id": [str((u % 2) * 3 + j) for u in range(30) for j in range(3)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> model = MultVAE(hidden_dim=8, latent_dim=2, n_epochs=3, patience=0, progress=False).fit(data)
+    >>> ids, scores = model.recommend(["0"], k=3)
+    >>> ids.shape, sorted(ids[0]) != ["0", "1", "2"]        # never what user 0 already liked
+    ((1, 3), True)
 
 The encoder L2-normalises the input row, applies dropout and one tanh layer to produce
 the mean and log-variance of z; the decoder mirrors it. The KL weight beta is annealed

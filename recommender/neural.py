@@ -1,22 +1,32 @@
 """What the PyTorch models share: seeding, threads, batching, early stopping on validation NDCG.
 
-    >>> class MyVAE(NeuralRecommender):                                  # doctest: +SKIP
-    ...     def _build(self, n_items): return MyModule(n_items)
-    ...     def _train_epoch(self, X, rng): ...  # one epoch, returns the mean loss
-    ...     def _logits(self, x): return self.module_(x)
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> from recommender.mult_vae import MultVAE
+    >>> df = pd.DataFrame({"user_id": [u for u in range(60) for _ in range(4)],
+    ...                    "item_id": [(u % 3) * 5 + j for u in range(60) for j in range(4)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> model = MultVAE(hidden_dim=8, latent_dim=2, n_epochs=30, patience=2, progress=False).fit(data)
+    >>> len(model.history_) < 30, model.best_epoch_ == len(model.history_) - 1 - 2
+    (True, True)
 
 ``fit`` seeds ``torch`` and a NumPy ``Generator`` from ``seed``, sets
 ``torch.set_num_threads(n_threads)`` for the duration of training (restoring it after),
-trains up to ``n_epochs`` with a tqdm progress bar, and after each epoch measures
-NDCG@``validation_k`` on the validation holdout; it keeps the best epoch's weights and
-stops after ``patience`` epochs without improvement. Without an explicit holdout,
+trains up to ``n_epochs``, and after each epoch measures NDCG@``validation_k`` on the
+validation holdout; it keeps the best epoch's weights and stops after ``patience`` epochs
+without improvement (``best_epoch_``: the epoch kept, so a refit on all data can run
+``best_epoch_ + 1`` epochs without a holdout). Without an explicit holdout,
 ``validation_fraction`` of the training users are set aside (80/20 fold-in) - the models
 are inductive, so those users still get recommendations from their history.
+
+Progress (``progress=True``): a tqdm bar on a terminal; elsewhere (a log file, the
+scheduler) one line on stderr every ``progress_every`` epochs and when training stops.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,7 +53,8 @@ class NeuralRecommender(Recommender):
 
     def __init__(self, n_epochs: int = 100, batch_size: int = 256, lr: float = 1e-3,
                  patience: int = 10, validation_fraction: float = 0.1, validation_k: int = 100,
-                 seed: int = 0, n_threads: int | None = None, progress: bool = True):
+                 seed: int = 0, n_threads: int | None = None, progress: bool = True,
+                 progress_every: int = 5):
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -53,6 +64,7 @@ class NeuralRecommender(Recommender):
         self.seed = seed
         self.n_threads = n_threads
         self.progress = progress
+        self.progress_every = progress_every
 
     # -- hooks -------------------------------------------------------------------------
     def _build(self, n_items: int) -> torch.nn.Module:
@@ -97,22 +109,30 @@ class NeuralRecommender(Recommender):
             self._make_optimizers()
             self.history_ = []
             best, best_state, best_epoch, stale = -np.inf, None, -1, 0
-            bar = tqdm(range(self.n_epochs), desc=f"train {self.name}", disable=None if self.progress else True)
+            on_tty = bool(self.progress) and sys.stderr.isatty()
+            lines = bool(self.progress) and not on_tty
+            bar = tqdm(range(self.n_epochs), desc=f"train {self.name}", disable=not on_tty)
             for epoch in bar:
                 self.module_.train()
                 loss = float(self._train_epoch(X, rng))
                 score = self._validate(validation) if validation is not None else float("nan")
                 self.history_.append({"epoch": epoch, "loss": loss, "val_ndcg": score})
                 bar.set_postfix(loss=f"{loss:.3f}", ndcg=f"{score:.4f}")
-                if validation is None:
-                    continue
-                if score > best:
-                    best, best_epoch, stale = score, epoch, 0
-                    best_state = copy.deepcopy(self.module_.state_dict())
-                else:
-                    stale += 1
-                    if self.patience and stale >= self.patience:
-                        break
+                stop = False
+                if validation is not None:
+                    if score > best:
+                        best, best_epoch, stale = score, epoch, 0
+                        best_state = copy.deepcopy(self.module_.state_dict())
+                    else:
+                        stale += 1
+                        stop = bool(self.patience) and stale >= self.patience
+                if lines and (stop or (epoch + 1) % max(1, self.progress_every) == 0 or epoch + 1 == self.n_epochs):
+                    best_txt = f"; best {best:.4f} at epoch {best_epoch + 1}" if best_state is not None else ""
+                    print(f"train {self.name}: epoch {epoch + 1}/{self.n_epochs} loss {loss:.3f} "
+                          f"validation ndcg {score:.4f}{best_txt}{'; stopping early' if stop else ''}",
+                          file=sys.stderr, flush=True)
+                if stop:
+                    break
             if best_state is not None:
                 self.module_.load_state_dict(best_state)
             self.best_epoch_ = best_epoch if best_state is not None else len(self.history_) - 1

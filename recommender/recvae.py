@@ -1,7 +1,14 @@
 """RecVAE (Shenbin et al. 2020): Mult-VAE with a composite prior and alternating updates.
 
-    >>> model = RecVAE(hidden_dim=600, latent_dim=200, n_epochs=50).fit(interactions)  # doctest: +SKIP
-    >>> ids, scores = model.recommend(users, k=20)                                   # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> df = pd.DataFrame({"user_id": [str(u) for u in range(30) for _ in range(3)],
+    ...                    "item_id": [str((u % 2) * 3 + j) for u in range(30) for j in range(3)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
+    >>> model = RecVAE(hidden_dim=8, latent_dim=2, n_epochs=2, patience=0, progress=False).fit(data)
+    >>> ids, scores = model.recommend(["0"], k=3)
+    >>> ids.shape, set(ids[0]) & {"0", "1", "2"}
+    ((1, 3), set())
 
 Following the paper and its reference code:
 

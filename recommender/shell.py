@@ -1,9 +1,18 @@
-"""The recommender's I/O shell: files, the model store, the export file and Redis.
+"""The recommender's file shell: interaction files, the model store and the export files.
 
-    >>> s = RecommenderSettings(model_dir="var/reco")
-    >>> outcome = train_recommender(s, "interactions.csv", items_path="items.csv")   # doctest: +SKIP
-    >>> report = recommend(s, feed_path="var/feed/20260213T20.json",                  # doctest: +SKIP
-    ...                    out_path="var/reco/export.jsonl", redis_client=redis.Redis())
+    >>> import tempfile, pandas as pd
+    >>> folder = tempfile.mkdtemp()
+    >>> rows = [(f"u{u}", f"i{(u % 3) * 5 + j}", 5, 1_700_000_000 + u * 3600 + j) for u in range(60) for j in range(5)]
+    >>> pd.DataFrame(rows, columns=["user", "movie", "rate", "time"]).to_csv(f"{folder}/r.csv", index=False)
+    >>> s = RecommenderSettings(model_dir=f"{folder}/models", vae_epochs=2, vae_hidden=8, vae_latent=2,
+    ...                         progress=False, data=DataSettings(min_user_count=3, min_item_count=3))
+    >>> columns = {"user": "user_id", "movie": "item_id", "rate": "rating", "time": "timestamp"}
+    >>> trained = train_recommender(s, f"{folder}/r.csv", columns=columns)
+    >>> trained["promoted"], trained["served"] in ("vote", "rrf", "ease")
+    (True, True)
+    >>> out = recommend(s, users=["u0", "someone new"], out_path=f"{folder}/export.jsonl")
+    >>> [r["basis"] for r in out["records"]], out["meta"]["fallback"]
+    (['history', 'fallback'], 1)
 
 Model store (``model_dir``): ``<model_dir>/<version>/model.pt`` (the fitted ensemble,
 ``torch.save``) and ``meta.json`` (settings, validation metrics, data fingerprint, whether
@@ -19,17 +28,17 @@ then ``os.replace``d - readers see the old or the new file, never half of one)::
      "items": [{"item_id": 50, "rank": 1, "score": 1.05, "voted_by": ["ease", "recvae"],
                 "fused_fill": false, "issue": {"issue_id": "a", "boost": 0.5, "keyword": "..."}}]}
 
-Redis (prefix configurable, e.g. the feed prefix ``issuewire``):
-``<prefix>:reco:<version>:user:<user_id>`` -> that user's JSON record (string);
-``<prefix>:reco:<version>:meta`` -> JSON summary; ``<prefix>:reco:current`` -> version,
-switched in one MULTI/EXEC after every user key is written; a message on
-``<prefix>:reco:notify``. New keys carry ``fresh_ttl`` (a safety net against orphans of a
-dead run); after the switch the previous version's keys get ``old_ttl`` so they expire.
+``recommend`` returns the records, the similar-items lists and a summary; ``jobs`` publishes
+them to Redis (:func:`jobs.publish.redis_snapshot.publish_recommendations`, the feed's fenced
+snapshot switch): this package reads and writes files only.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import os
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,21 +47,34 @@ import numpy as np
 import pandas as pd
 import torch
 
+from pydantic import ValidationError
+
 from issues.atomic_file import atomic_write
+from issues.contracts import FeedDocument
 from keywords.errors import OutputError
-from recommender.base import RecommenderError
-from recommender.data import DataSettings, Interactions, data_fingerprint
+from recommender.base import InputFileError, RecommenderError
+from recommender.data import (DataSettings, Interactions, apply_feedback, data_fingerprint, events,
+                              map_columns, read_feedback_frame)
+from recommender.baselines import ItemKNN
+from recommender.foldin import FallbackSettings, HistoryStore, popular_and_trending
+from recommender.selection import choose_served, choose_similar, tune_ease, validation_cut
+from recommender.similar import similar_matrix, similar_records
 from recommender.ease import EASE
 from recommender.ensemble import Ensemble
 from recommender.issue_features import (choose_issue_weight, issues_from_feed, item_boosts,
                                         item_issue_features)
 from recommender.mult_vae import MultVAE
+from recommender.neural import NeuralRecommender
 from recommender.recvae import RecVAE
-from recommender.serving import ensemble_candidates, explain_lists, holdout_metrics_by_id
+from recommender.serving import (Candidates, ensemble_candidates, explain_lists, fallback_candidates,
+                                 fill_with_fallback, holdout_metrics_by_id)
 from recommender.splits import time_split
 
 __all__ = ["RecommenderSettings", "ModelStore", "ExportError", "train_recommender", "recommend",
-           "load_interactions", "load_items", "write_jsonl_atomic", "RedisRecoExporter"]
+           "serve_lists", "load_interactions", "load_events", "load_items", "load_feed", "write_jsonl_atomic"]
+
+
+BUNDLE_FORMAT = 2
 
 
 class ExportError(OutputError, RecommenderError):
@@ -63,44 +85,70 @@ class ExportError(OutputError, RecommenderError):
 class RecommenderSettings:
     model_dir: str = "var/recommender"
     data: DataSettings = field(default_factory=DataSettings)
-    validation_days: float = 7.0
-    ease_l2: float = 200.0
-    vae_epochs: int = 100
-    vae_hidden: int = 600
-    vae_latent: int = 200
-    patience: int = 10
+    validation_users: float = 0.1          # share of trained users in the validation window
+    min_validation_users: int = 50         # ... and at least this many (all but 5 if fewer exist)
+    ease_l2: float = 200.0                 # used when the grid is empty
+    ease_l2_grid: tuple = (50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)
+    vae_epochs: int = 20                   # Mult-VAE's cap; RecVAE's is half (each epoch is 4 passes)
+    vae_hidden: int = 128
+    vae_latent: int = 32
+    patience: int = 3
     seed: int = 0
-    threads: int | None = None
+    threads: int | None = 2
     refit_full: bool = True
     top_k: int = 20
     n_candidates: int = 40
+    similar_k: int = 20
     issue_half_life_hours: float = 24.0
+    fallback: FallbackSettings = field(default_factory=FallbackSettings)
     progress: bool = True
 
 
-def build_ensemble(s: RecommenderSettings) -> Ensemble:
-    common = dict(n_epochs=s.vae_epochs, hidden_dim=s.vae_hidden, latent_dim=s.vae_latent,
-                  patience=s.patience, seed=s.seed, n_threads=s.threads, progress=s.progress)
-    return Ensemble([EASE(l2=s.ease_l2), RecVAE(**{**common, "n_epochs": max(1, s.vae_epochs // 2)}),
-                     MultVAE(**common)])
+def build_ensemble(s: RecommenderSettings, ease_l2: float | None = None, epochs: dict | None = None,
+                   patience: int | None = None) -> Ensemble:
+    """EASE, RecVAE and Mult-VAE; ``epochs`` fixes each VAE's epochs (a refit with what
+    validation chose, no early stopping)."""
+    epochs = epochs or {}
+    common = dict(hidden_dim=s.vae_hidden, latent_dim=s.vae_latent, seed=s.seed, n_threads=s.threads,
+                  progress=s.progress, patience=s.patience if patience is None else patience)
+    return Ensemble([EASE(l2=s.ease_l2 if ease_l2 is None else ease_l2),
+                     RecVAE(**common, n_epochs=epochs.get("recvae", max(1, s.vae_epochs // 2))),
+                     MultVAE(**common, n_epochs=epochs.get("mult_vae", s.vae_epochs))])
 
 
 # -- reading ----------------------------------------------------------------------------------
 def _read_table(path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
+        raise InputFileError(f"no such file: {path}")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype={"user_id": str, "item_id": str})
+    except (ValueError, OSError, pd.errors.ParserError) as e:
+        raise InputFileError(f"{path}: unreadable ({str(e).splitlines()[0]})") from None
 
 
-def load_interactions(path) -> pd.DataFrame:
-    df = _read_table(path)
-    missing = {"user_id", "item_id", "timestamp"} - set(df.columns)
-    if missing:
-        raise RecommenderError(f"{path}: missing column(s) {sorted(missing)}")
-    return df
+def load_interactions(path, columns: dict | None = None) -> pd.DataFrame:
+    """The interaction file with the contract's column names (``columns``: file -> contract)."""
+    return map_columns(_read_table(path), columns, path, required=("user_id", "item_id", "timestamp"))
+
+
+def load_events(paths, s: RecommenderSettings, columns: dict | None = None, feedback_path=None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """(liked, touched, feedback) of interaction files and an optional feedback file."""
+    liked, touched = [], []
+    for path in ([paths] if isinstance(paths, (str, os.PathLike)) else list(paths)):
+        l, t = events(load_interactions(path, columns), s.data, source=path)
+        liked.append(l)
+        touched.append(t)
+    empty = pd.DataFrame({"user_id": pd.Series(dtype=str), "item_id": pd.Series(dtype=str),
+                          "timestamp": pd.Series(dtype=float)})
+    liked = pd.concat(liked, ignore_index=True) if liked else empty
+    touched = pd.concat(touched, ignore_index=True) if touched else empty
+    feedback = read_feedback_frame(_read_table(feedback_path), feedback_path) if feedback_path else None
+    liked, touched = apply_feedback(liked, touched, feedback)
+    return liked, touched, feedback
 
 
 def load_items(path) -> pd.DataFrame | None:
@@ -108,13 +156,23 @@ def load_items(path) -> pd.DataFrame | None:
         return None
     df = _read_table(path)
     if not {"item_id", "title"} <= set(df.columns):
-        raise RecommenderError(f"{path}: item file needs item_id and title columns")
-    return df
+        raise InputFileError(f"{path}: item file needs item_id and title columns")
+    return df.assign(item_id=df["item_id"].astype(str))
 
 
 def load_feed(path) -> dict:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    """The issue feed as :class:`issues.contracts.FeedDocument` JSON (validated)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = f.read()
+    except OSError as e:
+        raise InputFileError(f"issue feed {path}: {e.strerror or e}") from None
+    try:
+        return FeedDocument.model_validate_json(raw).model_dump(mode="json")
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise InputFileError(f"issue feed {path}: {where}: {first['msg']}") from None
 
 
 # -- model store ------------------------------------------------------------------------------
@@ -174,27 +232,57 @@ def write_jsonl_atomic(records, path) -> int:
 
 
 # -- training ---------------------------------------------------------------------------------
+def _say(log, message: str) -> None:
+    if log is not None:
+        log(message)
+
+
 def train_recommender(s: RecommenderSettings, interactions_path, items_path=None,
-                      validation_feed_path=None, now: datetime | None = None) -> dict:
-    """Fit a candidate, validate it against the current model, save it, promote if not worse."""
+                      validation_feed_path=None, now: datetime | None = None, columns: dict | None = None,
+                      feedback_path=None, log=None) -> dict:
+    """Fit a candidate, validate it against the current model, save it, promote if not worse.
+
+    The validation window holds the last ``validation_users`` share of users (``validation_cut``);
+    on it EASE's ridge is tuned, the served list chosen, the similar-items model chosen, the issue
+    weight chosen (with ``validation_feed_path``) and the current model compared (champion gate:
+    promoted only when its served list's NDCG@k is not worse). The promoted model is refitted on
+    all data with the chosen ridge and each VAE's best epoch count."""
     now = now or datetime.now(timezone.utc)
-    data = Interactions.from_frame(load_interactions(interactions_path), load_items(items_path), s.data)
+    clock = time.perf_counter()
+    liked_all, touched_all, _ = load_events(interactions_path, s, columns, feedback_path)
+    data = Interactions.from_frame(liked_all, load_items(items_path), s.data)
     if data.n_users == 0:
-        raise RecommenderError("no interactions left after thresholding and filtering")
-    cut = float(data.times.data.max()) - s.validation_days * 86400.0
+        raise InputFileError(f"{interactions_path}: no interactions left after the rating threshold and "
+                             f"the minimum of {s.data.min_user_count} positives per user and item")
+    n_val = max(s.min_validation_users, int(round(s.validation_users * data.n_users)))
+    n_val = min(n_val, max(1, data.n_users - 5))
+    cut = validation_cut(data, n_val)
     train, holdout = time_split(data, cut)
     if holdout.n_users == 0 or train.matrix.nnz == 0:
-        raise RecommenderError(f"the last {s.validation_days} day(s) leave no validation users; "
-                               "change validation_days")
-    candidate = build_ensemble(s).fit(train)
-    metrics = holdout_metrics_by_id(candidate, holdout.fold_in, holdout.target, data.item_ids, s.top_k)
+        raise InputFileError(f"{interactions_path}: no user has liked items both before and after any time: "
+                             "nothing to validate on")
+    grid = tuple(s.ease_l2_grid) or (s.ease_l2,)
+    l2, l2_scores = tune_ease(train, holdout, grid, s.top_k)
+    _say(log, f"validation window: {holdout.n_users} users from {pd.Timestamp(cut, unit='s')}; EASE ridge "
+              f"{l2:g} (NDCG@{s.top_k} " + ", ".join(f"{k:g}: {v:.4f}" for k, v in l2_scores.items()) + ")")
+    candidate = build_ensemble(s, ease_l2=l2).fit(train)
+    served, by_method = choose_served(candidate, holdout, data.item_ids, s.top_k)
+    key = f"ndcg@{s.top_k}"
+    metrics = dict(by_method[served])
+    runner_up = max((m for m in by_method if m != served), key=lambda m: by_method[m][key])
+    margin = metrics[key] - by_method[runner_up][key]
+    _say(log, f"served list: {served} (NDCG@{s.top_k} {metrics[key]:.4f}, {margin:+.4f} over {runner_up}; "
+              + ", ".join(f"{m} {v[key]:.4f}" for m, v in by_method.items()) + ")")
+    similar_candidates = {"item_knn": ItemKNN(n_neighbors=100).fit(train).similarity_}
+    if "ease" in candidate.member_names:
+        similar_candidates["ease"] = candidate.members[candidate.member_names.index("ease")].weights_
+    similar_model, similar_metrics = choose_similar(similar_candidates, holdout, s.top_k, s.similar_k)
     store = ModelStore(s.model_dir)
     current = store.load_current()
     current_metrics = None
     if current is not None:
         current_metrics = holdout_metrics_by_id(current["ensemble"], holdout.fold_in, holdout.target,
-                                                data.item_ids, s.top_k)
-    key = f"ndcg@{s.top_k}"
+                                                data.item_ids, s.top_k, method=current.get("served", "vote"))
     promote = current_metrics is None or metrics[key] >= current_metrics[key]
     issue = {"weight": 0.0, "note": "no validation feed given: issue boost off"}
     if validation_feed_path is not None and data.items is None:
@@ -203,102 +291,142 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
         feed = load_feed(validation_feed_path)
         boost, _ = item_boosts(item_issue_features(data.items, issues_from_feed(feed), feed.get("hour")),
                                data.item_ids, s.issue_half_life_hours)
-        cands = ensemble_candidates(candidate, holdout.fold_in, s.n_candidates)
+        cands = ensemble_candidates(candidate, holdout.fold_in, s.n_candidates, method=served)
         issue = choose_issue_weight(cands.item_idx, holdout.target, boost, k=s.top_k)
         issue["note"] = "lift is nil: boost off" if issue["lift"] <= 0 else "weight chosen on validation"
-    final = build_ensemble(s).fit(data) if (promote and s.refit_full) else candidate
+    final = candidate
+    if promote and s.refit_full:
+        # EASE (closed form, a fraction of a second) is refitted on all data; the VAEs are inductive
+        # (they encode any history at serving time) and keep their validated weights: refitting
+        # them would double the training time for the newest few days of likes
+        _say(log, f"refit EASE on all data (ridge {l2:g}); the VAEs keep their best epochs")
+        members = [m if isinstance(m, NeuralRecommender) else copy.deepcopy(m).fit(data) for m in candidate.members]
+        final = Ensemble(members, per_model_k=candidate.per_model_k, max_items=candidate.max_items)
+        final.fit_from_members(data)
+    if similar_model == "ease":
+        similar_weights = final.members[final.member_names.index("ease")].weights_
+    else:
+        similar_weights = ItemKNN(n_neighbors=100).fit(final.train_).similarity_
+    history = HistoryStore.from_events(liked_all, touched_all, final.train_.item_ids)
     version = now.strftime("%Y%m%dT%H%M%S")
-    bundle = {"format": 1, "version": version, "created_at": now.isoformat(), "ensemble": final,
+    seconds = time.perf_counter() - clock
+    bundle = {"format": BUNDLE_FORMAT, "version": version, "created_at": now.isoformat(), "ensemble": final,
+              "served": served, "history": history, "similar": similar_matrix(similar_weights, s.similar_k),
+              "similar_model": similar_model,
               "fingerprint": data_fingerprint(data), "n_users": data.n_users, "n_items": data.n_items,
+              "n_history_users": history.n_users,
               "validation": {"cut": cut, "n_users": holdout.n_users, "candidate": metrics,
+                             "by_method": by_method, "served": served, "margin": margin, "runner_up": runner_up,
+                             "ease_l2": l2, "ease_l2_ndcg": l2_scores, "similar": similar_metrics,
                              "current": current_metrics, "current_version": store.current_version()},
               "issue_weight": float(issue["weight"]), "issue_selection": issue,
-              "settings": asdict(s), "refit_full": bool(promote and s.refit_full)}
+              "settings": asdict(s), "refit_full": bool(promote and s.refit_full),
+              "train_seconds": round(seconds, 2)}
     store.save(bundle, promote)
     return {"version": version, "promoted": promote, "metrics": metrics, "current_metrics": current_metrics,
-            "issue": issue, "fingerprint": bundle["fingerprint"]}
+            "issue": issue, "fingerprint": bundle["fingerprint"], "served": served, "by_method": by_method,
+            "margin": margin, "runner_up": runner_up, "ease_l2": l2, "similar_model": similar_model,
+            "validation_users": holdout.n_users, "seconds": round(seconds, 2)}
 
 
 # -- serving ----------------------------------------------------------------------------------
-class RedisRecoExporter:
-    """Writes one version of the recommendations and switches ``<prefix>:reco:current`` to it."""
-
-    def __init__(self, client, prefix: str, fresh_ttl: int = 2 * 86400, old_ttl: int = 3600):
-        self.client = client
-        self.prefix = prefix
-        self.fresh_ttl = fresh_ttl
-        self.old_ttl = old_ttl
-
-    def key(self, *parts) -> str:
-        return ":".join([self.prefix, "reco", *map(str, parts)])
-
-    def publish(self, version: str, records: list[dict], meta: dict) -> None:
-        import redis
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            for i, r in enumerate(records):
-                pipe.set(self.key(version, "user", r["user_id"]), json.dumps(r, ensure_ascii=False),
-                         ex=self.fresh_ttl)
-                if i % 1000 == 999:
-                    pipe.execute()
-            pipe.set(self.key(version, "meta"), json.dumps(meta, ensure_ascii=False, default=str),
-                     ex=self.fresh_ttl)
-            pipe.execute()
-            previous = self.client.get(self.key("current"))
-            previous = previous.decode() if isinstance(previous, bytes) else previous
-            tx = self.client.pipeline(transaction=True)
-            tx.set(self.key("current"), version)
-            tx.publish(self.key("notify"), json.dumps({"version": version, "n_users": len(records)}))
-            tx.execute()
-            if previous and previous != version:
-                for k in self.client.scan_iter(match=self.key(previous, "*"), count=1000):
-                    self.client.expire(k, self.old_ttl)
-        except redis.RedisError as e:
-            raise ExportError(f"Redis export failed: {e}") from None
+def _as_users(users) -> np.ndarray | None:
+    if users is None:
+        return None
+    out = [str(u).strip() for u in users]
+    return np.asarray(list(dict.fromkeys(u for u in out if u)), dtype=object)
 
 
-def recommend(s: RecommenderSettings, feed_path=None, out_path=None, redis_client=None,
-              redis_prefix: str = "issuewire", users=None, issue_weight: float | None = None) -> dict:
-    """Hourly: current model + current issues -> re-ranked, explained lists -> file and Redis."""
+def serve_lists(bundle: dict, store: HistoryStore, users, s: RecommenderSettings, boost: np.ndarray,
+                source: np.ndarray, weight: float, keywords: dict, now: float | None = None,
+                fallback_scores: np.ndarray | None = None) -> tuple[list[dict], dict]:
+    """The functional core of ``recommend``: one explained list per user, and the counts.
+
+    A user with liked items the model knows is folded in (the served list computed from that
+    history); anyone else gets the fallback list; short lists are topped up from the fallback;
+    nothing the user touched comes back."""
+    ens: Ensemble = bundle["ensemble"]
+    users = np.asarray(users, dtype=object)
+    liked, touched, known = store.rows(users)
+    has = np.diff(liked.indptr) > 0
+    n, width = len(users), s.n_candidates
+    if fallback_scores is None:
+        fallback_scores = popular_and_trending(store, now, boost, s.fallback)
+    idx = np.full((n, width), -1, dtype=np.int64)
+    voters = np.zeros((n, width), dtype=np.int64)
+    from_fallback = np.zeros((n, width), dtype=bool)
+    rows_h, rows_f = np.flatnonzero(has), np.flatnonzero(~has)
+    if len(rows_h):
+        c = ensemble_candidates(ens, liked[rows_h], width, exclude=touched[rows_h], method=bundle["served"])
+        c = fill_with_fallback(c, fallback_scores, touched[rows_h], width)
+        idx[rows_h], voters[rows_h], from_fallback[rows_h] = c.item_idx, c.voters, c.fallback
+    if len(rows_f):
+        c = fallback_candidates(len(rows_f), fallback_scores, touched[rows_f], width, ens.member_names)
+        idx[rows_f], voters[rows_f], from_fallback[rows_f] = c.item_idx, c.voters, c.fallback
+    cands = Candidates(idx, voters, ens.member_names, from_fallback)
+    records = explain_lists(cands, users, store.item_ids, boost, source, weight, s.top_k, keywords)
+    model_users = pd.Index(ens.train_.user_ids.astype(str))
+    in_model = model_users.get_indexer(users.astype(str)) >= 0
+    for r, h in zip(records, has):
+        r["basis"] = "history" if h else "fallback"
+    counts = {"n_users": n, "served": int(sum(1 for r in records if r["items"])),
+              "folded_in": int(has.sum()), "folded_in_new": int((has & ~in_model).sum()),
+              "fallback": int((~has).sum()), "unknown_users": int((~known).sum())}
+    return records, counts
+
+
+def recommend(s: RecommenderSettings, feed_path=None, out_path=None, users=None,
+              issue_weight: float | None = None, interactions_paths=(), columns: dict | None = None,
+              feedback_path=None, similar_out_path=None, now: float | None = None) -> dict:
+    """Hourly: the current model, every user's history as of now, the current issues -> re-ranked,
+    explained lists and the similar-items lists, written to files; returns ``{"meta", "records",
+    "similar"}`` (``jobs`` publishes them to Redis).
+
+    ``interactions_paths``: interactions since the model was trained (same contract as training),
+    folded into each user's history; ``feedback_path``: good/bad feedback; ``users``: whom to
+    serve (default: every user with any history). ``now`` (unix seconds) is the fallback's "now";
+    by default the newest interaction known."""
     store = ModelStore(s.model_dir)
     bundle = store.load_current()
     if bundle is None:
         raise RecommenderError(f"no current model in {s.model_dir}: run train-recommender first")
     ens: Ensemble = bundle["ensemble"]
-    data = ens.train_
-    if users is not None:
-        users = np.asarray(users)
-        if data.user_ids.dtype.kind in "iuf" and users.dtype.kind in "US":
-            users = users.astype(data.user_ids.dtype)
-    rows = np.arange(data.n_users) if users is None else data.user_index(users)
-    rows = rows[rows >= 0]
+    item_ids = np.asarray(ens.train_.item_ids).astype(str)
+    history: HistoryStore = bundle["history"]
+    liked, touched, feedback = load_events(interactions_paths, s, columns, feedback_path)
+    if len(liked) or len(touched):
+        bad = None if feedback is None else feedback[feedback["feedback"] == "bad"]
+        history = history.merged(liked, touched, bad)
+    requested = _as_users(users)
+    if requested is None:
+        requested = history.user_ids
     weight = bundle.get("issue_weight", 0.0) if issue_weight is None else float(issue_weight)
-    boost = np.zeros(data.n_items, np.float32)
-    source = np.full(data.n_items, "", dtype=object)
+    boost = np.zeros(len(item_ids), np.float32)
+    source = np.full(len(item_ids), "", dtype=object)
     feed_hour, keywords = None, {}
     note = "no feed file: issue boost off" if feed_path is None else f"issue weight {weight}"
-    if feed_path is not None and data.items is None:
+    if feed_path is not None and ens.train_.items is None:
         note = "model trained without an item file: issue keywords cannot be matched, boost off"
     elif feed_path is not None:
         feed = load_feed(feed_path)
         feed_hour = feed.get("hour")
         issues = issues_from_feed(feed)
         keywords = {i.issue_id: i.keyword for i in issues}
-        feats = item_issue_features(data.items, issues, feed_hour)
-        boost, source = item_boosts(feats, data.item_ids, s.issue_half_life_hours)
-    cands = ensemble_candidates(ens, data.matrix[rows], s.n_candidates)
-    records = explain_lists(cands, data.user_ids[rows], data.item_ids, boost, source, weight, s.top_k,
-                            keywords)
+        feats = item_issue_features(ens.train_.items, issues, feed_hour)
+        boost, source = item_boosts(feats, ens.train_.item_ids, s.issue_half_life_hours)
+    records, counts = serve_lists(bundle, history, requested, s, boost, source, weight, keywords, now)
     hour_tag = pd.Timestamp(feed_hour).strftime("%Y%m%dT%H") if feed_hour else "nofeed"
     version = f"{hour_tag}-{bundle['version']}"
     for r in records:
         r.update(version=version, model_version=bundle["version"], feed_hour=feed_hour)
+    similar = similar_records(bundle["similar"], item_ids, bundle["similar_model"])
     meta = {"version": version, "model_version": bundle["version"], "feed_hour": feed_hour,
-            "issue_weight": weight, "n_users": len(records),
+            "issue_weight": weight, **counts, "served_list": bundle["served"],
+            "similar_model": bundle["similar_model"], "n_items": len(similar),
             "n_boosted_items": int((boost > 0).sum()), "fingerprint": bundle["fingerprint"],
             "issue_note": note}
     if out_path is not None:
         write_jsonl_atomic(records, out_path)
-    if redis_client is not None:
-        RedisRecoExporter(redis_client, redis_prefix).publish(version, records, meta)
-    return meta
+    if similar_out_path is not None:
+        write_jsonl_atomic(similar, similar_out_path)
+    return {"meta": meta, "records": records, "similar": similar}

@@ -1,9 +1,14 @@
 """Train/validation/test splits: strong generalization (held-out users) and a global time split.
 
+    >>> import pandas as pd
+    >>> from recommender.data import DataSettings, Interactions
+    >>> df = pd.DataFrame({"user_id": [str(u) for u in range(30) for _ in range(3)],
+    ...                    "item_id": [str((u % 2) * 3 + j) for u in range(30) for j in range(3)]})
+    >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
     >>> rng = np.random.default_rng(0)
-    >>> train, val, test = strong_generalization_split(data, n_holdout_users=50, rng=rng)  # doctest: +SKIP
-    >>> model.fit(train, validation=val)                                               # doctest: +SKIP
-    >>> idx, _ = model.recommend_history(test.fold_in, k=20)                            # doctest: +SKIP
+    >>> train, val, test = strong_generalization_split(data, n_holdout_users=5, rng=rng)
+    >>> train.n_users, val.n_users, test.n_users, int(test.target.sum(axis=1).min())
+    (20, 5, 5, 1)
 
 A ``Holdout`` is a pair of CSR matrices over the *training* item columns: what the model
 may see of each evaluation user (``fold_in``) and what it must find (``target``).

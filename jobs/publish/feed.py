@@ -43,37 +43,10 @@ import pandas as pd  # noqa: F401 - used by the example
 
 from issues.atomic_file import atomic_write
 from jobs.publish.paths import hour_file, hour_label  # noqa: F401 - hour_label: the {hour} rule, re-exported
+from jobs.publish.redis_snapshot import FencedOutError, PublishError, RedisSnapshot
 from jobs.runner.faults import checkpoint
-from keywords.errors import OutputError
 
-SWITCH_SCRIPT = """
-if ARGV[5] ~= '' then
-  local seen = tonumber(redis.call('GET', KEYS[4]) or '0')
-  if tonumber(ARGV[5]) < seen then
-    return -1
-  end
-  redis.call('SET', KEYS[4], ARGV[5], 'EX', tonumber(ARGV[6]))
-end
-local current = redis.call('GET', KEYS[1])
-if current and string.sub(current, 1, 11) > string.sub(ARGV[1], 1, 11) then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('PERSIST', KEYS[2])
-if current and current ~= ARGV[1] then
-  redis.call('EXPIRE', ARGV[3] .. current, tonumber(ARGV[2]))
-end
-redis.call('PUBLISH', KEYS[3], ARGV[4])
-return 1
-"""
-
-
-class PublishError(OutputError, RuntimeError):
-    """Redis or the feed file could not be written; the previous feed is still in place."""
-
-
-class FencedOutError(PublishError):
-    """A newer lock holder has already published: this run's pointer switch was refused."""
+__all__ = ["IssueFeedPublisher", "PublishError", "FencedOutError", "feed_version", "hour_label", "write_feed_file"]
 
 
 def feed_version(document: dict[str, Any], hour_utc_label: str) -> str:
@@ -89,7 +62,8 @@ class IssueFeedPublisher:
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
         self.fence_ttl_seconds = fence_ttl_seconds
-        self._switch = client.register_script(SWITCH_SCRIPT)
+        self._snapshot = RedisSnapshot(client, prefix, channel="published", head="snapshot:{version}",
+                                       ttl_seconds=ttl_seconds, fence_ttl_seconds=fence_ttl_seconds)
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix,) + parts)
@@ -108,25 +82,11 @@ class IssueFeedPublisher:
         for channel, items in document["channels"].items():
             fields[f"channel:{channel}"] = json.dumps(items, ensure_ascii=False)
         try:
-            pipe = self.client.pipeline(transaction=True)
-            pipe.delete(snapshot)
-            pipe.hset(snapshot, mapping=fields)
-            pipe.expire(snapshot, self.ttl_seconds)
-            pipe.execute()
+            self._snapshot.write_hash(snapshot, fields)
             checkpoint("redis:snapshot-written")
-            message = json.dumps({"version": version, "hour": document["hour"]}, ensure_ascii=False)
-            switched = self._switch(keys=[self.key("current"), snapshot, self.key("published"),
-                                          self.key("fence")],
-                                    args=[version, self.ttl_seconds, self.key("snapshot") + ":", message,
-                                          "" if fence_token is None else str(int(fence_token)),
-                                          max(1, int(self.fence_ttl_seconds))])
-            checkpoint("redis:switched")
+            return self._snapshot.switch(version, {"version": version, "hour": document["hour"]}, fence_token)
         except redis.RedisError as exc:
             raise PublishError(f"redis publish of {version} failed: {exc.__class__.__name__}: {exc}") from None
-        if switched == -1:
-            raise FencedOutError(f"redis publish of {version} refused: lock token {fence_token} is older "
-                                 f"than the one that last switched {self.key('current')}")
-        return bool(switched)
 
     def current(self) -> dict[str, Any] | None:
         """The current snapshot as the feed document (what a consumer sees), or None."""

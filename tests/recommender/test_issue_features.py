@@ -9,7 +9,7 @@ from recommender.issue_features import (choose_issue_weight, issues_from_feed, i
 FEED = {"hour": "2026-02-13T20:00:00+09:00", "channels": {
     "home": [
         {"issue_id": "a", "rank": 1, "title": "최가온 금메달", "keyword": "최가온", "score": 10.0,
-         "post_ids": [1], "state": "rising", "onset_hour": "2026-02-13T18:00:00+09:00"},
+         "post_ids": ["1"], "state": "rising", "onset": "2026-02-13T18:00:00+09:00"},
         {"issue_id": "b", "rank": 2, "title": "Star Wars day", "keyword": "Star Wars", "score": 5.0,
          "post_ids": []},
         {"issue_id": "c", "rank": 3, "title": "x", "keyword": "x", "score": 1.0, "post_ids": []},
@@ -24,7 +24,7 @@ ITEMS = pd.DataFrame({"item_id": [1, 2, 3, 4, 5],
 def test_feed_parsing_dedups_and_keeps_optional_fields():
     issues = issues_from_feed(FEED)
     assert [i.issue_id for i in issues] == ["a", "b", "c"]
-    assert issues[0].state == "rising" and issues[1].onset_hour is None
+    assert issues[0].state == "rising" and issues[1].onset is None
 
 
 def test_matching_hangul_substring_latin_tokens_short_keywords_ignored():
@@ -40,7 +40,8 @@ def test_features_and_boosts():
     row = feats[feats.item_id == 1].iloc[0]
     assert row.issue_score == 1.0 and row.hours_since_onset == 2.0 and row.state == "rising"
     boost, source = item_boosts(feats, np.array([1, 2, 3, 4, 5]), half_life_hours=2.0)
-    np.testing.assert_allclose(boost, [0.5, 0.5 * 0.7, 0, 0.5, 0.35], rtol=1e-6)
+    # b states no state: the contract's default, "new" (weight 1), and no onset (no decay)
+    np.testing.assert_allclose(boost, [0.5, 0.5 * 1.0, 0, 0.5, 0.5], rtol=1e-6)
     assert source.tolist() == ["a", "b", "", "a", "b"]
 
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 import recommender.shell as jr
-from jobs.cli.recommend import main as cli_main
+from jobs.cli.main import main as cli_main
+from jobs.publish.redis_snapshot import PublishError, publish_recommendations
 from recommender.baselines import ItemKNN, Popularity
 from recommender.data import DataSettings
 from recommender.ease import EASE
@@ -15,7 +16,7 @@ from recommender.ensemble import Ensemble
 from tests.recommender.suite import planted_frame
 
 TINY = dict(vae_epochs=2, vae_hidden=16, vae_latent=4, patience=0, threads=1, progress=False,
-            validation_days=2.0, data=DataSettings(min_user_count=3, min_item_count=3))
+            ease_l2_grid=(5.0, 50.0), data=DataSettings(min_user_count=3, min_item_count=3))
 
 
 @pytest.fixture()
@@ -29,7 +30,7 @@ def files(tmp_path):
     items.to_csv(tmp_path / "items.csv", index=False)
     feed = {"hour": "2023-11-24T20:00:00+00:00", "channels": {"home": [
         {"issue_id": "iss-7", "rank": 1, "title": "i7 everywhere", "keyword": "i7", "score": 3.0,
-         "post_ids": [], "state": "rising", "onset_hour": "2023-11-24T18:00:00+00:00"}]}}
+         "post_ids": [], "state": "rising", "onset": "2023-11-24T18:00:00+00:00"}]}}
     (tmp_path / "feed.json").write_text(json.dumps(feed))
     return tmp_path
 
@@ -51,8 +52,8 @@ def test_train_saves_metrics_fingerprint_and_promotes(files):
 
 def test_worse_candidate_is_not_promoted(files, monkeypatch):
     s = settings(files, refit_full=False)
-    strong = lambda _s: Ensemble([EASE(l2=5.0), ItemKNN(n_neighbors=20)])
-    weak = lambda _s: Ensemble([Popularity(), Popularity(recent_days=1)])
+    strong = lambda _s, **kw: Ensemble([EASE(l2=5.0), ItemKNN(n_neighbors=20)])
+    weak = lambda _s, **kw: Ensemble([Popularity(), Popularity(recent_days=1)])
     monkeypatch.setattr(jr, "build_ensemble", strong)
     first = jr.train_recommender(s, files / "inter.csv", files / "items.csv",
                                  now=pd.Timestamp("2024-01-01", tz="UTC").to_pydatetime())
@@ -69,7 +70,7 @@ def test_recommend_exports_explained_lists(files):
     s = settings(files)
     jr.train_recommender(s, files / "inter.csv", files / "items.csv")
     out = files / "export.jsonl"
-    meta = jr.recommend(s, feed_path=files / "feed.json", out_path=out, issue_weight=5.0)
+    meta = jr.recommend(s, feed_path=files / "feed.json", out_path=out, issue_weight=5.0)["meta"]
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert meta["n_users"] == len(lines) == 120 and meta["n_boosted_items"] == 1
     rec = lines[0]
@@ -77,7 +78,7 @@ def test_recommend_exports_explained_lists(files):
     assert [i["rank"] for i in rec["items"]] == list(range(1, len(rec["items"]) + 1))
     boosted = [r for r in lines if r["items"][0]["item_id"] == "i7"]
     assert boosted and boosted[0]["items"][0]["issue"]["issue_id"] == "iss-7"
-    assert all(it["voted_by"] or it["fused_fill"] for r in lines for it in r["items"])
+    assert all(it["voted_by"] or it["fused_fill"] or it["fallback"] for r in lines for it in r["items"])
     for r in lines:  # ranked lists are sorted, unique and never contain what the user has seen
         scores = [it["score"] for it in r["items"]]
         assert scores == sorted(scores, reverse=True)
@@ -110,11 +111,17 @@ def test_redis_export_switches_pointer_and_expires_old(files):
         pytest.skip("no Redis at 127.0.0.1:6379")
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     try:
-        exp = jr.RedisRecoExporter(client, prefix, fresh_ttl=600, old_ttl=5)
-        exp.publish("v1", [{"user_id": "u1", "items": [{"item_id": "i1"}]}], {"n": 1})
+        pub = lambda v, recs, **kw: publish_recommendations(client, prefix, v, recs, {"n": 1}, fresh_ttl=600,
+                                                           old_ttl=5, **kw)
+        sim = [{"item_id": "i1", "model": "ease", "similar": [{"item_id": "i2", "score": 0.5}]}]
+        pub("v1", [{"user_id": "u1", "items": [{"item_id": "i1"}]}], similar=sim, fence_token=3)
         assert client.get(f"{prefix}:reco:current") == b"v1"
         assert json.loads(client.get(f"{prefix}:reco:v1:user:u1"))["items"][0]["item_id"] == "i1"
-        exp.publish("v2", [{"user_id": "u1", "items": []}], {"n": 1})
+        assert json.loads(client.get(f"{prefix}:reco:v1:item:i1"))["similar"][0]["item_id"] == "i2"
+        with pytest.raises(PublishError, match="lock token 2 is older"):
+            pub("v0", [{"user_id": "u1", "items": []}], fence_token=2)
+        assert client.get(f"{prefix}:reco:current") == b"v1"
+        pub("v2", [{"user_id": "u1", "items": []}], fence_token=3)
         assert client.get(f"{prefix}:reco:current") == b"v2"
         assert 0 < client.ttl(f"{prefix}:reco:v1:user:u1") <= 5
         assert client.ttl(f"{prefix}:reco:v2:user:u1") > 5
@@ -127,25 +134,25 @@ def test_redis_export_switches_pointer_and_expires_old(files):
 def test_cli_train_and_recommend_exit_codes(files, capsys):
     base = ["--model-dir", str(files / "models"), "--threads", "1"]
     rc = cli_main(["train-recommender", "--interactions", str(files / "inter.csv"), "--items",
-                   str(files / "items.csv"), "--epochs", "2", "--validation-days", "2", "--no-progress",
+                   str(files / "items.csv"), "--epochs", "2", "--validation-users", "0.3", "--no-progress",
                    "--min-count", "3", *base])
     assert rc == 0 and "promoted to current" in capsys.readouterr().out
-    rc = cli_main(["recommend", "--no-redis", "--out", str(files / "e.jsonl"), "--feed-file",
+    rc = cli_main(["recommend", "--out", str(files / "e.jsonl"), "--feed-file",
                    str(files / "{hour}.json"), "--hour", "2023-11-24T20:00", *base])
-    assert rc == 1 and "No such file" in capsys.readouterr().err
+    assert rc == 2 and "No such file" in capsys.readouterr().err
     os.rename(files / "feed.json", files / "20231124T20.json")
     rc = cli_main(["recommend", "--no-redis", "--out", str(files / "e.jsonl"), "--users", "u1,u2",
                    "--feed-file", str(files / "{hour}.json"), "--hour", "2023-11-24T20:00", *base])
-    assert rc == 0 and "exported 2 users" in capsys.readouterr().out
+    assert rc == 0 and "served 2 of 2 users" in capsys.readouterr().out
     rc = cli_main(["train-recommender", "--interactions", str(files / "missing.csv"), *base])
-    assert rc == 1
+    assert rc == 2 and "no such file" in capsys.readouterr().err
 
 
 def test_redis_failure_becomes_export_error():
     redis = pytest.importorskip("redis")
     client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
-    with pytest.raises(jr.ExportError, match="Redis export failed"):
-        jr.RedisRecoExporter(client, "x").publish("v1", [{"user_id": 1, "items": []}], {})
+    with pytest.raises(PublishError, match="redis export of recommendations v1 failed"):
+        publish_recommendations(client, "x", "v1", [{"user_id": "1", "items": []}], {})
 
 
 def test_cli_keeps_top_level_options_of_the_parent_parser():
@@ -155,7 +162,9 @@ def test_cli_keeps_top_level_options_of_the_parent_parser():
     parser = argparse.ArgumentParser(prog="issuewire")
     parser.add_argument("--redis-url", default="redis://parent:6379/0")
     add_recommender_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["--redis-url", "redis://chosen:1/0", "recommend", "--no-redis"])
+    args = parser.parse_args(["--redis-url", "redis://chosen:1/0", "recommend"])
     assert args.redis_url == "redis://chosen:1/0" and args.func.__name__ == "run_recommend"
-    args = parser.parse_args(["recommend", "--prefix", "p"])
-    assert _opt(args, "prefix") == "p" and _opt(args, "model_dir") == "var/recommender"
+    args = parser.parse_args(["recommend", "--prefix", "p", "--redis-url", "redis://old:1/0"])   # old names
+    assert _opt(args, "redis_prefix") == "p" and _opt(args, "redis_url") == "redis://old:1/0"
+    args = parser.parse_args(["recommend", "--redis-prefix", "q", "--redis", "redis://new:1/0"])
+    assert _opt(args, "redis_prefix") == "q" and _opt(args, "model_dir") == "var/recommender"
