@@ -58,7 +58,7 @@ def test_output_files_get_the_mode_of_the_umask(ops_inputs, tmp_path, umask):
     models, export = tmp_path / "models", tmp_path / "export" / "recs.jsonl"
     base = ["--model-dir", str(models), "--threads", "1"]
     _run(["train-recommender", "--interactions", str(tmp_path / "inter.csv"), "--epochs", "2",
-          "--validation-days", "2", "--no-progress", "--min-count", "3", *base], umask)
+          "--validation-users", "0.2", "--no-progress", "--min-count", "3", *base], umask)
     _run(["recommend", "--no-redis", "--out", str(export), "--users", "u1,u2", *base], umask)
     version = (models / "CURRENT").read_text().strip()
 
