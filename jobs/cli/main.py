@@ -29,6 +29,7 @@ from typing import Sequence
 
 from crawler.ingest import IngestError
 from dictionaries import DictionaryError
+from jobs.engine import add_engine_arguments, engine_flags
 from jobs.publish.feed import PublishError
 from jobs.store.lock import LockBusyError, LockLostError
 from jobs.settings import SettingsError, resolve_settings
@@ -71,14 +72,15 @@ SETTING_FLAGS = ("posts_mapping", "dictionary", "stopwords", "overrides", "db_ur
 
 
 def _need_inputs(args, settings) -> None:
-    if not args.posts and not settings.crawl_sources:
-        raise SettingsError("give --posts FILE... or --sources FILE (crawl first)")
+    if not args.posts and not settings.crawl_sources and not settings.engine.posts_path:
+        raise SettingsError("give --posts FILE... or --sources FILE (crawl first) or [engine] posts_path")
 
 
 def settings_from_args(args: argparse.Namespace, environ=None):
     flags = {k: getattr(args, k, None) for k in SETTING_FLAGS}
     if getattr(args, "max_catchup_hours", None) is not None:
         flags["max_catchup_hours"] = args.max_catchup_hours
+    flags.update(engine_flags(args))
     return resolve_settings(flags, os.environ if environ is None else environ, getattr(args, "config", None))
 
 
@@ -160,11 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one hour")
     p.add_argument("--hour", required=True, help="the hour, ISO 8601 (local time if no offset)")
     _common(p)
+    add_engine_arguments(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("backfill", help="run a range of hours in order (both ends included)")
     p.add_argument("--from", dest="start", required=True)
     p.add_argument("--to", dest="end", required=True)
     _common(p)
+    add_engine_arguments(p)
     p.set_defaults(func=cmd_backfill)
     p = sub.add_parser("schedule", help="run every hour at the configured minute, catching up missed hours")
     _common(p)

@@ -42,6 +42,7 @@ class HourInputs:
     previous_issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["hour", "keyword", "issue_id", "onset"]))
     overrides: Overrides = field(default_factory=Overrides)
+    post_keywords: pd.DataFrame | None = None      # already extracted by an engine (jobs.engine.spark), else None
 
 
 @dataclass

@@ -37,13 +37,13 @@ def issue_id_for(keyword: str, onset: pd.Timestamp) -> str:
 
 def extract_keywords(inputs: HourInputs, tools: HourTools, settings: ExtractSettings,
                      rules: Overrides) -> tuple[Extraction, list[dict]]:
-    """Score every post's dictionary keywords (:class:`keywords.extract.KeywordExtractor`); blocked
-    keywords leave the hour here."""
+    """Score every post's dictionary keywords (:class:`keywords.extract.KeywordExtractor`, unless an
+    engine extracted them: ``inputs.post_keywords``); blocked keywords leave the hour here."""
     posts = inputs.posts.reset_index(drop=True)
     queries = inputs.queries if inputs.queries is not None else pd.DataFrame(columns=["query", "count"])
     query_volume = keyword_query_volume(queries, tools.matcher)
-    post_keywords = KeywordExtractor(tools.matcher, settings).extract(posts, inputs.doc_freq, inputs.n_docs,
-                                                                     query_volume)
+    post_keywords = inputs.post_keywords if inputs.post_keywords is not None else \
+        KeywordExtractor(tools.matcher, settings).extract(posts, inputs.doc_freq, inputs.n_docs, query_volume)
     blocked = post_keywords["keyword"].isin(rules.blocked_keywords)
     firings = [fired_rule(rules, "block", k, HOME, "keyword removed from the hour")
                for k in sorted(set(post_keywords.loc[blocked, "keyword"]))]

@@ -1,0 +1,292 @@
+"""The hour's ingest and keyword map on Apache Spark (``--engine spark``), handed to the same core.
+
+    >>> job = SparkHourJob(Settings(engine=EngineSettings(name="spark")))
+    >>> job.settings.engine.spark_master, job.session_started
+    ('local[2]', False)
+
+What runs where (docs/spark.md):
+
+* **Read and validate** (executors): the post files are read where Spark reads them (local
+  paths, ``hdfs://``, ``s3a://``, the crawler's ``processed/posts/hour=YYYYMMDDTHH/`` folders)
+  with Spark's ``binaryFile`` source, one file per task, and every file is validated by the
+  local engine's own reader and rules (:func:`jobs.engine.partitions.read_file_batches` in
+  ``mapInArrow``), so accepted rows and rejects are the local engine's, reasons and lines
+  included. A path that does not exist is an :class:`crawler.ingest.IngestError` (exit 2).
+* **Duplicates** (Spark SQL): a post id's first row (by file, then line) is kept, later ones are
+  rejected as the local read rejects them; titles and bodies are then cut to ``[ingest]``.
+* **The hour** (Spark SQL): the rows published in ``[hour, hour + 1h)``; the validated posts of
+  all hours stay cached, so a backfill reads its files once.
+* **Keyword map** (executors) and **document frequencies** (Spark SQL): the keywords of each
+  post, their post counts reduced by a ``groupBy``, then every post scored with the whole hour's
+  counts (:func:`jobs.engine.partitions.score_batches`), the dictionary's matcher broadcast once.
+* **Driver**: the rejects, the per-file counts, the hour's posts and their scored keywords are
+  collected and given to :func:`jobs.pipeline.hour.run_hour_core` with the rest of the hour
+  (history from the store, query counts); store and publishers are the local engine's.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pandas as pd
+
+from crawler import ingest
+from crawler.ingest import POST_COLUMNS, REJECT_COLUMNS, FileCount, IngestBatch, IngestError
+from issues.field_rules import show
+from jobs.engine import EngineSettings
+from jobs.engine.partitions import (HOUR_SCHEMA, KEYWORD_SCHEMA, PAIR_SCHEMA, READ_SCHEMA, ReadOptions,
+                                    canonical_uri, cut_texts, doc_keywords, read_file_batches, score_batches)
+from jobs.engine.session import EngineError, spark_session
+from jobs.settings import Settings
+from keywords.extract import OUTPUT_COLUMNS, KeywordExtractor
+
+__all__ = ["SparkHourJob", "SparkIngestBatch", "EngineError"]
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
+
+
+@dataclass
+class SparkIngestBatch(IngestBatch):
+    """An :class:`crawler.ingest.IngestBatch` whose ``accepted`` holds only the hour's posts; the
+    count of every accepted post of the files is ``accepted_total``."""
+
+    accepted_total: int = 0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {"read": self.rows_read, "accepted": self.accepted_total, "rejected": len(self.rejects)}
+
+
+@dataclass
+class _Read:
+    """One read of a set of files: the validated posts (a cached Spark frame) and the driver's part."""
+
+    unique: object                       # Spark DataFrame: unique accepted posts of every hour (uncut)
+    names: list[str]                     # file index -> the name rejects carry
+    rows_read: int
+    accepted_total: int
+    rejects: pd.DataFrame
+    dropped: pd.DataFrame
+    per_file: dict[str, FileCount]
+    samples: dict[str, list]
+
+
+class SparkHourJob:
+    """The Spark side of a process's hours: one per :class:`jobs.runner.hour.RunContext`."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._reads: dict[tuple, _Read] = {}
+        self._hour = None                 # (read key, hour) -> the cached Spark frame of the hour's posts
+        self._extractor = None            # (extractor, its broadcast)
+
+    @property
+    def session_started(self) -> bool:
+        return bool(self._reads)
+
+    @property
+    def spark(self):
+        return spark_session(self.settings.engine)
+
+    # ------------------------------------------------------------------ read
+    def read_posts(self, paths: Sequence[str], hour: pd.Timestamp, latest: pd.Timestamp) -> SparkIngestBatch:
+        """Validate ``paths`` (cached per process) and collect the posts of ``hour``."""
+        s = self.settings
+        files = _files(self.spark, list(paths))
+        key = tuple(files) + (s.posts_mapping,)
+        if key not in self._reads:
+            options = ReadOptions(s.posts_mapping, s.max_text_chars,
+                                  pd.Timestamp(s.post_time_floor).tz_convert("UTC"), latest)
+            self._reads[key] = self._validate(files, options)
+        read = self._reads[key]
+        start = pd.Timestamp(hour).tz_convert("UTC")
+        hour_frame = self._hour_frame(key, read, start)
+        posts = self._collect_posts(hour_frame, read.names, start)
+        return SparkIngestBatch(posts, read.rejects, read.rows_read, read.names, read.dropped, read.per_file,
+                                read.samples, accepted_total=read.accepted_total)
+
+    def _validate(self, files: list[tuple[str, str]], options: ReadOptions) -> _Read:
+        from pyspark import StorageLevel
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        spark = self.spark
+        uris = [uri for uri, _ in files]
+        index = {canonical_uri(uri): i for i, uri in enumerate(uris)}
+        names = [name for _, name in files]
+        raw = spark.read.format("binaryFile").load(uris).select("path", "content")
+        raw = raw.repartition(max(1, min(len(uris), spark.sparkContext.defaultParallelism * 4)), "path")
+        ddl = _ddl(READ_SCHEMA)
+        tagged = raw.mapInArrow(lambda it: read_file_batches(it, index, options), ddl)
+        tagged = tagged.persist(StorageLevel.MEMORY_AND_DISK)
+        small = tagged.filter(F.col("record") != "post").drop("post_id", "channel", "author_id", "title", "body")
+        side = _to_pandas(small)
+        errors = side.loc[side["record"] == "error"].sort_values("file")
+        if len(errors):
+            first = errors.iloc[0]
+            tagged.unpersist()
+            raise IngestError(names[int(first["file"])], str(first["reason"]))
+        posts = tagged.filter(F.col("record") == "post").select(*HOUR_SCHEMA.names)
+        order = Window.partitionBy("post_id").orderBy("file", "line")
+        ranked = (posts.withColumn("_rank", F.row_number().over(order))
+                  .withColumn("_first_file", F.first("file").over(order))
+                  .withColumn("_first_line", F.first("line").over(order)))
+        unique = ranked.filter(F.col("_rank") == 1).select(*HOUR_SCHEMA.names).persist(StorageLevel.MEMORY_AND_DISK)
+        duplicates = _to_pandas(ranked.filter(F.col("_rank") > 1).select(
+            "file", "line", "post_id", "title", "_first_file", "_first_line"))
+        accepted_total = unique.count()
+        tagged.unpersist()
+        return _Read(unique, names, int(side.loc[side["record"] == "file", "rows"].sum()), accepted_total,
+                     _rejects(side, duplicates, names), _side_rows(side, "dropped", names),
+                     _per_file(side, names), _samples(side, names))
+
+    def _hour_frame(self, key: tuple, read: _Read, start: pd.Timestamp):
+        from pyspark import StorageLevel
+        from pyspark.sql import functions as F
+
+        if self._hour is not None and self._hour[0] == (key, start):
+            return self._hour[1]
+        if self._hour is not None:
+            self._hour[1].unpersist()
+        lo, hi = start.value, (start + pd.Timedelta(hours=1)).value
+        title_chars, body_chars = self.settings.ingest.title_chars, self.settings.ingest.body_chars
+        frame = read.unique.filter((F.col("published_ns") >= lo) & (F.col("published_ns") < hi))
+        frame = frame.mapInArrow(lambda it: cut_texts(it, title_chars, body_chars), _ddl(HOUR_SCHEMA))
+        frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+        self._hour = ((key, start), frame)
+        return frame
+
+    def _collect_posts(self, frame, names: list[str], start: pd.Timestamp) -> pd.DataFrame:
+        got = _to_pandas(frame)
+        out = pd.DataFrame({c: got[c] if c in got else pd.Series(dtype=object) for c in POST_COLUMNS})
+        out["published_at"] = pd.to_datetime(got["published_ns"].astype("int64"), utc=True)
+        out["_source_file"] = [names[int(i)] for i in got["file"]]
+        out["_line"] = got["line"].astype("int64")
+        out = out.astype({"recommend_count": "int64", "editor_score": "float64"})
+        return ingest.posts_in_hour(out, start)
+
+    # ------------------------------------------------------------------ keyword map
+    def extract(self, tools, doc_freq: pd.Series, n_docs: int, query_volume: pd.Series,
+                posts: pd.DataFrame) -> pd.DataFrame:
+        """The hour's post keywords (``keywords.extract.OUTPUT_COLUMNS``), computed on the
+        executors, in the local extractor's row order (posts in ``posts``' order)."""
+        from pyspark.sql import functions as F
+
+        extractor = KeywordExtractor(tools.matcher, self.settings.extract)
+        if self._hour is None or len(posts) == 0:
+            return extractor.extract(posts.iloc[:0], doc_freq, n_docs, query_volume)
+        frame = self._hour[1]
+        shared = self._broadcast(tools, extractor)
+        pairs = frame.mapInArrow(lambda it: doc_keywords(it, shared.value), _ddl(PAIR_SCHEMA))
+        counts = _to_pandas(pairs.groupBy("keyword_id").agg(F.count(F.lit(1)).alias("posts")))
+        df_now = np.zeros(len(tools.matcher.canon_index), dtype=np.int64)
+        df_now[counts["keyword_id"].to_numpy(dtype=np.int64)] = counts["posts"].to_numpy(dtype=np.int64)
+        n_now = len(posts)
+        scored = frame.mapInArrow(
+            lambda it: score_batches(it, shared.value, doc_freq, n_docs, query_volume, df_now, n_now),
+            _ddl(KEYWORD_SCHEMA))
+        got = _to_pandas(scored)
+        if got.empty:
+            return extractor.extract(posts.iloc[:0], doc_freq, n_docs, query_volume)
+        position = pd.Series(np.arange(len(posts)), index=posts["post_id"].to_numpy())
+        got["_post"] = position.reindex(got["post_id"].to_numpy()).to_numpy()
+        got["_kw"] = tools.matcher.canon_index.get_indexer(got["keyword"])
+        got = got.sort_values(["_post", "score", "_kw"], ascending=[True, False, True], kind="stable")
+        out = got[OUTPUT_COLUMNS].reset_index(drop=True)
+        return out.astype({"post_id": object, "keyword": object, "title_hits": "int64", "body_hits": "int64"})
+
+    def _broadcast(self, tools, extractor: KeywordExtractor):
+        if self._extractor is None or self._extractor[0] is not tools:
+            if self._extractor is not None:
+                self._extractor[1].unpersist()
+            self._extractor = (tools, self.spark.sparkContext.broadcast(extractor))
+        return self._extractor[1]
+
+
+# ---------------------------------------------------------------------- helpers
+def _files(spark, paths: list[str]) -> list[tuple[str, str]]:
+    """``(uri Spark reads, name rejects carry)`` of every data file, in the local read's order:
+    local paths through :func:`crawler.ingest.expand_paths`, other URLs listed by Spark."""
+    out = []
+    for path in paths:
+        if _SCHEME.match(path) and not path.startswith("file:"):
+            out.extend((uri, uri) for uri in _list_remote(spark, path))
+        else:
+            local = unquote(urlsplit(path).path) if path.startswith("file:") else path
+            out.extend(("file://" + str(Path(p).resolve()), str(p)) for p in ingest.expand_paths([local]))
+    if not out:
+        raise IngestError(", ".join(paths) or "--posts", "no data files found")
+    return out
+
+
+def _list_remote(spark, path: str) -> list[str]:
+    from pyspark.errors import AnalysisException
+
+    try:
+        listed = (spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path)
+                  .select("path").collect())
+    except AnalysisException as exc:
+        raise IngestError(path, f"cannot be read: {_first_line(exc)}") from None
+    uris = sorted(r["path"] for r in listed if ingest._data_suffix(Path(urlsplit(r["path"]).path)))
+    if not uris:
+        raise IngestError(path, f"no data files ({', '.join(ingest.FILE_SUFFIXES)}, optionally .gz)")
+    return uris
+
+
+def _ddl(schema) -> str:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def _to_pandas(frame) -> pd.DataFrame:
+    try:
+        return frame.toArrow().to_pandas()
+    except Exception as exc:  # noqa: BLE001 - a failed Spark job: one line, the executors' reason
+        raise EngineError(f"the Spark job failed: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    for ln in lines:                               # a Python error inside a task: its own last line
+        if ln.startswith(("IngestError", "ValueError", "OSError", "FileNotFoundError")):
+            return ln[:500]
+    return lines[0][:500] if lines else text
+
+
+def _side_rows(side: pd.DataFrame, record: str, names: list[str]) -> pd.DataFrame:
+    rows = side.loc[side["record"] == record].sort_values(["file", "line"], kind="stable")
+    return pd.DataFrame({"kind": rows["kind"].to_numpy(dtype=object),
+                         "source": [names[int(i)] for i in rows["file"]],
+                         "line": rows["line"].astype("int64").to_numpy(),
+                         "reason": rows["reason"].to_numpy(dtype=object),
+                         "raw": rows["raw"].to_numpy(dtype=object)}, columns=REJECT_COLUMNS)
+
+
+def _rejects(side: pd.DataFrame, duplicates: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """The validation rejects in file and line order, then the duplicates (as the local read)."""
+    duplicates = duplicates.sort_values(["file", "line"], kind="stable")
+    again = [ingest.reject_record(
+        "post", names[int(d.file)], int(d.line),
+        f"duplicate post_id {show(d.post_id, 200)} (first at {names[int(d.first_file)]}:{int(d.first_line)})",
+        json.dumps({"post_id": d.post_id, "title": d.title}, ensure_ascii=False))
+        for d in duplicates.rename(columns={"_first_file": "first_file", "_first_line": "first_line"})
+        .itertuples(index=False)]
+    bad = _side_rows(side, "reject", names)
+    return pd.concat([bad, pd.DataFrame(again, columns=REJECT_COLUMNS)], ignore_index=True).astype({"line": "int64"})
+
+
+def _per_file(side: pd.DataFrame, names: list[str]) -> dict[str, FileCount]:
+    rows = side.loc[side["record"] == "file"].sort_values("file")
+    return {names[int(r.file)]: FileCount(int(r.rows), int(r.valid)) for r in rows.itertuples(index=False)}
+
+
+def _samples(side: pd.DataFrame, names: list[str]) -> dict[str, list]:
+    rows = side.loc[side["record"] == "file"].sort_values("file")
+    return {names[int(r.file)]: json.loads(r.samples or "[]") for r in rows.itertuples(index=False)}
