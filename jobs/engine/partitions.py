@@ -1,6 +1,7 @@
 """What Spark's executors run on their partitions: read and validate whole files, extract keywords.
 
     >>> import pyarrow as pa
+import pyarrow.compute as pc
     >>> line = ('{"post_id": "p1", "channel": "news", "author_id": "a1", "title": "자민당 압승", "body": "",'
     ...         ' "published_at": "2026-02-08T20:10:00+09:00"}\\n{"post_id": 2}\\n')
     >>> files = pa.RecordBatch.from_pydict({"path": ["file:/drop/posts.jsonl"], "content": [line.encode()]})
@@ -17,10 +18,10 @@ row, told apart by ``record``: ``post`` (an accepted row, ``published_ns`` in UT
 file, the first rejected records as JSON) and ``error`` (the file cannot be read at all).
 Duplicate post ids across files are found afterwards by the job (:mod:`jobs.engine.spark`).
 
-:func:`doc_keywords` and :func:`score_batches` are the two passes of extraction over the
-hour's posts: the keywords each post contains (their counts are the hour's document frequency,
-reduced in Spark SQL), then :meth:`keywords.extract.KeywordExtractor.score` with the whole hour's
-counts, exactly as :func:`keywords.parallel.extract_parallel` does it across processes.
+:func:`map_batches` is the hour's map (:func:`keywords.stream.map_posts`: each post touched
+once, a slim row with its keyword hits and near-duplicate signature, the body dropped);
+:func:`score_batches` scores the mapped rows once the hour's document frequencies are reduced
+(in Spark SQL), exactly as :func:`issues.reduce.reduce_mapped` scores them in one process.
 """
 from __future__ import annotations
 
@@ -34,27 +35,31 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crawler import ingest
 from crawler.ingest import IngestError
 from crawler.mappings import post_mapping
 from issues.field_rules import storable_limits
-from keywords.extract import OUTPUT_COLUMNS, KeywordExtractor
+from keywords.extract import OUTPUT_COLUMNS, KeywordExtractor, Pairs
+from keywords.stream import MAPPED_SCHEMA, MapSettings, map_posts
 
-__all__ = ["canonical_uri", "READ_SCHEMA", "PAIR_SCHEMA", "KEYWORD_SCHEMA", "ReadOptions", "read_file_batches", "cut_texts",
-           "doc_keywords", "score_batches"]
+__all__ = ["canonical_uri", "READ_SCHEMA", "MAPPED_SPARK_SCHEMA", "KEYWORD_SCHEMA", "ReadOptions",
+           "read_file_batches", "cut_texts", "map_batches", "pairs_of", "score_batches"]
 
 _TEXT = pa.string()
 READ_SCHEMA = pa.schema([
     ("record", _TEXT), ("file", pa.int32()), ("line", pa.int64()),
     ("post_id", _TEXT), ("channel", _TEXT), ("author_id", _TEXT), ("title", _TEXT), ("body", _TEXT),
-    ("published_ns", pa.int64()), ("url", _TEXT), ("recommend_count", pa.int64()), ("editor_score", pa.float64()),
+    ("published_ns", pa.int64()), ("published_at", pa.timestamp("us", tz="UTC")), ("url", _TEXT), ("recommend_count", pa.int64()), ("editor_score", pa.float64()),
     ("source", _TEXT), ("kind", _TEXT), ("reason", _TEXT), ("raw", _TEXT),
     ("rows", pa.int64()), ("valid", pa.int64()), ("samples", _TEXT)])
-POST_FIELDS = ["file", "line", "post_id", "channel", "author_id", "title", "body", "published_ns", "url",
+POST_FIELDS = ["file", "line", "post_id", "channel", "author_id", "title", "body", "published_ns", "published_at", "url",
                "recommend_count", "editor_score", "source"]
 HOUR_SCHEMA = pa.schema([f for f in READ_SCHEMA if f.name in POST_FIELDS])
-PAIR_SCHEMA = pa.schema([("post_id", _TEXT), ("keyword_id", pa.int32())])
+POST_INPUT = ["post_id", "channel", "author_id", "title", "body", "published_at", "url", "recommend_count",
+              "editor_score"]
+MAPPED_SPARK_SCHEMA = pa.schema([f.with_type(pa.binary()) if f.name == "signature" else f for f in MAPPED_SCHEMA])
 KEYWORD_SCHEMA = pa.schema([(c, _TEXT if c in ("post_id", "keyword") else
                              pa.int64() if c in ("title_hits", "body_hits") else pa.float64()) for c in OUTPUT_COLUMNS])
 
@@ -110,6 +115,7 @@ def _read_one(content: bytes, uri: str, file: int, validate, mapping) -> pa.Reco
     for row in read.good:
         published = pd.Timestamp(row["published_at"])
         rows.append({"record": "post", "file": file, "line": int(row["_line"]), "published_ns": published.value,
+                     "published_at": published,
                      **{k: row[k] for k in ("post_id", "channel", "author_id", "title", "body", "url",
                                             "recommend_count", "editor_score", "source")}})
     for record, found in (("reject", read.bad), ("dropped", read.dropped)):
@@ -143,35 +149,43 @@ def cut_texts(batches: Iterable[pa.RecordBatch], title_chars: int | None,
         yield pa.RecordBatch.from_pandas(frame, schema=HOUR_SCHEMA, preserve_index=False)
 
 
-def doc_keywords(batches: Iterable[pa.RecordBatch], extractor: KeywordExtractor) -> Iterator[pa.RecordBatch]:
-    """(post_id, keyword id) for every keyword a post contains, once per post."""
+def map_batches(batches: Iterable[pa.RecordBatch], tools, settings: MapSettings) -> Iterator[pa.RecordBatch]:
+    """The map of the hour (:func:`keywords.stream.map_posts`) over a partition's batches, its
+    signature as plain binary (what Spark's Arrow types hold)."""
     for batch in batches:
-        posts = batch.select(["post_id", "title", "body"]).to_pandas()
-        if posts.empty:
+        if batch.num_rows == 0:
             continue
-        titles, bodies = _clean(posts, extractor)
-        pairs = extractor.pairs(titles, bodies)
-        ids = posts["post_id"].to_numpy(dtype=object)
-        yield pa.RecordBatch.from_arrays([pa.array(ids[pairs.post], _TEXT),
-                                          pa.array(pairs.keyword.astype(np.int32), pa.int32())], schema=PAIR_SCHEMA)
+        table = map_posts(batch.select(POST_INPUT), tools, settings)
+        table = table.set_column(table.schema.get_field_index("signature"), "signature",
+                                 table.column("signature").cast(pa.binary()))
+        yield from table.to_batches()
+
+
+def pairs_of(batch: pa.RecordBatch | pa.Table) -> Pairs:
+    """The :class:`keywords.extract.Pairs` of mapped rows (their keyword hit lists, flattened)."""
+    ids = batch.column("keyword_ids")
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    parents = pc.list_parent_indices(ids).to_numpy().astype(np.int64)
+
+    def flat(name: str, dtype) -> np.ndarray:
+        column = batch.column(name)
+        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        return pc.list_flatten(column).to_numpy(zero_copy_only=False).astype(dtype)
+
+    return Pairs(parents, flat("keyword_ids", np.int64), flat("title_hits", np.int64), flat("body_hits", np.int64),
+                 flat("first_pos", np.float64))
 
 
 def score_batches(batches: Iterable[pa.RecordBatch], extractor: KeywordExtractor, doc_freq: pd.Series, n_docs: int,
                   query_volume: pd.Series, df_now: np.ndarray, n_now: int) -> Iterator[pa.RecordBatch]:
-    """Every post's kept keywords (:data:`keywords.extract.OUTPUT_COLUMNS`), scored with the whole
-    hour's document counts ``df_now`` over ``n_now`` posts."""
+    """The kept keywords of mapped rows (:data:`keywords.extract.OUTPUT_COLUMNS`), scored with the
+    whole hour's document counts ``df_now`` over ``n_now`` posts. A post's hits are all in its one
+    mapped row, so its top-k cut is exact in any batch."""
     for batch in batches:
-        posts = batch.select(["post_id", "title", "body"]).to_pandas()
-        if posts.empty:
+        pairs = pairs_of(batch)
+        if pairs.post.size == 0:
             continue
-        titles, bodies = _clean(posts, extractor)
-        pairs = extractor.pairs(titles, bodies)
-        scored = extractor.score(pairs, len(posts), posts["post_id"], doc_freq, n_docs, query_volume,
+        ids = batch.column("post_id").to_pandas()
+        scored = extractor.score(pairs, batch.num_rows, ids, doc_freq, n_docs, query_volume,
                                  df_now=df_now, n_now=n_now)
         yield pa.RecordBatch.from_pandas(scored[OUTPUT_COLUMNS], schema=KEYWORD_SCHEMA, preserve_index=False)
-
-
-def _clean(posts: pd.DataFrame, extractor: KeywordExtractor) -> tuple[list[str], list[str]]:
-    from keywords.extract import _clean_posts
-
-    return _clean_posts(posts, extractor.settings.max_body_chars)

@@ -39,11 +39,13 @@ from crawler import ingest
 from crawler.ingest import POST_COLUMNS, REJECT_COLUMNS, FileCount, IngestBatch, IngestError
 from issues.field_rules import show
 from jobs.engine import EngineSettings
-from jobs.engine.partitions import (HOUR_SCHEMA, KEYWORD_SCHEMA, PAIR_SCHEMA, READ_SCHEMA, ReadOptions,
-                                    canonical_uri, cut_texts, doc_keywords, read_file_batches, score_batches)
+from issues.reduce import SLIM_COLUMNS, MappedHour, reduce_mapped
+from jobs.engine.partitions import (HOUR_SCHEMA, KEYWORD_SCHEMA, MAPPED_SPARK_SCHEMA, READ_SCHEMA, ReadOptions,
+                                    canonical_uri, cut_texts, map_batches, read_file_batches, score_batches)
 from jobs.engine.session import EngineError, spark_session
 from jobs.settings import Settings
-from keywords.extract import OUTPUT_COLUMNS, KeywordExtractor
+from keywords.extract import KeywordExtractor, _empty
+from keywords.stream import MapSettings
 
 __all__ = ["SparkHourJob", "SparkIngestBatch", "EngineError"]
 
@@ -170,35 +172,47 @@ class SparkHourJob:
         out = out.astype({"recommend_count": "int64", "editor_score": "float64"})
         return ingest.posts_in_hour(out, start)
 
-    # ------------------------------------------------------------------ keyword map
-    def extract(self, tools, doc_freq: pd.Series, n_docs: int, query_volume: pd.Series,
-                posts: pd.DataFrame) -> pd.DataFrame:
-        """The hour's post keywords (``keywords.extract.OUTPUT_COLUMNS``), computed on the
-        executors, in the local extractor's row order (posts in ``posts``' order)."""
+    # ------------------------------------------------------------------ map and reduce
+    def map_hour(self, tools, doc_freq: pd.Series, n_docs: int, query_volume: pd.Series) -> MappedHour:
+        """The hour's :class:`issues.reduce.MappedHour` (slim rows, signatures, scored keywords,
+        document frequencies) from the posts of the last :meth:`read_posts`: the map on the
+        executors, the document frequencies in Spark SQL, the scoring on the executors again."""
+        from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
         extractor = KeywordExtractor(tools.matcher, self.settings.extract)
-        if self._hour is None or len(posts) == 0:
-            return extractor.extract(posts.iloc[:0], doc_freq, n_docs, query_volume)
-        frame = self._hour[1]
+        if self._hour is None:
+            return reduce_mapped([], tools.matcher, self.settings.extract, doc_freq, n_docs, query_volume)
         shared = self._broadcast(tools, extractor)
-        pairs = frame.mapInArrow(lambda it: doc_keywords(it, shared.value), _ddl(PAIR_SCHEMA))
-        counts = _to_pandas(pairs.groupBy("keyword_id").agg(F.count(F.lit(1)).alias("posts")))
-        df_now = np.zeros(len(tools.matcher.canon_index), dtype=np.int64)
-        df_now[counts["keyword_id"].to_numpy(dtype=np.int64)] = counts["posts"].to_numpy(dtype=np.int64)
-        n_now = len(posts)
-        scored = frame.mapInArrow(
-            lambda it: score_batches(it, shared.value, doc_freq, n_docs, query_volume, df_now, n_now),
-            _ddl(KEYWORD_SCHEMA))
-        got = _to_pandas(scored)
-        if got.empty:
-            return extractor.extract(posts.iloc[:0], doc_freq, n_docs, query_volume)
-        position = pd.Series(np.arange(len(posts)), index=posts["post_id"].to_numpy())
-        got["_post"] = position.reindex(got["post_id"].to_numpy()).to_numpy()
-        got["_kw"] = tools.matcher.canon_index.get_indexer(got["keyword"])
-        got = got.sort_values(["_post", "score", "_kw"], ascending=[True, False, True], kind="stable")
-        out = got[OUTPUT_COLUMNS].reset_index(drop=True)
-        return out.astype({"post_id": object, "keyword": object, "title_hits": "int64", "body_hits": "int64"})
+        map_settings = MapSettings(max_body_chars=self.settings.extract.max_body_chars,
+                                   title_chars=self.settings.ingest.title_chars,
+                                   signature_body_chars=SIGNATURE_BODY_CHARS,
+                                   mask_digits=self.settings.detect.mask_digits)
+        mapped = self._hour[1].mapInArrow(lambda it: map_batches(it, shared.value.matcher, map_settings),
+                                          _ddl(MAPPED_SPARK_SCHEMA)).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            counts = _to_pandas(mapped.select(F.explode("keyword_ids").alias("keyword_id"))
+                                .groupBy("keyword_id").agg(F.count(F.lit(1)).alias("posts")))
+            n_kw = len(tools.matcher.canon)
+            df_now = np.zeros(n_kw, dtype=np.int64)
+            df_now[counts["keyword_id"].to_numpy(dtype=np.int64)] = counts["posts"].to_numpy(dtype=np.int64)
+            slim = _to_pandas(mapped.select(*SLIM_COLUMNS, "signature"))
+            n_now = len(slim)
+            scored = mapped.mapInArrow(
+                lambda it: score_batches(it, shared.value, doc_freq, n_docs, query_volume, df_now, n_now),
+                _ddl(KEYWORD_SCHEMA))
+            post_keywords = _to_pandas(scored)
+        finally:
+            mapped.unpersist()
+        if post_keywords.empty:
+            post_keywords = _empty()
+        post_keywords["keyword"] = post_keywords["keyword"].astype(object)
+        post_keywords["post_id"] = post_keywords["post_id"].astype(object)
+        found = np.flatnonzero(df_now)
+        hour_df = pd.Series(df_now[found], index=pd.Index(tools.matcher.canon[found], dtype=object, name="keyword"),
+                            name="doc_freq")
+        hour = MappedHour.from_aggregates(slim, post_keywords, doc_freq=hour_df)
+        return _keyword_order(hour, tools.matcher)
 
     def _broadcast(self, tools, extractor: KeywordExtractor):
         if self._extractor is None or self._extractor[0] is not tools:
@@ -209,6 +223,21 @@ class SparkHourJob:
 
 
 # ---------------------------------------------------------------------- helpers
+SIGNATURE_BODY_CHARS = 300              # issues.spam.near_duplicate_groups' body_chars
+
+
+def _keyword_order(hour: MappedHour, matcher) -> MappedHour:
+    """Ties of score within a post in keyword-id order (= the local extractor's order)."""
+    pk = hour.post_keywords
+    if pk.empty:
+        return hour
+    rank = pd.Series(np.arange(len(hour.posts)), index=hour.posts["post_id"].to_numpy())
+    order = np.lexsort((matcher.canon_index.get_indexer(pk["keyword"]), -pk["score"].to_numpy(),
+                        rank.reindex(pk["post_id"].to_numpy()).to_numpy()))
+    hour.post_keywords = pk.iloc[order].reset_index(drop=True)
+    return hour
+
+
 def _files(spark, paths: list[str]) -> list[tuple[str, str]]:
     """``(uri Spark reads, name rejects carry)`` of every data file, in the local read's order:
     local paths through :func:`crawler.ingest.expand_paths`, other URLs listed by Spark."""

@@ -295,8 +295,9 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
         log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)
     if ctx.spark_job is not None:                    # the keyword map on the executors, the core after it
         with stages.stage("map") as log_counts:
-            inputs.post_keywords = ctx.spark_job.extract(tools, doc_freq, n_docs, keyword_query_volume(
-                queries if queries is not None else pd.DataFrame(columns=["query", "count"]), tools.matcher), posts)
+            mapped = ctx.spark_job.map_hour(tools, doc_freq, n_docs, keyword_query_volume(
+                queries if queries is not None else pd.DataFrame(columns=["query", "count"]), tools.matcher))
+            inputs.post_keywords = mapped.post_keywords
             log_counts.update(post_keywords=len(inputs.post_keywords))
     with stages.stage("core") as log_counts:
         result = run_hour_core(inputs, tools, s)
