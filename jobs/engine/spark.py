@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -49,7 +49,7 @@ from keywords.stream import MapSettings
 
 __all__ = ["SparkHourJob", "SparkIngestBatch", "EngineError"]
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")      # a URL (file:, hdfs://, s3a://): Spark lists it
 
 
 @dataclass
@@ -240,14 +240,14 @@ def _keyword_order(hour: MappedHour, matcher) -> MappedHour:
 
 def _files(spark, paths: list[str]) -> list[tuple[str, str]]:
     """``(uri Spark reads, name rejects carry)`` of every data file, in the local read's order:
-    local paths through :func:`crawler.ingest.expand_paths`, other URLs listed by Spark."""
+    plain paths through :func:`crawler.ingest.expand_paths` (named as the local read names them),
+    URLs (``file:``, ``hdfs://``, ``s3a://``...) listed by Spark, recursively, sorted."""
     out = []
     for path in paths:
-        if _SCHEME.match(path) and not path.startswith("file:"):
+        if _SCHEME.match(path):
             out.extend((uri, uri) for uri in _list_remote(spark, path))
         else:
-            local = unquote(urlsplit(path).path) if path.startswith("file:") else path
-            out.extend(("file://" + str(Path(p).resolve()), str(p)) for p in ingest.expand_paths([local]))
+            out.extend(("file://" + str(Path(p).resolve()), str(p)) for p in ingest.expand_paths([path]))
     if not out:
         raise IngestError(", ".join(paths) or "--posts", "no data files found")
     return out
