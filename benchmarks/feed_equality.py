@@ -120,5 +120,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    pd.set_option("mode.copy_on_write", True)
     sys.exit(main())

@@ -21,7 +21,7 @@ reads the result through ``HourInputs.mapped``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 import pandas as pd
@@ -30,7 +30,7 @@ from issues.reduce import MappedHour, reduce_mapped
 from keywords.extract import keyword_query_volume
 from keywords.stream import MapSettings, map_posts
 
-__all__ = ["ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "map_settings"]
+__all__ = ["ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "map_settings", "mapped_inputs"]
 
 ENGINES = ("local",)
 
@@ -72,3 +72,22 @@ class LocalEngine:
         mapping = map_settings(settings)
         tables = [map_posts(chunk, tools.matcher, mapping) for chunk in chunks]
         return reduce_mapped(tables, tools.matcher, settings.extract, doc_freq, n_docs, volume)
+
+
+def engine_for(settings) -> LocalEngine:
+    """The engine ``settings.engine.name`` names (``local``)."""
+    name = settings.engine.name
+    if name == "local":
+        return LocalEngine(settings.engine)
+    raise ValueError(f"unknown engine {name!r}: one of {', '.join(ENGINES)}")
+
+
+def mapped_inputs(inputs, tools, settings):
+    """``inputs`` (a ``jobs.pipeline.records.HourInputs`` with the hour's posts) with the hour's map and
+    reduce done by the settings' engine: ``mapped`` set and ``posts`` its slim rows (no body)."""
+    if inputs.mapped is not None:
+        return inputs
+    rows = settings.engine.chunk_rows
+    mapped = engine_for(settings).mapped_hour(chunks_of(inputs.posts, rows), tools, settings, inputs.doc_freq,
+                                              inputs.n_docs, inputs.queries)
+    return replace(inputs, mapped=mapped, posts=mapped.posts)

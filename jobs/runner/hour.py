@@ -37,6 +37,7 @@ from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
+from jobs.pipeline.engine import mapped_inputs
 from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
 from jobs.runner.alerts import WebhookAlerter, redact
 from jobs.runner.faults import checkpoint
@@ -273,6 +274,8 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
                             previous_issues=store.previous_issues(hour, s.detect.continue_hours),
                             overrides=overrides)
         log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)
+    with stages.stage("map"):                       # the posts' map and reduce; bodies dropped (#13)
+        inputs = mapped_inputs(inputs, tools, s)
     with stages.stage("core") as log_counts:
         result = run_hour_core(inputs, tools, s)
         if notes:
