@@ -54,14 +54,17 @@ class BundleSettings:
 
 def bundle_posts(post_ids: Iterable[str], member_keywords: Iterable[str], post_keywords: pd.DataFrame,
                  posts: pd.DataFrame, settings: BundleSettings = BundleSettings(),
-                 influence: pd.Series | None = None) -> pd.DataFrame:
-    """Ranked bundle with columns post_id, title, author_id, url, channel, bundle_score."""
+                 influence: pd.Series | None = None, signatures: np.ndarray | None = None) -> pd.DataFrame:
+    """Ranked bundle with columns post_id, title, author_id, url, channel, bundle_score; ``signatures``
+    (row-aligned with ``posts``, :mod:`keywords.stream`) spare computing them from the bodies."""
     ids = set(post_ids)
     members = set(member_keywords)
     rel = post_keywords.loc[post_keywords["post_id"].isin(ids) & post_keywords["keyword"].isin(members)]
     relevance = rel.groupby("post_id")["score"].sum()
     cols = ["post_id", "title", "author_id", "url", "channel", "recommend_count", "editor_score"]
-    cand = posts.loc[posts["post_id"].isin(ids), cols + (["body"] if "body" in posts else [])].copy()
+    mask = posts["post_id"].isin(ids).to_numpy()
+    cand = posts.loc[mask, cols + (["body"] if "body" in posts else [])].copy()
+    cand["_row"] = np.flatnonzero(mask)
     quality = (1.0 + np.log1p(cand["recommend_count"].fillna(0).to_numpy(float))) * \
         (1.0 + cand["editor_score"].fillna(0).to_numpy(float))
     if influence is not None and len(influence):
@@ -71,8 +74,9 @@ def bundle_posts(post_ids: Iterable[str], member_keywords: Iterable[str], post_k
     cand["_title_key"] = cand["title"].map(lambda t: _NON_WORD.sub("", str(t)).lower())
     cand = cand.loc[~cand["_title_key"].duplicated() | (cand["_title_key"] == "")]
     if len(cand) > 1 and settings.near_duplicate < 1:
-        frame = cand if "body" in cand else cand.assign(body="")
-        groups = near_duplicate_groups(frame, threshold=settings.near_duplicate)
+        frame = cand if "body" in cand or signatures is not None else cand.assign(body="")
+        groups = near_duplicate_groups(frame, threshold=settings.near_duplicate,
+                                       signatures=None if signatures is None else signatures[cand["_row"].to_numpy()])
         if len(groups):
             group = cand["post_id"].map(groups).fillna(cand["post_id"])
             cand = cand.loc[~group.duplicated()]          # sorted best first: the best of each stays

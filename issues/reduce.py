@@ -69,16 +69,18 @@ class MappedHour:
     ``posts``: the slim rows (:data:`SLIM_COLUMNS`), every post of the hour in the hour's order;
     ``signatures``: their near-duplicate signatures, ``(len(posts), NUM_BINS)`` uint32, row-aligned;
     ``post_keywords``: the scored top-k keywords per post (``keywords.extract.OUTPUT_COLUMNS``);
-    ``doc_freq``: keyword -> posts of the hour containing it (before the top-k cut)."""
+    ``doc_freq``: keyword -> posts of the hour containing it (before the top-k cut);
+    ``query_volume``: keyword -> summed count of the hour's queries containing it, as scored."""
 
     posts: pd.DataFrame
     signatures: np.ndarray
     post_keywords: pd.DataFrame
     doc_freq: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    query_volume: pd.Series | None = None
 
     @classmethod
     def from_aggregates(cls, posts: pd.DataFrame, post_keywords: pd.DataFrame, signatures=None,
-                        doc_freq: pd.Series | None = None) -> "MappedHour":
+                        doc_freq: pd.Series | None = None, query_volume: pd.Series | None = None) -> "MappedHour":
         """Build from another engine's results: ``posts`` slim rows (with a ``signature`` column of
         ``NUM_BINS x 4`` bytes, or ``signatures`` given apart), the top-k ``post_keywords``; rows are
         put in the hour's order (``published_at``, ``post_id``), post_keywords by post in that order,
@@ -97,7 +99,7 @@ class MappedHour:
         pk = pk.sort_values(["_rank", "score", "keyword"], ascending=[True, False, True], kind="stable")
         pk = pk.drop(columns="_rank").reset_index(drop=True)
         return cls(posts.astype({"recommend_count": "int64", "editor_score": "float64"}), signatures, pk,
-                   doc_freq if doc_freq is not None else pd.Series(dtype="int64"))
+                   doc_freq if doc_freq is not None else pd.Series(dtype="int64"), query_volume)
 
 
 def reduce_mapped(tables: Iterable[pa.Table], matcher, settings: ExtractSettings = ExtractSettings(),
@@ -133,4 +135,4 @@ def reduce_mapped(tables: Iterable[pa.Table], matcher, settings: ExtractSettings
     found = np.flatnonzero(df_now)
     doc_freq_now = pd.Series(df_now[found].astype(np.int64), index=pd.Index(matcher.canon[found], dtype=object,
                                                                             name="keyword"), name="doc_freq")
-    return MappedHour(posts, signatures, post_keywords, doc_freq_now)
+    return MappedHour(posts, signatures, post_keywords, doc_freq_now, query_volume)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from issues.aggregate import aggregate_keyword_stats, channel_activity
@@ -55,7 +56,10 @@ def previous_hour_counts(history: pd.DataFrame, hour: pd.Timestamp) -> pd.DataFr
 
 def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: pd.Series, inputs,
                n_keywords: int, settings: DetectSettings,
-               influential: pd.Series | None = None, keyword_types: pd.Series | None = None) -> FoundSeeds:
+               influential: pd.Series | None = None, keyword_types: pd.Series | None = None,
+               signatures: np.ndarray | None = None) -> FoundSeeds:
+    """The hour's seeds (module docstring); ``signatures`` are the posts' near-duplicate signatures
+    (row-aligned with ``posts``, :mod:`keywords.stream`), else computed from their texts."""
     hour = pd.Timestamp(inputs.hour).tz_convert("UTC")
     d = settings
     baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight, d.prior_authors_per_hour,
@@ -84,8 +88,9 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     duplicates = 0
     if len(candidates):
         ids = posts_of_keywords(post_keywords, candidates)
-        groups = near_duplicate_groups(posts.loc[posts["post_id"].isin(ids)], threshold=d.duplicate_threshold,
-                                       mask_digits=d.mask_digits)
+        mask = posts["post_id"].isin(ids).to_numpy()
+        groups = near_duplicate_groups(posts.loc[mask], threshold=d.duplicate_threshold, mask_digits=d.mask_digits,
+                                       signatures=None if signatures is None else signatures[mask])
         duplicates = len(groups)
         if duplicates:
             scored = score(groups)

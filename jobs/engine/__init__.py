@@ -32,15 +32,19 @@ __all__ = ["ENGINES", "EngineSettings", "add_engine_arguments", "engine_flags"]
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """The ``[engine]`` settings: which engine runs the hour's map and reduce, and Spark's place."""
+    """The ``[engine]`` settings: which engine runs the hour's map and reduce (:mod:`jobs.pipeline.engine`
+    in this process, :mod:`jobs.engine.spark` on Spark), its chunk size here, Spark's place."""
 
     name: str = "local"                   # "local" (this process) or "spark" (docs/spark.md)
     spark_master: str = "local[2]"        # Spark master URL: local[N], spark://host:7077, yarn, k8s://...
     spark_conf: dict = field(default_factory=dict)    # extra Spark settings, e.g. {"spark.executor.memory" = "4g"}
     posts_path: tuple[str, ...] = ()      # where posts are when --posts is not given; {hour} becomes YYYYMMDDTHH (UTC)
     app_name: str = "issuewire"           # the Spark application's name
+    chunk_rows: int = 50_000              # local engine: posts (and query rows) per chunk of the map
 
     def __post_init__(self):
+        if self.chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be >= 1, got {self.chunk_rows}")
         if self.name not in ENGINES:
             raise ValueError(f"name must be one of {', '.join(ENGINES)}, got {self.name!r}")
         conf = self.spark_conf

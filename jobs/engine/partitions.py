@@ -1,7 +1,6 @@
 """What Spark's executors run on their partitions: read and validate whole files, extract keywords.
 
     >>> import pyarrow as pa
-import pyarrow.compute as pc
     >>> line = ('{"post_id": "p1", "channel": "news", "author_id": "a1", "title": "자민당 압승", "body": "",'
     ...         ' "published_at": "2026-02-08T20:10:00+09:00"}\\n{"post_id": 2}\\n')
     >>> files = pa.RecordBatch.from_pydict({"path": ["file:/drop/posts.jsonl"], "content": [line.encode()]})

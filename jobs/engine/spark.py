@@ -43,9 +43,9 @@ from issues.reduce import SLIM_COLUMNS, MappedHour, reduce_mapped
 from jobs.engine.partitions import (HOUR_SCHEMA, KEYWORD_SCHEMA, MAPPED_SPARK_SCHEMA, READ_SCHEMA, ReadOptions,
                                     canonical_uri, cut_texts, map_batches, read_file_batches, score_batches)
 from jobs.engine.session import EngineError, spark_session
+from jobs.pipeline.engine import map_settings
 from jobs.settings import Settings
 from keywords.extract import KeywordExtractor, _empty
-from keywords.stream import MapSettings
 
 __all__ = ["SparkHourJob", "SparkIngestBatch", "EngineError"]
 
@@ -164,8 +164,10 @@ class SparkHourJob:
         return frame
 
     def _collect_posts(self, frame, names: list[str], start: pd.Timestamp) -> pd.DataFrame:
-        got = _to_pandas(frame)
-        out = pd.DataFrame({c: got[c] if c in got else pd.Series(dtype=object) for c in POST_COLUMNS})
+        """The hour's posts on the driver, their bodies left on the executors (``body`` is empty)."""
+        got = _to_pandas(frame.drop("body"))
+        out = pd.DataFrame({c: got[c] if c in got else pd.Series("", index=got.index, dtype=object)
+                            for c in POST_COLUMNS})
         out["published_at"] = pd.to_datetime(got["published_ns"].astype("int64"), utc=True)
         out["_source_file"] = [names[int(i)] for i in got["file"]]
         out["_line"] = got["line"].astype("int64")
@@ -184,11 +186,8 @@ class SparkHourJob:
         if self._hour is None:
             return reduce_mapped([], tools.matcher, self.settings.extract, doc_freq, n_docs, query_volume)
         shared = self._broadcast(tools, extractor)
-        map_settings = MapSettings(max_body_chars=self.settings.extract.max_body_chars,
-                                   title_chars=self.settings.ingest.title_chars,
-                                   signature_body_chars=SIGNATURE_BODY_CHARS,
-                                   mask_digits=self.settings.detect.mask_digits)
-        mapped = self._hour[1].mapInArrow(lambda it: map_batches(it, shared.value.matcher, map_settings),
+        mapping = map_settings(self.settings)
+        mapped = self._hour[1].mapInArrow(lambda it: map_batches(it, shared.value.matcher, mapping),
                                           _ddl(MAPPED_SPARK_SCHEMA)).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             counts = _to_pandas(mapped.select(F.explode("keyword_ids").alias("keyword_id"))
@@ -211,7 +210,7 @@ class SparkHourJob:
         found = np.flatnonzero(df_now)
         hour_df = pd.Series(df_now[found], index=pd.Index(tools.matcher.canon[found], dtype=object, name="keyword"),
                             name="doc_freq")
-        hour = MappedHour.from_aggregates(slim, post_keywords, doc_freq=hour_df)
+        hour = MappedHour.from_aggregates(slim, post_keywords, doc_freq=hour_df, query_volume=query_volume)
         return _keyword_order(hour, tools.matcher)
 
     def _broadcast(self, tools, extractor: KeywordExtractor):
@@ -223,9 +222,6 @@ class SparkHourJob:
 
 
 # ---------------------------------------------------------------------- helpers
-SIGNATURE_BODY_CHARS = 300              # issues.spam.near_duplicate_groups' body_chars
-
-
 def _keyword_order(hour: MappedHour, matcher) -> MappedHour:
     """Ties of score within a post in keyword-id order (= the local extractor's order)."""
     pk = hour.post_keywords

@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -37,6 +37,7 @@ from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
+from jobs.pipeline.engine import mapped_inputs
 from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
 from keywords.extract import keyword_query_volume
 from jobs.runner.alerts import WebhookAlerter, redact
@@ -293,12 +294,13 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
                             previous_issues=store.previous_issues(hour, s.detect.continue_hours),
                             overrides=overrides)
         log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)
-    if ctx.spark_job is not None:                    # the keyword map on the executors, the core after it
-        with stages.stage("map") as log_counts:
+    with stages.stage("map") as log_counts:          # the posts' map and reduce; bodies dropped (#13)
+        if ctx.spark_job is not None:                 # on the executors, over the posts they read
             mapped = ctx.spark_job.map_hour(tools, doc_freq, n_docs, keyword_query_volume(
                 queries if queries is not None else pd.DataFrame(columns=["query", "count"]), tools.matcher))
-            inputs.post_keywords = mapped.post_keywords
-            log_counts.update(post_keywords=len(inputs.post_keywords))
+            inputs = replace(inputs, mapped=mapped, posts=mapped.posts)
+        inputs = mapped_inputs(inputs, tools, s)
+        log_counts.update(engine=s.engine.name, post_keywords=len(inputs.mapped.post_keywords))
     with stages.stage("core") as log_counts:
         result = run_hour_core(inputs, tools, s)
         if notes:

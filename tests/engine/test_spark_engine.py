@@ -19,7 +19,8 @@ from jobs.engine import EngineSettings
 from jobs.engine.session import spark_session
 from jobs.runner.hour import RunContext, compute_hour
 from jobs.settings import resolve_settings
-from keywords.stream import MapSettings, map_posts
+from jobs.pipeline.engine import map_settings
+from keywords.stream import map_posts
 from tests.jobs.helpers import START, write_inputs
 
 NEWS = Path("news_general_kr_2022jul") / "items.jsonl.gz"
@@ -102,7 +103,8 @@ def test_rows_rejects_and_counts_are_the_local_engines(spark, sim_inputs, tmp_pa
     reasons = set(local_rejects["reason"])
     assert any(r.startswith("duplicate post_id") and "posts.jsonl:" in r for r in reasons), reasons
     assert "field 'title' must be a string, got list" in reasons
-    pd.testing.assert_frame_equal(spark_.post_keywords.reset_index(drop=True), local.post_keywords.reset_index(drop=True))
+    pd.testing.assert_frame_equal(spark_.post_keywords.reset_index(drop=True),
+                                  local.post_keywords.reset_index(drop=True))
     pd.testing.assert_frame_equal(spark_.stats, local.stats)
     pd.testing.assert_frame_equal(spark_.issues, local.issues)
     pd.testing.assert_frame_equal(spark_.bundles, local.bundles)
@@ -118,7 +120,8 @@ def test_the_map_and_reduce_on_spark_equal_the_local_ones(spark, shared_data, tm
     mapped = ctx.spark_job.map_hour(ctx.tools, doc_freq, 5000, query_volume)
     local_posts = posts_in_hour(read_posts([str(shared_data / NEWS)], post_mapping("knews")).accepted, hour)
     assert len(local_posts) > 20 and batch.accepted["post_id"].tolist() == local_posts["post_id"].tolist()
-    chunks = [map_posts(local_posts.iloc[i:i + 16], ctx.tools, MapSettings()) for i in range(0, len(local_posts), 16)]
+    chunks = [map_posts(local_posts.iloc[i:i + 16], ctx.tools, map_settings(settings))
+              for i in range(0, len(local_posts), 16)]
     expected = reduce_mapped(chunks, ctx.tools.matcher, settings.extract, doc_freq, 5000, query_volume)
     pd.testing.assert_frame_equal(mapped.posts, expected.posts)
     pd.testing.assert_frame_equal(mapped.post_keywords, expected.post_keywords)

@@ -1,0 +1,81 @@
+"""The engine of an hour's map and reduce: chunks of posts -> :class:`issues.reduce.MappedHour`.
+
+    >>> from dictionaries import KeywordDictionary
+    >>> from jobs.pipeline.records import HourTools
+    >>> from jobs.settings import Settings
+    >>> tools = HourTools.build(KeywordDictionary.from_records([{"keyword": "자민당"}]))
+    >>> posts = pd.DataFrame({"post_id": ["p1", "p2"], "channel": "news", "author_id": ["a1", "a2"],
+    ...                       "title": ["자민당 압승", "날씨"], "body": "", "url": "", "recommend_count": 0,
+    ...                       "editor_score": 0.0, "published_at": pd.Timestamp("2026-02-08T11:10Z")})
+    >>> hour = LocalEngine(EngineSettings(chunk_rows=1)).mapped_hour(chunks_of(posts, 1), tools, Settings())
+    >>> hour.post_keywords[["post_id", "keyword"]].values.tolist(), "body" in hour.posts
+    ([['p1', '자민당']], False)
+
+``[engine]`` settings (:class:`EngineSettings`) choose the engine (``local``: this process, the
+default) and the chunk size the posts are read and mapped in, which bounds the memory of the map:
+a chunk's bodies are dropped before the next chunk is read. :meth:`LocalEngine.mapped_hour` is
+the interface another engine implements (the map :func:`keywords.stream.map_posts` per chunk or
+partition, then the reduce :func:`issues.reduce.reduce_mapped` or
+:meth:`issues.reduce.MappedHour.from_aggregates`); the core (:func:`jobs.pipeline.hour.run_hour_core`)
+reads the result through ``HourInputs.mapped``.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+from issues.reduce import MappedHour, reduce_mapped
+from jobs.engine import ENGINES, EngineSettings
+from keywords.extract import keyword_query_volume
+from keywords.stream import MapSettings, map_posts
+
+__all__ = ["ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "map_settings", "mapped_inputs"]
+
+
+def map_settings(settings) -> MapSettings:
+    """The map's settings from a run's :class:`jobs.settings.Settings`."""
+    return MapSettings(max_body_chars=settings.extract.max_body_chars, title_chars=settings.ingest.title_chars,
+                       mask_digits=settings.detect.mask_digits)
+
+
+def chunks_of(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
+    """``frame`` in consecutive slices of at most ``rows`` rows."""
+    for start in range(0, len(frame), rows):
+        yield frame.iloc[start:start + rows]
+
+
+class LocalEngine:
+    """Maps chunks one after the other in this process, then reduces (module docstring)."""
+
+    def __init__(self, settings: EngineSettings = EngineSettings()):
+        self.settings = settings
+
+    def mapped_hour(self, chunks: Iterable, tools, settings, doc_freq: pd.Series | None = None, n_docs: int = 0,
+                    queries: pd.DataFrame | None = None) -> MappedHour:
+        """The hour's :class:`MappedHour`; ``queries`` (query, count) give the search popularity."""
+        volume = keyword_query_volume(queries, tools.matcher) if queries is not None else None
+        mapping = map_settings(settings)
+        tables = [map_posts(chunk, tools.matcher, mapping) for chunk in chunks]
+        return reduce_mapped(tables, tools.matcher, settings.extract, doc_freq, n_docs, volume)
+
+
+def engine_for(settings) -> LocalEngine:
+    """The engine ``settings.engine.name`` names (``local``; the ``spark`` engine reads its posts
+    itself and hands the runner a mapped hour: :mod:`jobs.engine.spark`)."""
+    name = settings.engine.name
+    if name == "local":
+        return LocalEngine(settings.engine)
+    raise ValueError(f"unknown engine {name!r}: one of {', '.join(ENGINES)}")
+
+
+def mapped_inputs(inputs, tools, settings):
+    """``inputs`` (a ``jobs.pipeline.records.HourInputs`` with the hour's posts) with the hour's map and
+    reduce done by the settings' engine: ``mapped`` set and ``posts`` its slim rows (no body)."""
+    if inputs.mapped is not None:
+        return inputs
+    rows = settings.engine.chunk_rows
+    mapped = engine_for(settings).mapped_hour(chunks_of(inputs.posts, rows), tools, settings, inputs.doc_freq,
+                                              inputs.n_docs, inputs.queries)
+    return replace(inputs, mapped=mapped, posts=mapped.posts)
