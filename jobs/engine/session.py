@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import re
+import warnings
+from pathlib import Path
 
 from jobs.engine import EngineSettings
 
 __all__ = ["EngineError", "session_conf", "spark_session", "stop_session"]
 
 _LOCAL = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?$")
+PANDAS_WARNING = "ignore:PySpark does not yet fully support pandas:FutureWarning"   # pandas 3: harmless here
 
 
 class EngineError(ValueError):
@@ -31,8 +35,9 @@ class EngineError(ValueError):
 
 
 def session_conf(settings: EngineSettings) -> dict[str, str]:
-    """The session's configuration: Arrow transfers on, small shuffles for local masters, the UI
-    off, then the ``[engine] spark_conf`` table (which wins)."""
+    """The session's configuration: Arrow transfers on, the JVM's log at errors only
+    (``log4j2.properties`` beside this module), small shuffles and no UI for local masters, then
+    the ``[engine] spark_conf`` table (which wins)."""
     conf = {
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
@@ -40,6 +45,9 @@ def session_conf(settings: EngineSettings) -> dict[str, str]:
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.adaptive.enabled": "true",
     }
+    log4j = Path(__file__).with_name("log4j2.properties")
+    conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
+    conf["spark.executorEnv.PYTHONWARNINGS"] = PANDAS_WARNING
     match = _LOCAL.match(settings.spark_master)
     if match:
         cores = match.group(2)
@@ -67,6 +75,9 @@ def spark_session(settings: EngineSettings):
     for key, value in session_conf(settings).items():
         builder = builder.config(key, value)
     logging.getLogger("py4j").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    if _LOCAL.match(settings.spark_master):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")      # this machine only: no network lookup
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - the JVM's errors come in many classes: one line
