@@ -122,7 +122,6 @@ class SparkHourJob:
         index = {canonical_uri(uri): i for i, uri in enumerate(uris)}
         names = [name for _, name in files]
         raw = spark.read.format("binaryFile").load(uris).select("path", "content")
-        raw = raw.repartition(max(1, min(len(uris), spark.sparkContext.defaultParallelism * 4)), "path")
         ddl = _ddl(READ_SCHEMA)
         tagged = raw.mapInArrow(lambda it: read_file_batches(it, index, options), ddl)
         tagged = tagged.persist(StorageLevel.MEMORY_AND_DISK)
