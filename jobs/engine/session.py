@@ -10,8 +10,9 @@
 backfill, the scheduler and the tests share one JVM); the first call starts it with
 :func:`session_conf` and registers its stop at process exit. A master that cannot be reached is
 an :class:`EngineError` (one line, exit code 2). The defaults suit ``local[N]``; on a cluster the
-``[engine] spark_conf`` table (or ``spark-submit --conf``) sets executor memory and cores
-(docs/spark.md).
+``[engine] spark_conf`` table sets executor memory and cores (docs/spark.md). Started by
+``spark-submit``, the process takes the session spark-submit configured (its ``--master`` and
+``--conf``) and the ``[engine]`` master and table are not applied.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from jobs.engine import EngineSettings
 
-__all__ = ["EngineError", "session_conf", "spark_session", "stop_session"]
+__all__ = ["EngineError", "session_conf", "spark_session", "stop_session", "submitted"]
 
 _LOCAL = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?$")
 PANDAS_WARNING = "ignore:PySpark does not yet fully support pandas:FutureWarning"   # pandas 3: harmless here
@@ -71,9 +72,11 @@ def spark_session(settings: EngineSettings):
         from pyspark.sql import SparkSession
     except ImportError:                               # pragma: no cover - pyspark is a requirement
         raise EngineError("the spark engine needs pyspark: pip install 'pyspark>=3.5'") from None
-    builder = SparkSession.builder.master(settings.spark_master).appName(settings.app_name)
-    for key, value in session_conf(settings).items():
-        builder = builder.config(key, value)
+    builder = SparkSession.builder.appName(settings.app_name)
+    if not submitted():                               # under spark-submit its --master and --conf rule
+        builder = builder.master(settings.spark_master)
+        for key, value in session_conf(settings).items():
+            builder = builder.config(key, value)
     logging.getLogger("py4j").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     if _LOCAL.match(settings.spark_master):
@@ -87,6 +90,11 @@ def spark_session(settings: EngineSettings):
         atexit.register(stop_session)
     _session = session
     return session
+
+
+def submitted() -> bool:
+    """True when this process was started by ``spark-submit`` (its JVM is already running)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 def stop_session() -> None:
