@@ -37,7 +37,7 @@ from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
-from jobs.pipeline.engine import mapped_inputs
+from jobs.pipeline.engine import map_chunk_for, mapped_inputs
 from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
 from jobs.runner.alerts import WebhookAlerter, redact
 from jobs.runner.faults import checkpoint
@@ -176,7 +176,8 @@ class RunContext:
                     paths, mapping=post_mapping(s.posts_mapping), max_text_chars=s.max_text_chars,
                     earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
                     latest=pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=s.post_future_hours),
-                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars)
+                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars,
+                    map_chunk=map_chunk_for(self.tools, s), chunk_rows=s.engine.chunk_rows)  # bodies dropped (#13)
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]
@@ -275,7 +276,7 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
                             overrides=overrides)
         log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)
     with stages.stage("map"):                       # the posts' map and reduce; bodies dropped (#13)
-        inputs = mapped_inputs(inputs, tools, s)
+        inputs = mapped_inputs(inputs, tools, s, post_batch.mapped)
     with stages.stage("core") as log_counts:
         result = run_hour_core(inputs, tools, s)
         if notes:
