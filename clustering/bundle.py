@@ -1,14 +1,18 @@
 """Bundle: the posts that stand for an issue, best first, a few per author.
 
-    >>> bundle = bundle_posts(post_ids, member_keywords, post_keywords, posts, BundleSettings())  # doctest: +SKIP
-    >>> bundle[["post_id", "title", "bundle_score"]].head(3)                                     # doctest: +SKIP
+    >>> posts = pd.DataFrame({"post_id": ["p1", "p2", "p3"], "title": ["지진 피해", "지진 피해!", "경북 지진 대피"],
+    ...                       "author_id": ["a1", "a2", "a1"], "url": "", "channel": "news",
+    ...                       "recommend_count": [0, 5, 0], "editor_score": 0.0, "body": ""})
+    >>> post_keywords = pd.DataFrame({"post_id": ["p1", "p2", "p3"], "keyword": "지진", "score": [1.0, 1.0, 2.0]})
+    >>> bundle_posts(["p1", "p2", "p3"], ["지진"], post_keywords, posts)[["post_id", "title"]].values.tolist()
+    [['p2', '지진 피해!'], ['p3', '경북 지진 대피']]
 
 ``bundle_score = relevance x quality`` where relevance is the sum of the post's extraction
 scores for the issue's keywords and ``quality = (1 + log1p(recommend_count)) x (1 + editor_score)
 x (1 + influence)``, influence being the author's weight in ``dictionaries/influential_authors.tsv``
 (0 for everyone else). Near-duplicates (the same normalised title, a syndicated story, or title
-and body start with MinHash Jaccard >= ``near_duplicate`` via datasketch LSH, see
-:func:`issues.spam.near_duplicate_groups`) are collapsed to their best post; then at most
+and body start with an estimated Jaccard similarity >= ``near_duplicate``, from the signatures
+the map stage computed once per post, see :func:`issues.spam.near_duplicate_groups`) are collapsed to their best post; then at most
 ``max_per_author`` posts per author, at most ``max_posts`` in all. Ties break by post_id so a
 re-run gives the same bundle. Columns published per post: post_id, title (:func:`plain_title`:
 entities decoded, tags removed), author_id, url, channel, bundle_score.

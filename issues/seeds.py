@@ -1,8 +1,22 @@
 """Seeds of one hour: aggregate -> baseline -> score -> collapse near-duplicates -> rescore -> select.
 
-    >>> found = find_seeds(post_keywords, posts, query_volume, inputs, n_keywords=31000,
-    ...                    settings=settings.detect, influential=authors)          # doctest: +SKIP
-    >>> found.seeds[["channel", "keyword", "score"]]                               # doctest: +SKIP
+    >>> from types import SimpleNamespace
+    >>> words = ["강진 발생", "여진 계속", "피해 집계", "대피소 운영", "건물 붕괴", "도로 통제", "학교 휴교",
+    ...          "구조대 투입", "정부 대책", "주민 불안"]
+    >>> posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(10)], "channel": "news",
+    ...                       "author_id": [f"a{i}" for i in range(10)], "title": [f"지진 {w}" for w in words],
+    ...                       "body": ""})
+    >>> post_keywords = pd.DataFrame({"post_id": posts["post_id"], "keyword": "지진", "title_hits": 1, "score": 1.0})
+    >>> inputs = SimpleNamespace(hour=pd.Timestamp("2026-02-08T11:00Z"), history=None,
+    ...                          run_hours=pd.DatetimeIndex([], tz="UTC"), activity_history=None)
+    >>> cold = DetectSettings(warmup_history_hours=0)
+    >>> found = find_seeds(post_keywords, posts, pd.Series(dtype="int64"), inputs, n_keywords=30000, settings=cold)
+    >>> found.seeds[["channel", "keyword", "authors"]].values.tolist(), found.duplicate_posts
+    ([['home', '지진', 10], ['news', '지진', 10]], 0)
+    >>> template = posts.assign(title=[f"지진 속보 {i}번" for i in range(10)])    # one text, ten accounts
+    >>> found = find_seeds(post_keywords, template, pd.Series(dtype="int64"), inputs, n_keywords=30000, settings=cold)
+    >>> found.seeds["keyword"].tolist(), found.duplicate_posts
+    ([], 10)
 
 Near-duplicate collapse (:mod:`issues.spam`) runs only over the posts of the keywords that would
 be seeds without it, so its cost follows the hour's candidates, not the whole stream; when it

@@ -28,6 +28,7 @@ never similar to anything.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Sequence
 
 import numpy as np
@@ -61,13 +62,24 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 @functools.cache
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per code point: its lower case (0 where ``str.lower`` gives more than one character), is it
-    whitespace (``\\s`` of ``re``, ``str.isspace``), is it a decimal digit (``\\d``,
-    ``str.isdecimal``); built once per process."""
-    chars = [chr(i) for i in range(0x110000)]
-    lower = np.fromiter((ord(low) if len(low := c.lower()) == 1 else 0 for c in chars), dtype=np.uint32,
-                        count=len(chars))
-    space = np.fromiter((c.isspace() for c in chars), dtype=bool, count=len(chars))
-    digit = np.fromiter((c.isdecimal() for c in chars), dtype=bool, count=len(chars))
+    whitespace (``\\s`` of ``re``), is it a decimal digit (``\\d``); built once per process from one
+    string of all code points (surrogates stand in as themselves, ``surrogatepass``)."""
+    every = "".join(map(chr, range(0x110000)))
+    several = [i for i in (0x130,) if len(chr(i).lower()) > 1]     # the one such code point Python knows
+    plain = every
+    for i in several:
+        plain = plain.replace(chr(i), "\x00")
+    lowered = plain.lower()
+    if len(lowered) == len(plain):
+        lower = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    else:                                             # a Python with more of them: one by one
+        lower = np.fromiter((ord(c.lower()) if len(c.lower()) == 1 else 0 for c in every), dtype=np.uint32,
+                            count=len(every))
+    lower[several] = 0
+    space = np.zeros(0x110000, dtype=bool)
+    space[[m.start() for m in re.finditer(r"\s", every)]] = True
+    digit = np.zeros(0x110000, dtype=bool)
+    digit[[m.start() for m in re.finditer(r"\d", every)]] = True
     return lower, space, digit
 
 

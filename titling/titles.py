@@ -1,9 +1,13 @@
 """Titles: name each issue after what people search for ('임재범' -> '나는가수다 임재범').
 
-    >>> chooser = TitleChooser(matcher, TitleSettings(), dictionary.display_form)        # doctest: +SKIP
-    >>> titles = chooser.choose(["임재범"], queries_now, query_history, posts, post_sets)   # doctest: +SKIP
-    >>> titles.loc["임재범", "title"]                                                      # doctest: +SKIP
-    '나는가수다 임재범'
+    >>> from keywords.matcher import KeywordMatcher
+    >>> matcher = KeywordMatcher({"임재범": "임재범", "나가수": "나는가수다", "나는가수다": "나는가수다"})
+    >>> queries_now = pd.DataFrame({"query": ["나는가수다 임재범", "임재범 나이", "임재범이 나는가수다"],
+    ...                             "count": [120, 30, 40]})
+    >>> query_history = pd.Series({"임재범 나이": 25.0})          # searched as much yesterday: no surge
+    >>> titles = TitleChooser(matcher, TitleSettings()).choose(["임재범"], queries_now, query_history)
+    >>> titles.loc["임재범", "title"], titles.loc["임재범", "title_source"], int(titles.loc["임재범", "title_query_count"])
+    ('나는가수다 임재범', 'query', 160)
 
 Candidates are the hour's queries that contain an issue keyword or one of its aliases at a word
 start (particles allowed after it), found in one Aho-Corasick pass (ahocorasick-rs, an automaton

@@ -99,24 +99,36 @@ def read_file_batches(batches: Iterable[pa.RecordBatch], index: dict[str, int],
 
     for batch in batches:
         for uri, content in zip(batch.column("path").to_pylist(), batch.column("content").to_pylist()):
-            yield _read_one(content or b"", uri, index[canonical_uri(uri)], validate, mapping)
+            yield from _read_one(content or b"", uri, index[canonical_uri(uri)], validate, mapping)
 
 
-def _read_one(content: bytes, uri: str, file: int, validate, mapping) -> pa.RecordBatch:
+BATCH_ROWS = 10_000          # accepted rows held as Python dicts before they become one Arrow batch
+
+
+def _read_one(content: bytes, uri: str, file: int, validate, mapping) -> Iterator[pa.RecordBatch]:
+    """One file's rows; accepted rows leave Python dicts every :data:`BATCH_ROWS` rows."""
     rows: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="issuewire-") as folder:
-        tmp = Path(folder) / _file_name(uri)
-        tmp.write_bytes(content)
-        try:
-            read = ingest._read([tmp], validate, "post", mapping)        # the local engine's per-file read
-        except IngestError as exc:
-            return _batch([{"record": "error", "file": file, "reason": exc.reason.replace(str(tmp), uri)}])
-    for row in read.good:
+    done: list[pa.RecordBatch] = []
+
+    def keep(row: dict, _read) -> None:
         published = pd.Timestamp(row["published_at"])
         rows.append({"record": "post", "file": file, "line": int(row["_line"]), "published_ns": published.value,
                      "published_at": published,
                      **{k: row[k] for k in ("post_id", "channel", "author_id", "title", "body", "url",
                                             "recommend_count", "editor_score", "source")}})
+        if len(rows) >= BATCH_ROWS:
+            done.append(_batch(rows))
+            rows.clear()
+
+    with tempfile.TemporaryDirectory(prefix="issuewire-") as folder:
+        tmp = Path(folder) / _file_name(uri)
+        tmp.write_bytes(content)
+        del content
+        try:
+            read = ingest._read([tmp], validate, "post", mapping, sink=keep)   # the local engine's per-file read
+        except IngestError as exc:
+            yield _batch([{"record": "error", "file": file, "reason": exc.reason.replace(str(tmp), uri)}])
+            return
     for record, found in (("reject", read.bad), ("dropped", read.dropped)):
         rows += [{"record": record, "file": file, "line": r["line"], "kind": r["kind"], "reason": r["reason"],
                   "raw": r["raw"]} for r in found]
@@ -124,7 +136,8 @@ def _read_one(content: bytes, uri: str, file: int, validate, mapping) -> pa.Reco
     samples = next(iter(read.samples.values()), [])
     rows.append({"record": "file", "file": file, "rows": count.rows, "valid": count.valid,
                  "samples": _samples_json(samples)})
-    return _batch(rows)
+    yield from done
+    yield _batch(rows)
 
 
 def _samples_json(samples: list) -> str:

@@ -294,16 +294,15 @@ def _side_rows(side: pd.DataFrame, record: str, names: list[str]) -> pd.DataFram
 
 
 def _rejects(side: pd.DataFrame, duplicates: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """The validation rejects in file and line order, then the duplicates (as the local read)."""
-    duplicates = duplicates.sort_values(["file", "line"], kind="stable")
-    again = [ingest.reject_record(
+    """Every reject in file and line order, duplicates among them (as the local read finds them)."""
+    duplicates = duplicates.rename(columns={"_first_file": "first_file", "_first_line": "first_line"})
+    again = pd.DataFrame([dict(ingest.reject_record(
         "post", names[int(d.file)], int(d.line),
         f"duplicate post_id {show(d.post_id, 200)} (first at {names[int(d.first_file)]}:{int(d.first_line)})",
-        json.dumps({"post_id": d.post_id, "title": d.title}, ensure_ascii=False))
-        for d in duplicates.rename(columns={"_first_file": "first_file", "_first_line": "first_line"})
-        .itertuples(index=False)]
-    bad = _side_rows(side, "reject", names)
-    return pd.concat([bad, pd.DataFrame(again, columns=REJECT_COLUMNS)], ignore_index=True).astype({"line": "int64"})
+        json.dumps({"post_id": d.post_id, "title": d.title}, ensure_ascii=False)), record="reject", file=int(d.file))
+        for d in duplicates.itertuples(index=False)], columns=["record", "file", "line", "kind", "reason", "raw"])
+    rows = pd.concat([side.loc[side["record"] == "reject", list(again.columns)], again], ignore_index=True)
+    return _side_rows(rows, "reject", names)
 
 
 def _per_file(side: pd.DataFrame, names: list[str]) -> dict[str, FileCount]:

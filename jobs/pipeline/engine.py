@@ -21,18 +21,21 @@ reads the result through ``HourInputs.mapped``.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Iterable, Iterator
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from issues.reduce import MappedHour, reduce_mapped
 from jobs.engine import ENGINES, EngineSettings
 from keywords.extract import keyword_query_volume
 from keywords.stream import MapSettings, map_posts
 
-__all__ = ["ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "map_settings", "mapped_inputs"]
-
+__all__ = ["ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "hour_rows", "map_chunk_for", "map_settings",
+           "mapped_inputs"]
 
 def map_settings(settings) -> MapSettings:
     """The map's settings from a run's :class:`jobs.settings.Settings`."""
@@ -70,12 +73,33 @@ def engine_for(settings) -> LocalEngine:
     raise ValueError(f"unknown engine {name!r}: one of {', '.join(ENGINES)}")
 
 
-def mapped_inputs(inputs, tools, settings):
-    """``inputs`` (a ``jobs.pipeline.records.HourInputs`` with the hour's posts) with the hour's map and
-    reduce done by the settings' engine: ``mapped`` set and ``posts`` its slim rows (no body)."""
+def mapped_inputs(inputs, tools, settings, mapped_tables: list | None = None):
+    """``inputs`` (a ``jobs.pipeline.records.HourInputs``) with the hour's map and reduce done:
+    ``mapped`` set and ``posts`` its slim rows (no body). ``mapped_tables`` are the map's results
+    of the input files (``crawler.ingest.read_posts(map_chunk=...)``), of which the hour's rows
+    are taken; without them the settings' engine maps ``inputs.posts`` in chunks."""
     if inputs.mapped is not None:
         return inputs
-    rows = settings.engine.chunk_rows
-    mapped = engine_for(settings).mapped_hour(chunks_of(inputs.posts, rows), tools, settings, inputs.doc_freq,
-                                              inputs.n_docs, inputs.queries)
+    if mapped_tables is not None:
+        start = pd.Timestamp(inputs.hour).tz_convert("UTC")
+        tables = [hour_rows(t, start) for t in mapped_tables]
+        volume = keyword_query_volume(inputs.queries, tools.matcher) if inputs.queries is not None else None
+        mapped = reduce_mapped(tables, tools.matcher, settings.extract, inputs.doc_freq, inputs.n_docs, volume)
+    else:
+        rows = settings.engine.chunk_rows
+        mapped = engine_for(settings).mapped_hour(chunks_of(inputs.posts, rows), tools, settings, inputs.doc_freq,
+                                                  inputs.n_docs, inputs.queries)
     return replace(inputs, mapped=mapped, posts=mapped.posts)
+
+
+def hour_rows(table: pa.Table, start: pd.Timestamp) -> pa.Table:
+    """The mapped rows published in ``[start, start + 1h)``."""
+    at = table.column("published_at")
+    lo = pa.scalar(start.to_pydatetime(), type=at.type)
+    hi = pa.scalar((start + pd.Timedelta(hours=1)).to_pydatetime(), type=at.type)
+    return table.filter(pc.and_(pc.greater_equal(at, lo), pc.less(at, hi)))
+
+
+def map_chunk_for(tools, settings):
+    """The map of one chunk with this run's tools and settings bound (for ``read_posts(map_chunk=...)``)."""
+    return functools.partial(map_posts, tools=tools.matcher, settings=map_settings(settings))

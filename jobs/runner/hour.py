@@ -37,7 +37,7 @@ from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
-from jobs.pipeline.engine import mapped_inputs
+from jobs.pipeline.engine import map_chunk_for, mapped_inputs
 from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
 from keywords.extract import keyword_query_volume
 from jobs.runner.alerts import WebhookAlerter, redact
@@ -187,7 +187,8 @@ class RunContext:
                     paths, mapping=post_mapping(s.posts_mapping), max_text_chars=s.max_text_chars,
                     earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
                     latest=_latest_post_time(s),
-                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars)
+                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars,
+                    map_chunk=map_chunk_for(self.tools, s), chunk_rows=s.engine.chunk_rows)  # bodies dropped (#13)
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]
@@ -299,7 +300,7 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
             mapped = ctx.spark_job.map_hour(tools, doc_freq, n_docs, keyword_query_volume(
                 queries if queries is not None else pd.DataFrame(columns=["query", "count"]), tools.matcher))
             inputs = replace(inputs, mapped=mapped, posts=mapped.posts)
-        inputs = mapped_inputs(inputs, tools, s)
+        inputs = mapped_inputs(inputs, tools, s, post_batch.mapped)
         log_counts.update(engine=s.engine.name, post_keywords=len(inputs.mapped.post_keywords))
     with stages.stage("core") as log_counts:
         result = run_hour_core(inputs, tools, s)
