@@ -2,6 +2,7 @@
 
     $ python -m benchmarks.bench_hour --posts 100000 --queries 500000
     $ python -m benchmarks.bench_hour --posts 1000000 --queries 5000000 --engine local
+    $ python -m benchmarks.bench_hour --posts 100000 --queries 500000 --engine local,spark --parts 4
 
 Writes (seeded, into ``--workdir``, default a folder under /tmp) an hour of ``--posts`` posts of
 about 2 KB of Korean text each in 8 channels, built from the shipped dictionary's keywords and
@@ -10,7 +11,10 @@ on a fresh SQLite in a subprocess (``python -m jobs.cli.main``, ``PYTHONPATH`` =
 ``ISSUEWIRE_ENGINE__NAME`` = ``--engine``) under ``/usr/bin/time -v`` and prints its wall time,
 peak RSS, the seconds of every stage (from the run's JSON log lines) and the ratio of the wall
 time to a bare Aho-Corasick scan (ahocorasick-rs, the dictionary's surfaces) of the same titles
-and bodies measured here, in the same script.
+and bodies measured here, in the same script. With several engines (``--engine local,spark``,
+Spark at ``--spark-master``, default ``local[2]``) each runs the same hour and the feed of each
+is compared with the first's; ``--parts N`` writes the posts as N files, as a cluster holds an
+hour (Spark reads a file in one task).
 """
 from __future__ import annotations
 
@@ -87,6 +91,26 @@ def generate(workdir: Path, n_posts: int, n_queries: int, seed: int = 13) -> tup
     return posts_path, queries_path
 
 
+def split_posts(posts_path: Path, parts: int) -> Path:
+    """The posts in ``parts`` JSONL files of consecutive lines, in a folder beside them (as a
+    cluster would hold an hour: several files, one Spark task each); 1: the file itself."""
+    if parts <= 1:
+        return posts_path
+    folder = posts_path.with_name(f"{posts_path.stem}-parts{parts}")
+    if not folder.exists():
+        lines = sum(1 for _ in open(posts_path, "rb"))
+        per = -(-lines // parts)
+        tmp = folder.with_name(folder.name + ".tmp")
+        tmp.mkdir(exist_ok=True)
+        with open(posts_path, "rb") as src:
+            for k in range(parts):
+                with open(tmp / f"part-{k:03d}.jsonl", "wb") as dst:
+                    for _, line in zip(range(per), src):
+                        dst.write(line)
+        tmp.rename(folder)
+    return folder
+
+
 def bare_scan_seconds(posts_path: Path, chunk: int = 50_000) -> float:
     """Seconds of one ahocorasick-rs scan of every title and body (read apart, not timed)."""
     import ahocorasick_rs
@@ -116,13 +140,15 @@ def bare_scan_seconds(posts_path: Path, chunk: int = 50_000) -> float:
     return total
 
 
-def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str) -> dict:
+def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
+             spark_master: str = "local[2]") -> dict:
     db = workdir / f"run-{os.getpid()}.sqlite"
     db.unlink(missing_ok=True)
+    feed = workdir / f"feed-{engine}-{{hour}}.json"
     cmd = [sys.executable, "-m", "jobs.cli.main", "run", "--hour", HOUR, "--posts", str(posts_path),
-           "--queries", str(queries_path), "--db", f"sqlite:///{db}",
-           "--feed-file", str(workdir / "feed-{hour}.json")]
-    env = dict(os.environ, PYTHONPATH=str(ROOT), ISSUEWIRE_ENGINE__NAME=engine)
+           "--queries", str(queries_path), "--db", f"sqlite:///{db}", "--feed-file", str(feed)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ISSUEWIRE_ENGINE__NAME=engine,
+               ISSUEWIRE_ENGINE__SPARK_MASTER=spark_master)
     timed = ["/usr/bin/time", "-v"] + cmd if Path("/usr/bin/time").exists() else cmd
     start = time.perf_counter()
     proc = subprocess.run(timed, cwd=workdir, env=env, capture_output=True, text=True)
@@ -143,14 +169,21 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str) -
             if event.get("event") == "stage":
                 stages[event["stage"]] = round(float(event["seconds"]), 1)
     db.unlink(missing_ok=True)
-    return {"wall": wall, "peak_gib": peak_kib / 2**20, "stages": stages, "summary": proc.stdout.strip()}
+    feeds = sorted(workdir.glob(f"feed-{engine}-*.json"))
+    document = json.loads(feeds[-1].read_text(encoding="utf-8")) if feeds else None
+    return {"wall": wall, "peak_gib": peak_kib / 2**20, "stages": stages, "summary": proc.stdout.strip(),
+            "feed": document}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500_000)
-    parser.add_argument("--engine", default="local", help="the [engine] name passed to the run (default local)")
+    parser.add_argument("--engine", default="local",
+                        help="the [engine] name of the run, or several separated by commas (local,spark): "
+                             "each runs the same hour and its feed is compared with the first's")
+    parser.add_argument("--spark-master", default="local[2]", help="the Spark master of --engine spark")
+    parser.add_argument("--parts", type=int, default=1, help="write the posts in this many files (a folder)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "issuewire-bench-hour")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
@@ -161,12 +194,20 @@ def main(argv=None) -> int:
     print(f"hour: {args.posts} posts ({size / args.posts / 1024:.2f} KiB each in the JSONL, "
           f"{size / 2**30:.2f} GiB), {args.queries} distinct queries; generated in "
           f"{time.perf_counter() - start:.0f} s")
-    result = run_hour(posts_path, queries_path, args.workdir, args.engine)
+    inputs = split_posts(posts_path, args.parts)
     scan = bare_scan_seconds(posts_path)
-    print(f"engine={args.engine} wall={result['wall']:.1f} s peak_rss={result['peak_gib']:.2f} GiB "
-          f"bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x")
-    print("stages: " + " ".join(f"{k}={v}" for k, v in result["stages"].items()))
-    print(result["summary"])
+    first = None
+    for engine in [e.strip() for e in args.engine.split(",") if e.strip()]:
+        result = run_hour(inputs, queries_path, args.workdir, engine, args.spark_master)
+        where = f" master={args.spark_master}" if engine == "spark" else ""
+        print(f"engine={engine}{where} wall={result['wall']:.1f} s peak_rss={result['peak_gib']:.2f} GiB "
+              f"bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x")
+        print("stages: " + " ".join(f"{k}={v}" for k, v in result["stages"].items()))
+        print(result["summary"])
+        if first is None:
+            first = (engine, result["feed"])
+        else:
+            print(f"feed of engine={engine} equals engine={first[0]}'s: {result['feed'] == first[1]}")
     return 0
 
 
