@@ -131,6 +131,7 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str) -
         sys.stderr.write(proc.stderr[-3000:])
         raise SystemExit(f"issuewire run failed with exit {proc.returncode}")
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr))
     peak_kib = int(rss.group(1)) if rss else __import__("resource").getrusage(
         __import__("resource").RUSAGE_CHILDREN).ru_maxrss
     stages = {}
@@ -143,7 +144,7 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str) -
             if event.get("event") == "stage":
                 stages[event["stage"]] = round(float(event["seconds"]), 1)
     db.unlink(missing_ok=True)
-    return {"wall": wall, "peak_gib": peak_kib / 2**20, "stages": stages, "summary": proc.stdout.strip()}
+    return {"wall": wall, "cpu": cpu, "peak_gib": peak_kib / 2**20, "stages": stages, "summary": proc.stdout.strip()}
 
 
 def main(argv=None) -> int:
@@ -163,8 +164,10 @@ def main(argv=None) -> int:
           f"{time.perf_counter() - start:.0f} s")
     result = run_hour(posts_path, queries_path, args.workdir, args.engine)
     scan = bare_scan_seconds(posts_path)
-    print(f"engine={args.engine} wall={result['wall']:.1f} s peak_rss={result['peak_gib']:.2f} GiB "
-          f"bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x")
+    load = os.getloadavg()[0]
+    print(f"engine={args.engine} wall={result['wall']:.1f} s cpu={result['cpu']:.1f} s "
+          f"peak_rss={result['peak_gib']:.2f} GiB bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x "
+          f"(cpu/scan {result['cpu'] / scan:.1f}x; load average {load:.1f} on {os.cpu_count()} cores)")
     print("stages: " + " ".join(f"{k}={v}" for k, v in result["stages"].items()))
     print(result["summary"])
     return 0
