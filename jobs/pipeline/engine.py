@@ -41,10 +41,10 @@ ENGINES = ("local",)
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """``name``: the engine of the map and reduce; ``chunk_rows``: posts (and query rows) per chunk."""
+    """The ``[engine]`` settings: which engine maps and reduces the hour's posts, in chunks of how many."""
 
-    name: str = "local"
-    chunk_rows: int = 50_000
+    name: str = "local"              # the engine of the map and reduce: local (this process)
+    chunk_rows: int = 50_000         # posts per chunk read and mapped: bounds the memory of the map
 
     def __post_init__(self):
         if self.chunk_rows < 1:
