@@ -157,6 +157,7 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
         sys.stderr.write(proc.stderr[-3000:])
         raise SystemExit(f"issuewire run failed with exit {proc.returncode}")
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr))
     peak_kib = int(rss.group(1)) if rss else __import__("resource").getrusage(
         __import__("resource").RUSAGE_CHILDREN).ru_maxrss
     stages = {}
@@ -171,8 +172,8 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
     db.unlink(missing_ok=True)
     feeds = sorted(workdir.glob(f"feed-{engine}-*.json"))
     document = json.loads(feeds[-1].read_text(encoding="utf-8")) if feeds else None
-    return {"wall": wall, "peak_gib": peak_kib / 2**20, "stages": stages, "summary": proc.stdout.strip(),
-            "feed": document}
+    return {"wall": wall, "cpu": cpu, "peak_gib": peak_kib / 2**20, "stages": stages,
+            "summary": proc.stdout.strip(), "feed": document}
 
 
 def main(argv=None) -> int:
@@ -200,8 +201,10 @@ def main(argv=None) -> int:
     for engine in [e.strip() for e in args.engine.split(",") if e.strip()]:
         result = run_hour(inputs, queries_path, args.workdir, engine, args.spark_master)
         where = f" master={args.spark_master}" if engine == "spark" else ""
-        print(f"engine={engine}{where} wall={result['wall']:.1f} s peak_rss={result['peak_gib']:.2f} GiB "
-              f"bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x")
+        load = os.getloadavg()[0]
+        print(f"engine={engine}{where} wall={result['wall']:.1f} s cpu={result['cpu']:.1f} s "
+              f"peak_rss={result['peak_gib']:.2f} GiB bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x "
+              f"(cpu/scan {result['cpu'] / scan:.1f}x; load average {load:.1f} on {os.cpu_count()} cores)")
         print("stages: " + " ".join(f"{k}={v}" for k, v in result["stages"].items()))
         print(result["summary"])
         if first is None:

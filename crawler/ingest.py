@@ -402,14 +402,32 @@ def _post_frame(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None) -> IngestBatch:
-    """Read and validate query counts; the same query in the same hour is summed."""
+def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None,
+                      chunk_rows: int = 500_000) -> IngestBatch:
+    """Read and validate query counts; the same query in the same hour is summed (every
+    ``chunk_rows`` rows, so a file of distinct queries is held as columns, not as row dicts)."""
     limits = storable_limits()
-    read = _read(paths, lambda r: validate_query_count(r, limits), "query", mapping)
-    frame = pd.DataFrame(read.good, columns=QUERY_COLUMNS + ["_source_file", "_line"])
-    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
-    frame = frame.astype({"count": "int64"})
-    frame = frame.groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
+    columns: dict[str, list] = {c: [] for c in QUERY_COLUMNS}
+    parts: list[pd.DataFrame] = []
+
+    def summed() -> pd.DataFrame:
+        frame = pd.DataFrame(columns, columns=QUERY_COLUMNS)
+        frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+        frame = frame.astype({"count": "int64"})
+        for values in columns.values():
+            values.clear()
+        return frame.groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
+
+    def keep(row: dict, read: _Read) -> None:          # rows as columns, summed every chunk_rows
+        for c in QUERY_COLUMNS:
+            columns[c].append(row[c])
+        if len(columns["query"]) >= chunk_rows:
+            parts.append(summed())
+
+    read = _read(paths, lambda r: validate_query_count(r, limits), "query", mapping, sink=keep)
+    parts.append(summed())
+    frame = parts[0] if len(parts) == 1 else \
+        pd.concat(parts, ignore_index=True).groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
     return IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
                        per_file=read.per_file, samples=read.samples)
 

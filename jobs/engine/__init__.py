@@ -40,7 +40,7 @@ class EngineSettings:
     spark_conf: dict = field(default_factory=dict)    # extra Spark settings, e.g. {"spark.executor.memory" = "4g"}
     posts_path: tuple[str, ...] = ()      # where posts are when --posts is not given; {hour} becomes YYYYMMDDTHH (UTC)
     app_name: str = "issuewire"           # the Spark application's name
-    chunk_rows: int = 50_000              # local engine: posts (and query rows) per chunk of the map
+    chunk_rows: int = 50_000              # local engine: posts per chunk read and mapped: bounds the memory of the map
 
     def __post_init__(self):
         if self.chunk_rows < 1:
@@ -74,14 +74,15 @@ def _conf_text(value) -> str:
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     """``--engine local|spark`` and ``--spark-master URL`` (default: the ``[engine]`` settings)."""
-    parser.add_argument("--engine", choices=ENGINES, default=None,
-                        help="where the map and reduce of the hour run (default local; docs/spark.md)")
+    parser.add_argument("--engine", dest="engine_name", choices=ENGINES, default=None,
+                        help="where the hour's map and reduce run: setting engine.name, default local (docs/spark.md)")
     parser.add_argument("--spark-master", dest="spark_master", metavar="URL", default=None,
-                        help="Spark master: local[2], spark://host:7077, yarn (with --engine spark)")
+                        help="Spark master: local[2], spark://host:7077, yarn: setting engine.spark_master, "
+                             "default local[2]")
 
 
 def engine_flags(args: argparse.Namespace) -> dict:
     """The ``[engine]`` values given on the command line, for :func:`jobs.settings.resolve_settings`."""
-    given = {"name": getattr(args, "engine", None), "spark_master": getattr(args, "spark_master", None)}
+    given = {"name": getattr(args, "engine_name", None), "spark_master": getattr(args, "spark_master", None)}
     given = {k: v for k, v in given.items() if v is not None}
     return {"engine": given} if given else {}
