@@ -133,13 +133,21 @@ class SparkHourJob:
             tagged.unpersist()
             raise IngestError(names[int(first["file"])], str(first["reason"]))
         posts = tagged.filter(F.col("record") == "post").select(*HOUR_SCHEMA.names)
+        # Duplicates are found on the ids alone (no body is shuffled); the few later rows are
+        # collected, and dropped from the posts by a broadcast anti-join.
         order = Window.partitionBy("post_id").orderBy("file", "line")
-        ranked = (posts.withColumn("_rank", F.row_number().over(order))
+        ranked = (posts.select("post_id", "file", "line").withColumn("_rank", F.row_number().over(order))
                   .withColumn("_first_file", F.first("file").over(order))
                   .withColumn("_first_line", F.first("line").over(order)))
-        unique = ranked.filter(F.col("_rank") == 1).select(*HOUR_SCHEMA.names).persist(StorageLevel.MEMORY_AND_DISK)
-        duplicates = _to_pandas(ranked.filter(F.col("_rank") > 1).select(
-            "file", "line", "post_id", "title", "_first_file", "_first_line"))
+        later = _to_pandas(ranked.filter(F.col("_rank") > 1).drop("_rank"))
+        unique = posts
+        if len(later):
+            keys = F.broadcast(spark.createDataFrame(later[["file", "line"]]))
+            titles = _to_pandas(posts.join(keys, ["file", "line"]).select("file", "line", "title"))
+            later = later.merge(titles, on=["file", "line"])
+            unique = posts.join(keys, ["file", "line"], "left_anti")
+        unique = unique.persist(StorageLevel.MEMORY_AND_DISK)
+        duplicates = later
         accepted_total = unique.count()
         tagged.unpersist()
         return _Read(unique, names, int(side.loc[side["record"] == "file", "rows"].sum()), accepted_total,
