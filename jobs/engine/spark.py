@@ -38,7 +38,7 @@ import pandas as pd
 from crawler import ingest
 from crawler.ingest import POST_COLUMNS, REJECT_COLUMNS, FileCount, IngestBatch, IngestError
 from issues.field_rules import show
-from jobs.engine import EngineSettings
+from jobs.engine import EngineSettings  # noqa: F401 - the example above
 from issues.reduce import SLIM_COLUMNS, MappedHour, reduce_mapped
 from jobs.engine.partitions import (HOUR_SCHEMA, KEYWORD_SCHEMA, MAPPED_SPARK_SCHEMA, READ_SCHEMA, ReadOptions,
                                     canonical_uri, cut_texts, map_batches, read_file_batches, score_batches)
