@@ -14,7 +14,9 @@ time to a bare Aho-Corasick scan (ahocorasick-rs, the dictionary's surfaces) of 
 and bodies measured here, in the same script. With several engines (``--engine local,spark``,
 Spark at ``--spark-master``, default ``local[2]``) each runs the same hour and the feed of each
 is compared with the first's; ``--parts N`` writes the posts as N files, as a cluster holds an
-hour (Spark reads a file in one task).
+hour (Spark reads a file in one task). ``peak_rss`` is what ``time -v`` reports (the processes it
+waits for); "all processes" is the peak of the summed RSS of every process the run started,
+sampled from /proc (Spark's JVM and Python workers included).
 """
 from __future__ import annotations
 
@@ -140,6 +142,49 @@ def bare_scan_seconds(posts_path: Path, chunk: int = 50_000) -> float:
     return total
 
 
+class TreeMemory:
+    """Peak summed RSS of this process's descendants (the run, and Spark's JVM and Python workers,
+    which ``time -v`` does not count), sampled from /proc every 0.2 s in a thread."""
+
+    def __init__(self, every: float = 0.2):
+        import threading
+
+        self.every, self.peak_kib, self._stop = every, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(self.every):
+            parents, rss = {}, {}
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    stat = (entry / "stat").read_text()
+                    status = (entry / "status").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                found = re.search(r"VmRSS:\s+(\d+) kB", status)
+                rss[int(entry.name)] = int(found.group(1)) if found else 0
+            total = 0
+            for pid in rss:
+                p = pid
+                while p in parents and p not in (0, 1, me):
+                    p = parents[p]
+                if p == me and pid != me:
+                    total += rss[pid]
+            self.peak_kib = max(self.peak_kib, total)
+
+
 def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
              spark_master: str = "local[2]") -> dict:
     db = workdir / f"run-{os.getpid()}.sqlite"
@@ -151,7 +196,8 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
                ISSUEWIRE_ENGINE__SPARK_MASTER=spark_master)
     timed = ["/usr/bin/time", "-v"] + cmd if Path("/usr/bin/time").exists() else cmd
     start = time.perf_counter()
-    proc = subprocess.run(timed, cwd=workdir, env=env, capture_output=True, text=True)
+    with TreeMemory() as tree:
+        proc = subprocess.run(timed, cwd=workdir, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-3000:])
@@ -173,7 +219,7 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
     feeds = sorted(workdir.glob(f"feed-{engine}-*.json"))
     document = json.loads(feeds[-1].read_text(encoding="utf-8")) if feeds else None
     return {"wall": wall, "cpu": cpu, "peak_gib": peak_kib / 2**20, "stages": stages,
-            "summary": proc.stdout.strip(), "feed": document}
+            "summary": proc.stdout.strip(), "feed": document, "tree_gib": tree.peak_kib / 2**20}
 
 
 def main(argv=None) -> int:
@@ -203,7 +249,7 @@ def main(argv=None) -> int:
         where = f" master={args.spark_master}" if engine == "spark" else ""
         load = os.getloadavg()[0]
         print(f"engine={engine}{where} wall={result['wall']:.1f} s cpu={result['cpu']:.1f} s "
-              f"peak_rss={result['peak_gib']:.2f} GiB bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x "
+              f"peak_rss={result['peak_gib']:.2f} GiB (all processes: {result['tree_gib']:.2f} GiB) bare_scan={scan:.1f} s ratio={result['wall'] / scan:.1f}x "
               f"(cpu/scan {result['cpu'] / scan:.1f}x; load average {load:.1f} on {os.cpu_count()} cores)")
         print("stages: " + " ".join(f"{k}={v}" for k, v in result["stages"].items()))
         print(result["summary"])
