@@ -79,6 +79,7 @@ def record(mapped: bool, quick: bool, chunk_rows: int, worlds=None) -> list[dict
 def _old_lines(ref: str, quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "old"
+        (Path(tmp) / "shared").symlink_to(ROOT.parent / "shared")     # feed_fingerprint finds ../shared/data
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), ref], check=True,
                        capture_output=True)
         try:
