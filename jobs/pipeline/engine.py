@@ -22,6 +22,9 @@ reads the result through ``HourInputs.mapped``.
 from __future__ import annotations
 
 import functools
+import multiprocessing
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
@@ -33,7 +36,7 @@ from issues.reduce import MappedHour, reduce_mapped
 from keywords.extract import keyword_query_volume
 from keywords.stream import MapSettings, map_posts
 
-__all__ = ["ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "hour_rows", "map_chunk_for", "map_settings",
+__all__ = ["BackgroundMapper", "resolved", "ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "hour_rows", "map_chunk_for", "map_settings",
            "mapped_inputs"]
 
 ENGINES = ("local",)
@@ -45,10 +48,13 @@ class EngineSettings:
 
     name: str = "local"              # the engine of the map and reduce: local (this process)
     chunk_rows: int = 50_000         # posts per chunk read and mapped: bounds the memory of the map
+    map_processes: int = 0           # worker processes mapping chunks while the next are read (0: in process)
 
     def __post_init__(self):
         if self.chunk_rows < 1:
             raise ValueError(f"chunk_rows must be >= 1, got {self.chunk_rows}")
+        if self.map_processes < 0:
+            raise ValueError(f"map_processes must be >= 0, got {self.map_processes}")
 
 
 def map_settings(settings) -> MapSettings:
@@ -95,7 +101,7 @@ def mapped_inputs(inputs, tools, settings, mapped_tables: list | None = None):
         return inputs
     if mapped_tables is not None:
         start = pd.Timestamp(inputs.hour).tz_convert("UTC")
-        tables = [hour_rows(t, start) for t in mapped_tables]
+        tables = [hour_rows(t, start) for t in resolved(mapped_tables)]
         volume = keyword_query_volume(inputs.queries, tools.matcher) if inputs.queries is not None else None
         mapped = reduce_mapped(tables, tools.matcher, settings.extract, inputs.doc_freq, inputs.n_docs, volume)
     else:
@@ -114,5 +120,50 @@ def hour_rows(table: pa.Table, start: pd.Timestamp) -> pa.Table:
 
 
 def map_chunk_for(tools, settings):
-    """The map of one chunk with this run's tools and settings bound (for ``read_posts(map_chunk=...)``)."""
-    return functools.partial(map_posts, tools=tools.matcher, settings=map_settings(settings))
+    """The map of one chunk with this run's tools and settings bound (for ``read_posts(map_chunk=...)``);
+    with ``[engine] map_processes`` it runs in worker processes (:class:`BackgroundMapper`)."""
+    fn = functools.partial(map_posts, tools=tools.matcher, settings=map_settings(settings))
+    return BackgroundMapper(fn, settings.engine.map_processes) if settings.engine.map_processes else fn
+
+
+class BackgroundMapper:
+    """Maps chunks in ``processes`` worker processes (``spawn``: the matcher pickles by rebuilding
+    itself once per worker) while the caller reads the next chunk; returns futures, and waits when
+    more than ``processes + 1`` chunks are in flight, so memory stays bounded by a few chunks.
+    :func:`resolved` turns the futures into tables.
+
+    >>> mapper = BackgroundMapper(len, processes=1)
+    >>> futures = [mapper([1, 2, 3]), mapper([4])]
+    >>> mapper.close()
+    >>> resolved(futures)
+    [3, 1]
+    """
+
+    def __init__(self, fn, processes: int = 1):
+        self.fn, self.processes = fn, processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[Future] = deque()
+
+    def __call__(self, chunk) -> Future:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        while len(self._pending) > self.processes:
+            self._pending.popleft().result()
+        future = self._pool.submit(self.fn, chunk)
+        self._pending.append(future)
+        return future
+
+    def close(self) -> None:
+        """Wait for every chunk and stop the workers (``read_posts`` calls it after the last chunk)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._pending.clear()
+
+    def __reduce__(self):
+        return (BackgroundMapper, (self.fn, self.processes))
+
+
+def resolved(items: list) -> list:
+    """Every future among ``items`` replaced by its result, in order."""
+    return [i.result() if isinstance(i, Future) else i for i in items]
