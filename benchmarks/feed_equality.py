@@ -79,6 +79,7 @@ def record(mapped: bool, quick: bool, chunk_rows: int, worlds=None) -> list[dict
 def _old_lines(ref: str, quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "old"
+        (Path(tmp) / "shared").symlink_to(ROOT.parent / "shared")     # feed_fingerprint finds ../shared/data
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), ref], check=True,
                        capture_output=True)
         try:
@@ -110,12 +111,18 @@ def main(argv=None) -> int:
     parser.add_argument("--old-ref", help="compare against feed_fingerprint run on this git ref (e.g. main)")
     parser.add_argument("--chunk-rows", type=int, default=500, help="posts per mapped chunk (default 500)")
     parser.add_argument("--world", action="append", choices=[*WORLDS, "demo"], help="only these worlds")
+    parser.add_argument("--save", type=Path, help="write both sides here (old.jsonl, new.jsonl)")
     args = parser.parse_args(argv)
     new = record(True, args.quick, args.chunk_rows, args.world)
     old = _old_lines(args.old_ref, args.quick) if args.old_ref else record(False, args.quick, args.chunk_rows,
                                                                             args.world)
     if args.old_ref and args.world:
         old = [x for x in old if x["world"] in args.world]
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        for name, lines in (("old", old), ("new", new)):
+            (args.save / f"{name}.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False, sort_keys=True) + "\n"
+                                                             for x in lines), encoding="utf-8")
     return compare(old, new)
 
 

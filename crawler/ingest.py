@@ -355,7 +355,8 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
     ``title_chars`` / ``body_chars`` cut the accepted posts' texts (``IngestSettings``; None: uncut).
     With ``map_chunk`` (e.g. :func:`keywords.stream.map_posts` with its tools bound) the accepted
     posts are handed to it in chunks of ``chunk_rows`` as they are read, its results are kept in
-    ``batch.mapped`` and ``batch.accepted`` has no ``body`` column: no body outlives its chunk."""
+    ``batch.mapped`` and ``batch.accepted`` has no ``body`` column: no body outlives its chunk (a
+    ``map_chunk`` with a ``close()`` method is closed after the last chunk)."""
     limits = storable_limits()
     first_seen: dict[str, str] = {}
     unique: list[dict] = []
@@ -388,6 +389,8 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
                  sink=keep)
     if unique or not frames:
         flush()
+    if hasattr(map_chunk, "close"):          # a mapper working in the background: wait for its last chunk
+        map_chunk.close()
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     batch = IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
                         pd.DataFrame(read.dropped, columns=REJECT_COLUMNS), read.per_file, read.samples)

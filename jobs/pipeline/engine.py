@@ -22,6 +22,9 @@ reads the result through ``HourInputs.mapped``.
 from __future__ import annotations
 
 import functools
+import multiprocessing
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import Iterable, Iterator
 
@@ -34,7 +37,7 @@ from jobs.engine import ENGINES, EngineSettings
 from keywords.extract import keyword_query_volume
 from keywords.stream import MapSettings, map_posts
 
-__all__ = ["ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "hour_rows", "map_chunk_for", "map_settings",
+__all__ = ["BackgroundMapper", "resolved", "ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "hour_rows", "map_chunk_for", "map_settings",
            "mapped_inputs"]
 
 def map_settings(settings) -> MapSettings:
@@ -82,7 +85,7 @@ def mapped_inputs(inputs, tools, settings, mapped_tables: list | None = None):
         return inputs
     if mapped_tables is not None:
         start = pd.Timestamp(inputs.hour).tz_convert("UTC")
-        tables = [hour_rows(t, start) for t in mapped_tables]
+        tables = [hour_rows(t, start) for t in resolved(mapped_tables)]
         volume = keyword_query_volume(inputs.queries, tools.matcher) if inputs.queries is not None else None
         mapped = reduce_mapped(tables, tools.matcher, settings.extract, inputs.doc_freq, inputs.n_docs, volume)
     else:
@@ -101,5 +104,50 @@ def hour_rows(table: pa.Table, start: pd.Timestamp) -> pa.Table:
 
 
 def map_chunk_for(tools, settings):
-    """The map of one chunk with this run's tools and settings bound (for ``read_posts(map_chunk=...)``)."""
-    return functools.partial(map_posts, tools=tools.matcher, settings=map_settings(settings))
+    """The map of one chunk with this run's tools and settings bound (for ``read_posts(map_chunk=...)``);
+    with ``[engine] map_processes`` it runs in worker processes (:class:`BackgroundMapper`)."""
+    fn = functools.partial(map_posts, tools=tools.matcher, settings=map_settings(settings))
+    return BackgroundMapper(fn, settings.engine.map_processes) if settings.engine.map_processes else fn
+
+
+class BackgroundMapper:
+    """Maps chunks in ``processes`` worker processes (``spawn``: the matcher pickles by rebuilding
+    itself once per worker) while the caller reads the next chunk; returns futures, and waits when
+    more than ``processes + 1`` chunks are in flight, so memory stays bounded by a few chunks.
+    :func:`resolved` turns the futures into tables.
+
+    >>> mapper = BackgroundMapper(len, processes=1)
+    >>> futures = [mapper([1, 2, 3]), mapper([4])]
+    >>> mapper.close()
+    >>> resolved(futures)
+    [3, 1]
+    """
+
+    def __init__(self, fn, processes: int = 1):
+        self.fn, self.processes = fn, processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[Future] = deque()
+
+    def __call__(self, chunk) -> Future:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        while len(self._pending) > self.processes:
+            self._pending.popleft().result()
+        future = self._pool.submit(self.fn, chunk)
+        self._pending.append(future)
+        return future
+
+    def close(self) -> None:
+        """Wait for every chunk and stop the workers (``read_posts`` calls it after the last chunk)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._pending.clear()
+
+    def __reduce__(self):
+        return (BackgroundMapper, (self.fn, self.processes))
+
+
+def resolved(items: list) -> list:
+    """Every future among ``items`` replaced by its result, in order."""
+    return [i.result() if isinstance(i, Future) else i for i in items]

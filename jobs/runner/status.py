@@ -3,7 +3,7 @@
     >>> print(format_status(collect_status(settings, last=12)))       # doctest: +SKIP
     lock: free (last token 7, released 2026-05-05T05:01:12Z)
     feed: redis current 20260505T04-1c2d3e4f (hour 2026-05-05T13:00+09:00); newest run 2026-05-05T13:00+09:00
-    hour (local)      status  read  rej  in_h  iss  lag     redis file  seconds (ingest/history/core/store/redis/file/report)
+    hour (local)      status  read  rej  in_h  iss  lag     redis file  seconds (ingest/history/map/core/store/redis/file/report)
     ...
 
 Lag is how long after the end of its hour a run finished (a backfill shows large lags, a healthy
@@ -20,7 +20,7 @@ import pandas as pd
 from jobs.store.lock import lock_holder
 from jobs.store.issue_store import IssueStore, RunLedger, from_db_time
 
-STAGES = ("crawl", "ingest", "history", "core", "store", "redis", "file", "report")
+STAGES = ("crawl", "ingest", "history", "map", "core", "store", "redis", "file", "report")
 
 
 def collect_status(settings, last: int = 24, store: IssueStore | None = None, redis_client=None) -> dict[str, Any]:

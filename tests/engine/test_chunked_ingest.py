@@ -1,4 +1,5 @@
 """Posts mapped as they are read: the same rows, rejects and counts as one whole read, no body kept."""
+import functools
 import json
 
 import pandas as pd
@@ -58,3 +59,18 @@ def test_query_rows_summed_in_chunks_equal_one_sum(tmp_path):
     pd.testing.assert_frame_equal(small.accepted, whole.accepted)
     pd.testing.assert_frame_equal(small.rejects, whole.rejects)
     assert len(whole.accepted) == 7 and len(whole.rejects) == 1
+
+
+def test_mapping_in_worker_processes_gives_the_same_tables(tmp_path):
+    from jobs.pipeline.engine import BackgroundMapper, resolved
+
+    path = tmp_path / "posts.jsonl"
+    _write(path)
+    matcher = KeywordMatcher({"지진": "지진"})
+    inline = read_posts([path], map_chunk=lambda f: map_posts(f, matcher), chunk_rows=4)
+    mapper = BackgroundMapper(functools.partial(map_posts, tools=matcher, settings=MapSettings()), processes=2)
+    background = read_posts([path], map_chunk=mapper, chunk_rows=4)
+    assert mapper._pool is None, "the workers outlived the read"
+    tables = resolved(background.mapped)
+    assert len(tables) == len(inline.mapped) > 2
+    assert all(a.equals(b) for a, b in zip(tables, inline.mapped))
