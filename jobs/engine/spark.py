@@ -99,9 +99,13 @@ class SparkHourJob:
     def read_posts(self, paths: Sequence[str], hour: pd.Timestamp, latest: pd.Timestamp) -> SparkIngestBatch:
         """Validate ``paths`` (cached per process) and collect the posts of ``hour``."""
         s = self.settings
-        files = _files(self.spark, list(paths))
-        key = tuple(files) + (s.posts_mapping,)
+        listed = _files(self.spark, list(paths))
+        files = [(uri, name) for uri, name, _ in listed]
+        key = tuple(listed) + (s.posts_mapping,)          # a changed file (time, size) is read again
         if key not in self._reads:
+            for old in self._reads.values():               # one read cached at a time
+                old.unique.unpersist()
+            self._reads.clear()
             options = ReadOptions(s.posts_mapping, s.max_text_chars,
                                   pd.Timestamp(s.post_time_floor).tz_convert("UTC"), latest)
             self._reads[key] = self._validate(files, options)
@@ -241,30 +245,33 @@ def _keyword_order(hour: MappedHour, matcher) -> MappedHour:
     return hour
 
 
-def _files(spark, paths: list[str]) -> list[tuple[str, str]]:
-    """``(uri Spark reads, name rejects carry)`` of every data file, in the local read's order:
+def _files(spark, paths: list[str]) -> list[tuple[str, str, tuple]]:
+    """``(uri Spark reads, name rejects carry, (modification time, size))`` of every data file, in the local read's order:
     plain paths through :func:`crawler.ingest.expand_paths` (named as the local read names them),
     URLs (``file:``, ``hdfs://``, ``s3a://``...) listed by Spark, recursively, sorted."""
     out = []
     for path in paths:
         if _SCHEME.match(path):
-            out.extend((uri, uri) for uri in _list_remote(spark, path))
+            out.extend((uri, uri, stamp) for uri, stamp in _list_remote(spark, path))
         else:
-            out.extend(("file://" + str(Path(p).resolve()), str(p)) for p in ingest.expand_paths([path]))
+            for p in ingest.expand_paths([path]):
+                st = Path(p).stat()
+                out.append(("file://" + str(Path(p).resolve()), str(p), (st.st_mtime_ns, st.st_size)))
     if not out:
         raise IngestError(", ".join(paths) or "--posts", "no data files found")
     return out
 
 
-def _list_remote(spark, path: str) -> list[str]:
+def _list_remote(spark, path: str) -> list[tuple[str, tuple]]:
     from pyspark.errors import AnalysisException
 
     try:
         listed = (spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path)
-                  .select("path").collect())
+                  .select("path", "modificationTime", "length").collect())
     except AnalysisException as exc:
         raise IngestError(path, f"cannot be read: {_first_line(exc)}") from None
-    uris = sorted(r["path"] for r in listed if ingest._data_suffix(Path(urlsplit(r["path"]).path)))
+    uris = sorted((r["path"], (str(r["modificationTime"]), int(r["length"]))) for r in listed
+                  if ingest._data_suffix(Path(urlsplit(r["path"]).path)))
     if not uris:
         raise IngestError(path, f"no data files ({', '.join(ingest.FILE_SUFFIXES)}, optionally .gz)")
     return uris

@@ -163,3 +163,16 @@ def test_a_bad_path_is_one_line_and_exit_code_2(spark, sim_inputs, tmp_path, cap
     human = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("{")]   # JSON: the run log
     assert code == 2
     assert len(human) == 1 and human[0].startswith("issuewire: error: ") and named in human[0], human
+
+
+def test_a_file_that_changed_is_read_again(spark, sim_inputs, tmp_path):
+    posts = tmp_path / "drop.jsonl"
+    lines = open(sim_inputs["posts"], encoding="utf-8").readlines()[:30]
+    posts.write_text("".join(lines[:20]), encoding="utf-8")
+    settings = resolve_settings({"dictionary": sim_inputs["dictionary"], "engine": {"name": "spark"}})
+    job = RunContext(settings).spark_job
+    latest = pd.Timestamp("2100-01-01", tz="UTC")
+    assert job.read_posts([str(posts)], START, latest).summary["accepted"] == 20
+    with open(posts, "a", encoding="utf-8") as fh:                 # the drop folder's file grows
+        fh.writelines(lines[20:])
+    assert job.read_posts([str(posts)], START, latest).summary["accepted"] == 30
