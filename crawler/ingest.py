@@ -121,6 +121,7 @@ class IngestBatch:
     dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     per_file: dict[str, FileCount] = field(default_factory=dict)
     samples: dict[str, list] = field(default_factory=dict)
+    mapped: list | None = None           # read_posts(map_chunk=...): the map's result per chunk
 
     @property
     def summary(self) -> dict[str, int]:
@@ -301,7 +302,9 @@ class _Read:
     samples: dict[str, list] = field(default_factory=dict)
 
 
-def _read(paths, validate: Callable[[dict], dict], kind: str, mapping: Callable[[dict], dict] | None = None) -> _Read:
+def _read(paths, validate: Callable[[dict], dict], kind: str, mapping: Callable[[dict], dict] | None = None,
+          sink: Callable[[dict, _Read], None] | None = None) -> _Read:
+    """Every row of the files validated; good rows go to ``sink(row, read)`` if given, else to ``read.good``."""
     out = _Read(files=[str(p) for p in expand_paths(paths)])
     for path in out.files:
         count = out.per_file[path] = FileCount()
@@ -323,7 +326,10 @@ def _read(paths, validate: Callable[[dict], dict], kind: str, mapping: Callable[
             if note:
                 out.dropped.append(reject_record("url", path, line, note, raw or _dump(rec)))
             row["_source_file"], row["_line"] = path, line
-            out.good.append(row)
+            if sink is None:
+                out.good.append(row)
+            else:
+                sink(row, out)
     return out
 
 
@@ -343,40 +349,89 @@ def _cut(text: str, limit: int | None) -> str:
 def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None,
                max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
                latest: pd.Timestamp | None = None, title_chars: int | None = IngestSettings.title_chars,
-               body_chars: int | None = IngestSettings.body_chars) -> IngestBatch:
+               body_chars: int | None = IngestSettings.body_chars, map_chunk: Callable[[pd.DataFrame], Any] | None = None,
+               chunk_rows: int = 50_000) -> IngestBatch:
     """Read and validate posts from files; duplicates of a post_id after its first row are rejected.
 
-    ``title_chars`` / ``body_chars`` cut the accepted posts' texts (``IngestSettings``; None: uncut)."""
+    ``title_chars`` / ``body_chars`` cut the accepted posts' texts (``IngestSettings``; None: uncut).
+    With ``map_chunk`` (e.g. :func:`keywords.stream.map_posts` with its tools bound) the accepted
+    posts are handed to it in chunks of ``chunk_rows`` as they are read, its results are kept in
+    ``batch.mapped`` and ``batch.accepted`` has no ``body`` column: no body outlives its chunk (a
+    ``map_chunk`` with a ``close()`` method is closed after the last chunk)."""
     limits = storable_limits()
-    read = _read(paths, lambda r: validate_post(r, max_text_chars, earliest, latest, limits), "post", mapping)
     first_seen: dict[str, str] = {}
     unique: list[dict] = []
-    for row in read.good:
+    frames: list[pd.DataFrame] = []
+    mapped: list = []
+
+    def flush() -> None:
+        frame = _post_frame(unique)
+        unique.clear()
+        if map_chunk is not None:
+            mapped.append(map_chunk(frame))
+            frame = frame.drop(columns="body")
+        frames.append(frame)
+
+    def keep(row: dict, read: _Read) -> None:
         where = f"{row['_source_file']}:{row['_line']}"
         if row["post_id"] in first_seen:
             read.bad.append(reject_record("post", row["_source_file"], row["_line"],
                                           f"duplicate post_id {show(row['post_id'], 200)} (first at "
                                           f"{first_seen[row['post_id']]})",
                                           json.dumps({k: row[k] for k in ("post_id", "title")}, ensure_ascii=False)))
-            continue
+            return
         first_seen[row["post_id"]] = where
         row["title"], row["body"] = _cut(row["title"], title_chars), _cut(row["body"], body_chars)
         unique.append(row)
-    frame = pd.DataFrame(unique, columns=POST_COLUMNS + ["_source_file", "_line"])
+        if map_chunk is not None and len(unique) >= chunk_rows:
+            flush()
+
+    read = _read(paths, lambda r: validate_post(r, max_text_chars, earliest, latest, limits), "post", mapping,
+                 sink=keep)
+    if unique or not frames:
+        flush()
+    if hasattr(map_chunk, "close"):          # a mapper working in the background: wait for its last chunk
+        map_chunk.close()
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    batch = IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
+                        pd.DataFrame(read.dropped, columns=REJECT_COLUMNS), read.per_file, read.samples)
+    batch.mapped = mapped if map_chunk is not None else None
+    return batch
+
+
+def _post_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=POST_COLUMNS + ["_source_file", "_line"])
     frame = frame.astype({"recommend_count": "int64", "editor_score": "float64"})
     frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
-    return IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
-                       pd.DataFrame(read.dropped, columns=REJECT_COLUMNS), read.per_file, read.samples)
+    return frame
 
 
-def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None) -> IngestBatch:
-    """Read and validate query counts; the same query in the same hour is summed."""
+def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None,
+                      chunk_rows: int = 500_000) -> IngestBatch:
+    """Read and validate query counts; the same query in the same hour is summed (every
+    ``chunk_rows`` rows, so a file of distinct queries is held as columns, not as row dicts)."""
     limits = storable_limits()
-    read = _read(paths, lambda r: validate_query_count(r, limits), "query", mapping)
-    frame = pd.DataFrame(read.good, columns=QUERY_COLUMNS + ["_source_file", "_line"])
-    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
-    frame = frame.astype({"count": "int64"})
-    frame = frame.groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
+    columns: dict[str, list] = {c: [] for c in QUERY_COLUMNS}
+    parts: list[pd.DataFrame] = []
+
+    def summed() -> pd.DataFrame:
+        frame = pd.DataFrame(columns, columns=QUERY_COLUMNS)
+        frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+        frame = frame.astype({"count": "int64"})
+        for values in columns.values():
+            values.clear()
+        return frame.groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
+
+    def keep(row: dict, read: _Read) -> None:          # rows as columns, summed every chunk_rows
+        for c in QUERY_COLUMNS:
+            columns[c].append(row[c])
+        if len(columns["query"]) >= chunk_rows:
+            parts.append(summed())
+
+    read = _read(paths, lambda r: validate_query_count(r, limits), "query", mapping, sink=keep)
+    parts.append(summed())
+    frame = parts[0] if len(parts) == 1 else \
+        pd.concat(parts, ignore_index=True).groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
     return IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
                        per_file=read.per_file, samples=read.samples)
 

@@ -1,12 +1,22 @@
 """Storage layers on disk: raw responses as fetched, then validated records as hour/source Parquet.
 
-    >>> raw = RawStore("var/data")                                                      # doctest: +SKIP
-    >>> raw.save("news", "http://127.0.0.1:8080/feed.xml", body, fetched_at=now)        # doctest: +SKIP
-    PosixPath('var/data/raw/news/2026-05-05/09/090312-3f2a9c1e04-feed.xml')
-    >>> parts = PartWriter("var/data")                                                  # doctest: +SKIP
-    >>> staged = parts.stage_posts("news", valid_posts)     # one .tmp file per hour     # doctest: +SKIP
-    >>> store.commit_fetch(update, now, parts=[s.record for s in staged], ...)          # doctest: +SKIP
-    >>> parts.publish(staged)                               # .tmp -> part-*.parquet     # doctest: +SKIP
+    >>> import tempfile
+    >>> data = Path(tempfile.mkdtemp())
+    >>> now = datetime(2026, 5, 5, 9, 3, 12, tzinfo=timezone.utc)
+    >>> RawStore(data).save("news", "http://127.0.0.1:8080/feed.xml", b"<rss/>", fetched_at=now).relative_to(data)
+    PosixPath('raw/news/2026-05-05/09/090312-87d3749152-feed.xml')
+    >>> post = {"post_id": "p1", "channel": "news", "author_id": "a1", "title": "지진", "body": "", "url": "",
+    ...         "published_at": pd.Timestamp("2026-05-05T18:10+09:00"), "recommend_count": 0, "editor_score": 0.0}
+    >>> parts = PartWriter(data)
+    >>> staged = parts.stage_posts("news", [post])          # one .tmp file per hour
+    >>> [(s.record["hour"], s.record["rows"]) for s in staged]
+    [('20260505T09', 1)]
+    >>> parts.publish(staged)                               # .tmp -> part-*.parquet
+    >>> [p.parent.relative_to(data).as_posix() for p in data.rglob("*.parquet")]
+    ['processed/posts/hour=20260505T09/source=news']
+
+The crawl records ``[s.record for s in staged]`` in the database (``CrawlStore.commit_fetch``)
+between staging and publishing.
 
 Layout under the data dir::
 

@@ -18,6 +18,7 @@ lists them). Counts are whole, non-negative and at most 2^63-1; scores finite an
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import datetime
@@ -32,8 +33,29 @@ from issues.field_rules import (FieldLimits, RowError, channel_name, http_url, i
 MAX_COUNT = 2 ** 63 - 1                 # int64: what pandas and the BIGINT columns hold
 
 
-def parse_timestamp(value: Any, name: str = "time") -> pd.Timestamp:
-    """ISO 8601 with an offset -> UTC Timestamp; anything else is a RowError."""
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_text(text: str, name: str, floor: bool) -> tuple[pd.Timestamp | None, str | None]:
+    """A string's parse, cached: an hour's rows repeat a few thousand distinct times (a query file
+    one hour string for every row), so each is parsed once. Returns (timestamp, None) or (None, reason)."""
+    try:
+        ts = _parse(text, name)
+    except RowError as exc:
+        return None, str(exc)
+    return (ts.floor("h") if floor else ts), None
+
+
+def parse_timestamp(value: Any, name: str = "time", floor: bool = False) -> pd.Timestamp:
+    """ISO 8601 with an offset -> UTC Timestamp (``floor``: floored to the hour); anything else is a RowError."""
+    if isinstance(value, str):
+        ts, reason = _parse_text(value, name, floor)
+        if reason is not None:
+            raise RowError(reason)
+        return ts
+    ts = _parse(value, name)
+    return ts.floor("h") if floor else ts
+
+
+def _parse(value: Any, name: str) -> pd.Timestamp:
     if isinstance(value, pd.Timestamp):
         ts = value
     elif isinstance(value, datetime):
@@ -161,7 +183,7 @@ def validate_query_count(rec: dict, limits: FieldLimits | None = None) -> dict:
         raise RowError(f"field 'query' longer than {limits.query} characters")
     if "hour" not in rec or rec["hour"] is None:
         raise RowError("missing field 'hour'")
-    hour = parse_timestamp(rec["hour"], "hour").floor("h")
+    hour = parse_timestamp(rec["hour"], "hour", floor=True)
     count = _number(rec, "count", int)
     if count is None:
         raise RowError("missing field 'count'")

@@ -1,8 +1,12 @@
 """Aggregate: per keyword and channel (and ``home`` = all channels), what the hour's posts say.
 
-    >>> stats = aggregate_keyword_stats(post_keywords, posts, query_volume)   # doctest: +SKIP
-    >>> stats.columns.tolist()                                                # doctest: +SKIP
-    ['keyword', 'channel', 'posts', 'authors', 'title_hits', 'score_sum', 'top_author_share', 'query_volume']
+    >>> posts = pd.DataFrame({"post_id": ["p1", "p2", "p3"], "channel": ["news", "news", "blog"],
+    ...                       "author_id": ["a1", "a1", "a2"]})
+    >>> post_keywords = pd.DataFrame({"post_id": ["p1", "p2", "p3"], "keyword": "지진",
+    ...                               "title_hits": [1, 0, 1], "score": [2.0, 1.0, 1.5]})
+    >>> stats = aggregate_keyword_stats(post_keywords, posts, pd.Series({"지진": 40}))
+    >>> stats[["channel", "posts", "authors", "title_hits", "query_volume"]].values.tolist()
+    [['blog', 1, 1, 1, 40], ['home', 3, 2, 2, 40], ['news', 2, 1, 1, 40]]
 
 ``post_keywords`` is the extractor's output (one row per post and keyword); ``posts`` the hour's
 posts. ``authors`` counts distinct authors — the primary signal, so one author's flood counts

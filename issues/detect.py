@@ -1,7 +1,15 @@
 """Detect: keywords used far more than usual, by many distinct people -> ranked issue seeds.
 
-    >>> scored = BurstDetector(DetectSettings(), n_keywords=30000).score(stats, expected, was_issue)  # doctest: +SKIP
-    >>> seeds = BurstDetector(DetectSettings()).select(scored)                                        # doctest: +SKIP
+    >>> from issues.aggregate import aggregate_keyword_stats
+    >>> posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(12)], "channel": "news",
+    ...                       "author_id": [f"a{i}" for i in range(12)]})
+    >>> post_keywords = pd.DataFrame({"post_id": posts["post_id"], "keyword": ["지진"] * 10 + ["날씨"] * 2,
+    ...                               "title_hits": 1, "score": 1.0})
+    >>> stats = aggregate_keyword_stats(post_keywords, posts)        # rows: 날씨/home, 지진/home, 날씨/news, 지진/news
+    >>> detector = BurstDetector(DetectSettings(warmup_history_hours=0), n_keywords=30000)
+    >>> scored = detector.score(stats, pd.DataFrame({"expected_authors": [0.5, 0.5, 3.0, 3.0]}))
+    >>> detector.select(scored)[["channel", "keyword", "authors"]].values.tolist()
+    [['home', '지진', 10]]
 
 Per (keyword, channel) row of the hour's stats and its baseline expectations:
 

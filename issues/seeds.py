@@ -1,8 +1,22 @@
 """Seeds of one hour: aggregate -> baseline -> score -> collapse near-duplicates -> rescore -> select.
 
-    >>> found = find_seeds(post_keywords, posts, query_volume, inputs, n_keywords=31000,
-    ...                    settings=settings.detect, influential=authors)          # doctest: +SKIP
-    >>> found.seeds[["channel", "keyword", "score"]]                               # doctest: +SKIP
+    >>> from types import SimpleNamespace
+    >>> words = ["강진 발생", "여진 계속", "피해 집계", "대피소 운영", "건물 붕괴", "도로 통제", "학교 휴교",
+    ...          "구조대 투입", "정부 대책", "주민 불안"]
+    >>> posts = pd.DataFrame({"post_id": [f"p{i}" for i in range(10)], "channel": "news",
+    ...                       "author_id": [f"a{i}" for i in range(10)], "title": [f"지진 {w}" for w in words],
+    ...                       "body": ""})
+    >>> post_keywords = pd.DataFrame({"post_id": posts["post_id"], "keyword": "지진", "title_hits": 1, "score": 1.0})
+    >>> inputs = SimpleNamespace(hour=pd.Timestamp("2026-02-08T11:00Z"), history=None,
+    ...                          run_hours=pd.DatetimeIndex([], tz="UTC"), activity_history=None)
+    >>> cold = DetectSettings(warmup_history_hours=0)
+    >>> found = find_seeds(post_keywords, posts, pd.Series(dtype="int64"), inputs, n_keywords=30000, settings=cold)
+    >>> found.seeds[["channel", "keyword", "authors"]].values.tolist(), found.duplicate_posts
+    ([['home', '지진', 10], ['news', '지진', 10]], 0)
+    >>> template = posts.assign(title=[f"지진 속보 {i}번" for i in range(10)])    # one text, ten accounts
+    >>> found = find_seeds(post_keywords, template, pd.Series(dtype="int64"), inputs, n_keywords=30000, settings=cold)
+    >>> found.seeds["keyword"].tolist(), found.duplicate_posts
+    ([], 10)
 
 Near-duplicate collapse (:mod:`issues.spam`) runs only over the posts of the keywords that would
 be seeds without it, so its cost follows the hour's candidates, not the whole stream; when it
@@ -17,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from issues.aggregate import aggregate_keyword_stats, channel_activity
@@ -55,7 +70,10 @@ def previous_hour_counts(history: pd.DataFrame, hour: pd.Timestamp) -> pd.DataFr
 
 def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: pd.Series, inputs,
                n_keywords: int, settings: DetectSettings,
-               influential: pd.Series | None = None, keyword_types: pd.Series | None = None) -> FoundSeeds:
+               influential: pd.Series | None = None, keyword_types: pd.Series | None = None,
+               signatures: np.ndarray | None = None) -> FoundSeeds:
+    """The hour's seeds (module docstring); ``signatures`` are the posts' near-duplicate signatures
+    (row-aligned with ``posts``, :mod:`keywords.stream`), else computed from their texts."""
     hour = pd.Timestamp(inputs.hour).tz_convert("UTC")
     d = settings
     baseline = AuthorBaseline(d.seasonal_days, d.level_hours, d.seasonal_weight, d.prior_authors_per_hour,
@@ -84,8 +102,9 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     duplicates = 0
     if len(candidates):
         ids = posts_of_keywords(post_keywords, candidates)
-        groups = near_duplicate_groups(posts.loc[posts["post_id"].isin(ids)], threshold=d.duplicate_threshold,
-                                       mask_digits=d.mask_digits)
+        mask = posts["post_id"].isin(ids).to_numpy()
+        groups = near_duplicate_groups(posts.loc[mask], threshold=d.duplicate_threshold, mask_digits=d.mask_digits,
+                                       signatures=None if signatures is None else signatures[mask])
         duplicates = len(groups)
         if duplicates:
             scored = score(groups)

@@ -1,14 +1,18 @@
 """Spam: near-duplicate posts found with MinHash LSH, so a template posted by many accounts counts once.
 
-    >>> groups = near_duplicate_groups(posts, threshold=0.7)     # doctest: +SKIP
-    >>> groups.value_counts().head()                             # post_id -> group id   # doctest: +SKIP
+    >>> posts = pd.DataFrame({"post_id": ["p1", "p2", "p3"], "title": ["무료 쿠폰 010-1234-5678 클릭"] * 2 + ["예산안 통과"],
+    ...                       "body": ["지금 바로 받으세요", "지금  바로 받으세요", "국회 본회의"]})
+    >>> near_duplicate_groups(posts, threshold=0.7).to_dict()      # post_id -> group id
+    {'p1': 'p1', 'p2': 'p1'}
 
 Each post becomes the set of character ``shingle``-grams of its normalised title and the start
 of its body (spaces removed, so spacing tricks do not help; every run of digits masked as ``#``, so a
 template that varies its numbers — prices, phone numbers, counters — still collapses: two such
-posts had Jaccard 0.51 unmasked); datasketch's ``MinHash.bulk`` signs
-them and ``MinHashLSH`` proposes pairs above ``threshold`` Jaccard similarity; pairs are joined
-transitively (union-find). Only posts in a group of two or more appear in the result.
+posts had Jaccard 0.51 unmasked); :func:`keywords.signature.minhash_signatures` signs them
+(NumPy one-permutation MinHash, once per post in the map stage) and
+:func:`issues.near_duplicates.duplicate_groups` proposes pairs by LSH bands, keeps those above
+``threshold`` estimated Jaccard similarity and joins them transitively. Only posts in a group of
+two or more appear in the result.
 
 The hourly run applies it to the posts of *candidate* keywords only (those that would pass the
 gates before collapsing), so its cost follows the issues of the hour, not the whole stream.
@@ -20,7 +24,9 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
+
+from issues.near_duplicates import duplicate_groups
+from keywords.signature import minhash_signatures, shingle_text
 
 _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
@@ -36,37 +42,22 @@ def shingles(text: str, size: int = 3, mask_digits: bool = False) -> set[bytes]:
     return {compact[i:i + size].encode() for i in range(len(compact) - size + 1)}
 
 
-def near_duplicate_groups(posts: pd.DataFrame, threshold: float = 0.7, num_perm: int = 64,
-                          shingle: int = 3, body_chars: int = 300, seed: int = 1,
-                          mask_digits: bool = True) -> pd.Series:
-    """post_id -> group id (the smallest member post_id) for posts with at least one near-duplicate."""
+def near_duplicate_groups(posts: pd.DataFrame, threshold: float = 0.7, body_chars: int = 300,
+                          mask_digits: bool = True, signatures: np.ndarray | None = None) -> pd.Series:
+    """post_id -> group id (the group's first member post_id, in ``posts`` order) for posts with at
+    least one near-duplicate. ``signatures`` (row-aligned with ``posts``, from the map stage) are
+    used as given; without them they are computed from ``title`` and ``body`` here."""
     if len(posts) < 2:
         return pd.Series(dtype=object)
-    ids = posts["post_id"].astype(str).tolist()
-    texts = (posts["title"].fillna("").astype(str) + " " + posts["body"].fillna("").astype(str).str[:body_chars]).tolist()
-    sets = [shingles(t, shingle, mask_digits) or {b"\x00" + i.encode()} for t, i in zip(texts, ids)]
-    signatures = MinHash.bulk(sets, num_perm=num_perm, seed=seed)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    parent = list(range(len(ids)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, sig in enumerate(signatures):
-        for j in lsh.query(sig):
-            if sig.jaccard(signatures[j]) >= threshold:
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-        lsh.insert(i, sig)
-    roots = np.array([find(i) for i in range(len(ids))])
-    sizes = np.bincount(roots, minlength=len(ids))
-    keep = sizes[roots] > 1
-    labels = pd.Series(np.asarray(ids, dtype=object)[roots], index=ids)
-    return labels[keep]
+    ids = posts["post_id"].astype(str).to_numpy(dtype=object)
+    if signatures is None:
+        titles = posts["title"].fillna("").astype(str).tolist()
+        bodies = posts["body"].fillna("").astype(str).tolist() if "body" in posts else [""] * len(posts)
+        signatures = minhash_signatures([shingle_text(t, b, body_chars) for t, b in zip(titles, bodies)],
+                                        mask_digits=mask_digits, salt=ids.tolist())
+    first = duplicate_groups(signatures, threshold)
+    keep = first >= 0
+    return pd.Series(ids[first[keep]], index=ids[keep])
 
 
 def posts_of_keywords(post_keywords: pd.DataFrame, keywords: Iterable[str]) -> pd.Index:

@@ -6,7 +6,7 @@
 
 Order, first wins: command-line flags > environment ``ISSUEWIRE_<NAME>`` (a stage setting as
 ``ISSUEWIRE_<STAGE>__<NAME>``, e.g. ``ISSUEWIRE_DETECT__MIN_AUTHORS=5``) > the TOML config file
-(top-level keys and ``[extract]``, ``[detect]``, ``[title]``, ``[merge]``, ``[bundle]``, ``[ingest]`` tables) >
+(top-level keys and ``[extract]``, ``[detect]``, ``[title]``, ``[merge]``, ``[bundle]``, ``[ingest]``, ``[engine]`` tables) >
 the defaults below. Unknown keys and values of the wrong type are errors naming their source.
 No stage reads the environment; only :func:`resolve_settings` does, from the mapping it is given.
 """
@@ -28,12 +28,14 @@ from dictionaries import default_dictionary_path, default_stopwords_path
 from dictionaries.authors import default_influential_authors_path
 from issues.detect import DetectSettings
 from keywords.errors import InputError
+from jobs.engine import EngineSettings
 from keywords.extract import ExtractSettings
 from titling.titles import TitleSettings
 
 ENV_PREFIX = "ISSUEWIRE_"
 STAGES = {"extract": ExtractSettings, "detect": DetectSettings, "title": TitleSettings,
-          "merge": MergeSettings, "bundle": BundleSettings, "ingest": IngestSettings}
+          "merge": MergeSettings, "bundle": BundleSettings, "ingest": IngestSettings,
+          "engine": EngineSettings}
 
 
 class SettingsError(InputError, ValueError):
@@ -84,6 +86,7 @@ class Settings:
     merge: MergeSettings = field(default_factory=MergeSettings)
     bundle: BundleSettings = field(default_factory=BundleSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)     # docs/input-validation.md
+    engine: EngineSettings = field(default_factory=EngineSettings)     # docs/spark.md
 
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:

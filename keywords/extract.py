@@ -111,8 +111,13 @@ def _empty() -> pd.DataFrame:
 class KeywordExtractor:
     """Scores the dictionary keywords of each post; see the module docstring.
 
-    >>> ex = KeywordExtractor(matcher, ExtractSettings())  # doctest: +SKIP
-    >>> pk = ex.extract(posts, doc_freq, n_docs, query_volume)  # doctest: +SKIP
+    >>> from keywords.matcher import KeywordMatcher
+    >>> ex = KeywordExtractor(KeywordMatcher({"설": "설", "연휴": "연휴"}), ExtractSettings())
+    >>> posts = pd.DataFrame({"post_id": ["p1"], "title": ["설 연휴"], "body": ["연휴 끝"]})
+    >>> ex.extract(posts, pd.Series({"설": 3}), 10, pd.Series({"연휴": 100}))[["keyword", "title_hits", "body_hits"]]
+      keyword  title_hits  body_hits
+    0      연휴           1          1
+    1       설           1          0
     """
 
     def __init__(self, matcher, settings: ExtractSettings = ExtractSettings()):
@@ -133,8 +138,9 @@ class KeywordExtractor:
     def pairs(self, titles: Sequence[str], bodies: Sequence[str]) -> Pairs:
         """Per (post, keyword) hit counts of normalised titles and bodies, one scan for both.
 
-        >>> ex = KeywordExtractor(KeywordMatcher({"설": "설"}))  # doctest: +SKIP
-        >>> ex.pairs(["설 연휴"], ["설에 설이"]).body_hits  # doctest: +SKIP
+        >>> from keywords.matcher import KeywordMatcher
+        >>> ex = KeywordExtractor(KeywordMatcher({"설": "설"}))
+        >>> ex.pairs(["설 연휴"], ["설에 설이"]).body_hits
         array([2])
         """
         n = len(titles)

@@ -1,7 +1,13 @@
 """Keyword extraction of a large batch on several cores, with the whole batch's IDF.
 
-    >>> out = extract_parallel(extractor, load_chunk, n_chunks=500, doc_freq=df,  # doctest: +SKIP
-    ...                        n_docs=n, settings=ParallelSettings(processes=2))
+    >>> from keywords.matcher import KeywordMatcher
+    >>> extractor = KeywordExtractor(KeywordMatcher({"지진": "지진", "대피": "대피"}))
+    >>> chunks = [pd.DataFrame({"post_id": [f"c{c}p{i}" for i in range(2)], "title": ["지진 대피", "날씨"],
+    ...                         "body": ""}) for c in range(3)]
+    >>> out = extract_parallel(extractor, chunks.__getitem__, n_chunks=3, doc_freq=pd.Series(dtype=float),
+    ...                        n_docs=0, settings=ParallelSettings(processes=2))
+    >>> out.equals(extractor.extract(pd.concat(chunks, ignore_index=True), pd.Series(dtype=float), 0))
+    True
 
 ``load_chunk(i)`` returns the posts DataFrame (``post_id``, ``title``, ``body``) of chunk
 ``i``; it runs inside the workers, so a chunk's text never crosses a pipe (with the

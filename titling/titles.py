@@ -1,9 +1,13 @@
 """Titles: name each issue after what people search for ('임재범' -> '나는가수다 임재범').
 
-    >>> chooser = TitleChooser(matcher, TitleSettings(), dictionary.display_form)        # doctest: +SKIP
-    >>> titles = chooser.choose(["임재범"], queries_now, query_history, posts, post_sets)   # doctest: +SKIP
-    >>> titles.loc["임재범", "title"]                                                      # doctest: +SKIP
-    '나는가수다 임재범'
+    >>> from keywords.matcher import KeywordMatcher
+    >>> matcher = KeywordMatcher({"임재범": "임재범", "나가수": "나는가수다", "나는가수다": "나는가수다"})
+    >>> queries_now = pd.DataFrame({"query": ["나는가수다 임재범", "임재범 나이", "임재범이 나는가수다"],
+    ...                             "count": [120, 30, 40]})
+    >>> query_history = pd.Series({"임재범 나이": 25.0})          # searched as much yesterday: no surge
+    >>> titles = TitleChooser(matcher, TitleSettings()).choose(["임재범"], queries_now, query_history)
+    >>> titles.loc["임재범", "title"], titles.loc["임재범", "title_source"], int(titles.loc["임재범", "title_query_count"])
+    ('나는가수다 임재범', 'query', 160)
 
 Candidates are the hour's queries that contain an issue keyword or one of its aliases at a word
 start (particles allowed after it), found in one Aho-Corasick pass (ahocorasick-rs, an automaton
@@ -15,8 +19,8 @@ candidate: spacing, particles and word order do not matter ('나는가수다 임
 
 * ``surge = (count + 1) / (mean count over the stored history hours + 1)`` (popular *and* rising);
 * ``context_lift``: the geometric mean over the query's context words (the words that are not
-  the keyword) of how over-represented the word is in the issue's posts against all the hour's
-  posts, shrunk towards 1 (:func:`context_lift`); 1 when the query is the keyword alone or there
+  the keyword) of how over-represented the word is in the titles of the issue's posts against all
+  the hour's post titles, shrunk towards 1 (:func:`context_lift`); 1 when the query is the keyword alone or there
   are no posts. A context word nobody wrote about scores below 1.
 
 Queries below ``min_count`` or ``min_surge``, or with a U+FFFD (text broken in transit), do not qualify. The title is the best candidate's
@@ -41,6 +45,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy import sparse
 
 from keywords.context import BACKENDS as _TAGGERS
 from keywords.particles import strip_particle as _strip_particle
@@ -198,18 +203,24 @@ def group_variants(cands: pd.DataFrame, settings: TitleSettings) -> pd.DataFrame
 
 def context_lift(words_per_candidate: list[list[str]], candidate_posts: list[frozenset], posts: pd.DataFrame | None,
                  prior: float = 2.0) -> np.ndarray:
-    """Per candidate: geometric mean over its context words of the word's lift in the issue's posts.
+    """Per candidate: geometric mean over its context words of the word's lift in the issue's posts' titles.
 
     ``lift = ((df_issue + prior x p) / (n_issue + prior)) / p`` with ``p = (df_all + 1) / (N + 2)`` the
-    word's share of all posts; one Aho-Corasick pass over all posts' titles and bodies counts every
-    word. No words (or no posts) gives 1.
+    share of all the hour's post titles containing the word; one Aho-Corasick pass over the titles
+    (bodies are gone after the map stage) gives a sparse post x word matrix, and each issue's counts
+    are one sparse row sum. No words (or no posts) gives 1.
+
+    >>> posts = pd.DataFrame({"post_id": ["p1", "p2", "p3", "p4"],
+    ...                       "title": ["임재범 나가수 출연", "임재범 나가수 무대", "날씨 맑음", "주식 하락"]})
+    >>> context_lift([["나가수"], ["날씨"], []], [frozenset({"p1", "p2"})] * 3, posts).round(2).tolist()
+    [1.5, 0.5, 1.0]
     """
     n = len(words_per_candidate)
     out = np.ones(n)
     vocab = sorted({w for ws in words_per_candidate for w in ws})
     if posts is None or posts.empty or not vocab:
         return out
-    texts = (posts["title"].fillna("").astype(str) + " " + posts["body"].fillna("").astype(str)).str.lower().tolist()
+    texts = posts["title"].fillna("").astype(str).str.lower().tolist()
     joined = "\n".join(texts)
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(np.fromiter((len(t) + 1 for t in texts[:-1]), dtype=np.int64, count=len(texts) - 1), out=starts[1:])
@@ -219,26 +230,25 @@ def context_lift(words_per_candidate: list[list[str]], candidate_posts: list[fro
     if found:
         arr = np.asarray(found, dtype=np.int64).reshape(-1, 3)
         post = np.searchsorted(starts, arr[:, 1], side="right") - 1
-        pairs = np.unique(np.stack([post, arr[:, 0]], axis=1), axis=0)
+        has = sparse.csr_matrix((np.ones(post.size, dtype=np.int32), (post, arr[:, 0])),
+                                shape=(len(texts), len(vocab)))
+        has.data[:] = 1                                   # presence, not hit counts
     else:
-        pairs = np.zeros((0, 2), dtype=np.int64)
-    df_all = np.bincount(pairs[:, 1], minlength=len(vocab)).astype(float)
+        has = sparse.csr_matrix((len(texts), len(vocab)), dtype=np.int32)
+    df_all = np.asarray(has.sum(axis=0)).reshape(-1).astype(float)
     p_all = (df_all + 1.0) / (len(texts) + 2.0)
-    post_ids = posts["post_id"].astype(str).to_numpy()
-    has = {}
-    for post, word in pairs.tolist():
-        has.setdefault(word, set()).add(post_ids[post])
+    position = pd.Index(posts["post_id"].astype(str).to_numpy(dtype=object))
+    per_set: dict[frozenset, np.ndarray] = {}
     for i, (ws, ids) in enumerate(zip(words_per_candidate, candidate_posts)):
         if not ws:
             continue
-        n_issue = len(ids)
-        logs = []
-        for w in ws:
-            j = word_index[w]
-            df_issue = len(has.get(j, set()) & ids) if ids else 0
-            lift = ((df_issue + prior * p_all[j]) / (n_issue + prior)) / p_all[j]
-            logs.append(np.log(lift))
-        out[i] = float(np.exp(np.mean(logs)))
+        ids = ids or frozenset()
+        if ids not in per_set:
+            rows = position.get_indexer(list(ids))
+            per_set[ids] = np.asarray(has[rows[rows >= 0]].sum(axis=0)).reshape(-1).astype(float)
+        columns = np.fromiter((word_index[w] for w in ws), dtype=np.int64, count=len(ws))
+        lift = ((per_set[ids][columns] + prior * p_all[columns]) / (len(ids) + prior)) / p_all[columns]
+        out[i] = float(np.exp(np.mean(np.log(lift))))
     return out
 
 

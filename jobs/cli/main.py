@@ -35,6 +35,7 @@ from jobs.cli.options import add_options, parse_hour_arg, parse_time_arg, posts_
 from jobs.errors import (EXIT_BUG, EXIT_DATABASE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK,
                          EXIT_PUBLISH, UserError, exit_code)
 from jobs.settings import SettingsError
+from jobs.engine import add_engine_arguments
 
 __all__ = ["main", "build_parser", "settings_from_args", "EXIT_OK", "EXIT_BUG", "EXIT_INPUT", "EXIT_DATABASE",
            "EXIT_PUBLISH", "EXIT_LOCKED"]
@@ -56,8 +57,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _need_inputs(args, settings) -> None:
-    if not args.posts and not settings.crawl_sources:
-        raise SettingsError("give --posts FILE... or --sources FILE (crawl first)")
+    if not args.posts and not settings.crawl_sources and not settings.engine.posts_path:
+        raise SettingsError("give --posts FILE... or --sources FILE (crawl first) or [engine] posts_path")
     if args.stopwords and not Path(args.stopwords).is_file():     # the runner treats a missing file as none
         raise SettingsError(f"--stopwords {args.stopwords}: file not found")
 
@@ -166,10 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one hour")
     add_options(p, "hour")
     _common(p)
+    add_engine_arguments(p)
     p.set_defaults(func=cmd_run, resolves_settings=True)
     p = sub.add_parser("backfill", help="run a range of hours in order (both ends included)")
     add_options(p, "from", "to")
     _common(p)
+    add_engine_arguments(p)
     p.set_defaults(func=cmd_backfill, resolves_settings=True)
     p = sub.add_parser("schedule", help="run every hour at the configured minute, catching up missed hours")
     _common(p)

@@ -111,7 +111,10 @@ def add_deprecated_alias(parser: argparse.ArgumentParser, old: str, new: str, **
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
     """The run's settings: the flags ``args`` has (see :data:`SETTING_FLAGS`) > ``environ`` (default
     ``os.environ``) > ``args.config`` or ``ISSUEWIRE_CONFIG`` > defaults. Flags left at None are not given."""
+    from jobs.engine import engine_flags
+
     flags = {k: getattr(args, k, None) for k in SETTING_FLAGS}
+    flags.update(engine_flags(args))                  # --engine / --spark-master: the [engine] table
     return resolve_settings(flags, os.environ if environ is None else environ, getattr(args, "config", None))
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from issues.reduce import MappedHour
 from keywords.matcher import KeywordMatcher
 from titling.blocklist import TitleBlocklist
 from titling.overrides import Overrides
@@ -42,6 +44,7 @@ class HourInputs:
     previous_issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["hour", "keyword", "issue_id", "onset"]))
     overrides: Overrides = field(default_factory=Overrides)
+    mapped: MappedHour | None = None     # the map + reduce already ran (issues.reduce): posts are its slim rows
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Extraction:
     post_keywords: pd.DataFrame          # keywords.extract.OUTPUT_COLUMNS, blocked keywords removed
     query_volume: pd.Series              # keyword -> summed count of the queries containing it
     channel_keywords: pd.DataFrame       # post_keywords with each post's channel
+    signatures: np.ndarray | None = None  # near-duplicate signatures row-aligned with posts (mapped hours)
 
 
 @dataclass(frozen=True, eq=False)

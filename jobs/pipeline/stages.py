@@ -37,19 +37,27 @@ def issue_id_for(keyword: str, onset: pd.Timestamp) -> str:
 
 def extract_keywords(inputs: HourInputs, tools: HourTools, settings: ExtractSettings,
                      rules: Overrides) -> tuple[Extraction, list[dict]]:
-    """Score every post's dictionary keywords (:class:`keywords.extract.KeywordExtractor`); blocked
-    keywords leave the hour here."""
-    posts = inputs.posts.reset_index(drop=True)
+    """Score every post's dictionary keywords (:class:`keywords.extract.KeywordExtractor`), or take
+    them from the hour's map and reduce (``inputs.mapped``, :mod:`issues.reduce`); blocked keywords
+    leave the hour here."""
     queries = inputs.queries if inputs.queries is not None else pd.DataFrame(columns=["query", "count"])
-    query_volume = keyword_query_volume(queries, tools.matcher)
-    post_keywords = KeywordExtractor(tools.matcher, settings).extract(posts, inputs.doc_freq, inputs.n_docs,
-                                                                     query_volume)
+    mapped, signatures = inputs.mapped, None
+    if mapped is not None:
+        posts, signatures = mapped.posts, mapped.signatures
+        query_volume = mapped.query_volume if mapped.query_volume is not None else \
+            keyword_query_volume(queries, tools.matcher)
+        post_keywords = mapped.post_keywords
+    else:
+        posts = inputs.posts.reset_index(drop=True)
+        query_volume = keyword_query_volume(queries, tools.matcher)
+        post_keywords = KeywordExtractor(tools.matcher, settings).extract(posts, inputs.doc_freq, inputs.n_docs,
+                                                                         query_volume)
     blocked = post_keywords["keyword"].isin(rules.blocked_keywords)
     firings = [fired_rule(rules, "block", k, HOME, "keyword removed from the hour")
                for k in sorted(set(post_keywords.loc[blocked, "keyword"]))]
     post_keywords = post_keywords.loc[~blocked]
     channel_keywords = post_keywords.merge(posts[["post_id", "channel"]], on="post_id")
-    return Extraction(posts, queries, post_keywords, query_volume, channel_keywords), firings
+    return Extraction(posts, queries, post_keywords, query_volume, channel_keywords, signatures), firings
 
 
 def find_hour_seeds(extraction: Extraction, inputs: HourInputs, tools: HourTools,
@@ -57,7 +65,8 @@ def find_hour_seeds(extraction: Extraction, inputs: HourInputs, tools: HourTools
     """Keywords used far more than usual by many authors (:func:`issues.seeds.find_seeds`);
     evergreen topics are never bursts."""
     found = find_seeds(extraction.post_keywords, extraction.posts, extraction.query_volume, inputs,
-                       len(tools.matcher.keywords), settings, tools.influential, tools.keyword_types)
+                       len(tools.matcher.keywords), settings, tools.influential, tools.keyword_types,
+                       signatures=extraction.signatures)
     return replace(found, seeds=found.seeds.loc[~found.seeds["keyword"].isin(tools.evergreen)])
 
 
@@ -227,11 +236,15 @@ def bundle_issues(merged: Merged, extraction: Extraction, tools: HourTools,
     cut to what the store keeps (:func:`issues.field_rules.storable_limits`)."""
     posts = extraction.posts
     title_chars = storable_limits().issue_title
-    by_channel = {c: posts if c == HOME else posts.loc[posts["channel"] == c] for c in merged.channels}
+    sig = extraction.signatures
+    masks = {c: None if c == HOME else (posts["channel"] == c).to_numpy() for c in merged.channels}
+    by_channel = {c: (posts, sig) if m is None else (posts.loc[m], None if sig is None else sig[m])
+                  for c, m in masks.items()}
     issues, rows = [], []
     for issue in merged.issues:
+        channel_posts, channel_sig = by_channel[issue.channel]
         bundle = bundle_posts(issue.post_ids, [issue.keyword, *issue.facets], extraction.post_keywords,
-                              by_channel[issue.channel], settings, tools.influential)
+                              channel_posts, settings, tools.influential, signatures=channel_sig)
         issues.append(replace(issue, title=html_title(issue.title, title_chars) or html_title(issue.keyword, title_chars),
                               post_ids=bundle["post_id"].tolist()))
         for pos, b in enumerate(bundle.itertuples(index=False), start=1):

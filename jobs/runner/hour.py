@@ -35,7 +35,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -48,7 +48,9 @@ from dictionaries import load_dictionary, load_stopwords
 from dictionaries.authors import load_influential_authors
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
+from jobs.pipeline.engine import map_chunk_for, mapped_inputs
 from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
+from keywords.extract import keyword_query_volume
 from jobs.runner.alerts import WebhookAlerter, quote_url_password, redact, redact_webhook
 from jobs.runner.faults import checkpoint
 from issues.atomic_file import atomic_write, remove_stale_temp_files
@@ -112,6 +114,7 @@ class RunContext:
     _files: dict[tuple, IngestBatch] = field(default_factory=dict)
     _lock: RunLock | None = None
     _lock_depth: int = 0
+    _spark: Any = None                   # jobs.engine.spark.SparkHourJob with [engine] name = "spark"
 
     def __post_init__(self) -> None:
         if self.settings.alert_webhook:      # its path and query are a secret in every message from now on
@@ -184,6 +187,15 @@ class RunContext:
                                                  fence_ttl_seconds=2 * self.settings.lock_ttl_seconds)
         return self._publisher
 
+    @property
+    def spark_job(self):
+        """The Spark side of this process's hours (``[engine] name = "spark"``), else None."""
+        if self._spark is None and self.settings.engine.name == "spark":
+            from jobs.engine.spark import SparkHourJob
+
+            self._spark = SparkHourJob(self.settings)
+        return self._spark
+
     def read(self, kind: str, paths: Sequence[str]) -> IngestBatch:
         """Parse input files once per process; a changed file (mtime, size) is read again."""
         key = (kind, tuple((str(p), _stamp(p)) for p in paths))
@@ -193,11 +205,17 @@ class RunContext:
                 self._files[key] = read_posts(
                     paths, mapping=post_mapping(s.posts_mapping), max_text_chars=s.max_text_chars,
                     earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
-                    latest=pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=s.post_future_hours),
-                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars)
+                    latest=_latest_post_time(s),
+                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars,
+                    map_chunk=map_chunk_for(self.tools, s), chunk_rows=s.engine.chunk_rows)  # bodies dropped (#13)
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]
+
+
+def _latest_post_time(settings: Settings) -> pd.Timestamp:
+    """A later ``published_at`` is rejected (a clock or parsing error upstream)."""
+    return pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=settings.post_future_hours)
 
 
 def _stamp(path: str) -> tuple:
@@ -260,7 +278,11 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
     s = ctx.settings
     stages = stages or StageLog(hour)
     with stages.stage("ingest") as log_counts:
-        post_batch = ctx.read("posts", list(posts_paths))
+        posts_paths = list(posts_paths) or s.engine.posts_paths_for(hour)
+        if ctx.spark_job is not None:                # validated on the executors; accepted: the hour's posts
+            post_batch = ctx.spark_job.read_posts(posts_paths, hour, _latest_post_time(s))
+        else:
+            post_batch = ctx.read("posts", posts_paths)
         check_files(post_batch, "posts", s.ingest.min_accepted_share, s.posts_mapping)
         query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
         if query_batch is not None:
@@ -274,7 +296,7 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
         else:
             overrides, notes = resolve_overrides(ctx, stages, channels)
         tools = ctx.tools
-        counts = {"posts_read": post_batch.rows_read, "posts_accepted": len(post_batch.accepted),
+        counts = {"posts_read": post_batch.rows_read, "posts_accepted": post_batch.summary["accepted"],
                   "posts_rejected": len(post_batch.rejects), "posts_in_hour": len(posts),
                   "queries_read": query_batch.rows_read if query_batch else 0,
                   "queries_rejected": len(query_batch.rejects) if query_batch else 0}
@@ -292,6 +314,13 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
                             previous_issues=store.previous_issues(hour, s.detect.continue_hours),
                             overrides=overrides)
         log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)
+    with stages.stage("map") as log_counts:          # the posts' map and reduce; bodies dropped (#13)
+        if ctx.spark_job is not None:                 # on the executors, over the posts they read
+            mapped = ctx.spark_job.map_hour(tools, doc_freq, n_docs, keyword_query_volume(
+                queries if queries is not None else pd.DataFrame(columns=["query", "count"]), tools.matcher))
+            inputs = replace(inputs, mapped=mapped, posts=mapped.posts)
+        inputs = mapped_inputs(inputs, tools, s, post_batch.mapped)
+        log_counts.update(engine=s.engine.name, post_keywords=len(inputs.mapped.post_keywords))
     with stages.stage("core") as log_counts:
         result = run_hour_core(inputs, tools, s)
         if notes:

@@ -10,8 +10,8 @@
     >>> print(format_status(collect_status(Settings(), last=12, store=store)))   # doctest: +NORMALIZE_WHITESPACE
     lock: never taken
     feed: newest run 2026-05-04T08:00+09:00 version -
-    hour (local)           status   read   rej  in_h iss    lag redis file  seconds (ingest/history/core/store/redis/file/report)
-    2026-05-04T08:00+09:00 ok        120     2   118   3      -     -    -  -/-/-/-/-/-/-
+    hour (local)           status   read   rej  in_h iss    lag redis file  seconds (ingest/history/map/core/store/redis/file/report)
+    2026-05-04T08:00+09:00 ok        120     2   118   3      -     -    -  -/-/-/-/-/-/-/-
 
 A lock whose holder died (its pid is gone on this host) or stopped heart-beating past its expiry
 is shown as ``STALE`` with the holder's pid and times, since the next run takes it over; ``status``
@@ -37,7 +37,7 @@ from jobs.store.issue_store import IssueStore, RunLedger, from_db_time, sqlite_f
 from jobs.store.lock import lock_holder, lock_state
 from jobs.store.migrate import check_current
 
-STAGES = ("crawl", "ingest", "history", "core", "store", "redis", "file", "report")
+STAGES = ("crawl", "ingest", "history", "map", "core", "store", "redis", "file", "report")
 
 
 def open_for_status(db_url: str) -> IssueStore:

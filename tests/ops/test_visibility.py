@@ -142,7 +142,7 @@ def test_status_shows_runs_lock_and_feed(ran):
     top = status["runs"][0]
     assert top["posts_in_hour"] == last.counts["posts_in_hour"] and top["issues"] == len(
         last.document["channels"]["home"])
-    assert set(top["stage_seconds"]) == {"ingest", "history", "core", "store", "redis", "file", "report"}
+    assert set(top["stage_seconds"]) == {"ingest", "history", "map", "core", "store", "redis", "file", "report"}
     assert top["lag_seconds"] > 180 * 86400 and top["redis"] and top["file"]
     text = format_status(status)
     lines = text.splitlines()
@@ -159,14 +159,14 @@ def test_json_stage_logs(ops_inputs, tmp_path, capsys):
     err = capsys.readouterr().err
     events = [json.loads(line) for line in err.splitlines()]
     stages = [e for e in events if e["event"] == "stage"]
-    assert [e["stage"] for e in stages] == ["ingest", "history", "core", "store", "file", "report"]
+    assert [e["stage"] for e in stages] == ["ingest", "history", "map", "core", "store", "file", "report"]
     assert all(e["hour"] == "2026-05-03T15:00Z" and e["seconds"] >= 0 for e in stages)
     assert stages[0]["posts_read"] == 2 + stages[0]["posts_accepted"] and stages[0]["posts_rejected"] == 2
-    assert stages[2]["posts"] == stages[0]["posts_in_hour"] and "issues" in stages[2]
+    assert stages[3]["posts"] == stages[0]["posts_in_hour"] and "issues" in stages[3]
     done = events[-1]
     assert done["event"] == "run_done" and done["lag_seconds"] > 0 and done["posts_in_hour"] > 0
     stored = json.loads(IssueStore(db).run_record(START)["stage_seconds"])
-    assert set(stored) == {"ingest", "history", "core", "store", "file", "report"}
+    assert set(stored) == {"ingest", "history", "map", "core", "store", "file", "report"}
 
 
 # ------------------------------------------------------------------ catch-up
