@@ -24,6 +24,7 @@ import warnings
 from pathlib import Path
 
 from jobs.engine import EngineSettings
+from keywords.errors import InputError
 
 __all__ = ["EngineError", "session_conf", "spark_session", "stop_session", "submitted"]
 
@@ -31,7 +32,7 @@ _LOCAL = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?$")
 PANDAS_WARNING = "ignore:PySpark does not yet fully support pandas:FutureWarning"   # pandas 3: harmless here
 
 
-class EngineError(ValueError):
+class EngineError(InputError, ValueError):
     """The Spark engine cannot run: no session, a failed job; ``str(e)`` is one line."""
 
 
