@@ -78,12 +78,54 @@ class Settings:
     retain_runs_days: int = 400           # runs, run_attempts
     retain_files_days: int = 14           # feed files, reports, and raw files under raw_dirs
     raw_dirs: tuple[str, ...] = ()        # folders of raw input files that prune may delete from
+    recommender: "ScheduledRecommenderSettings" = field(default_factory=lambda: ScheduledRecommenderSettings())
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
     title: TitleSettings = field(default_factory=TitleSettings)
     merge: MergeSettings = field(default_factory=MergeSettings)
     bundle: BundleSettings = field(default_factory=BundleSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)     # docs/input-validation.md
+
+
+# -- [recommender]: the scheduled recommendation export and daily retrain (issue #15) ----------
+@dataclass(frozen=True)
+class ScheduledRecommenderSettings:
+    """``[recommender]``: what ``issuewire schedule`` runs for the recommender; off (the schedule
+    runs the issue feed only, as before) while ``model_dir`` is unset.
+
+    ``interactions`` is a glob of interaction files (the training contract); the daily retrain
+    reads them all, each export folds in those changed since the current model was trained.
+    ``retrain_at`` is a local ``HH:MM`` (empty: no scheduled retrain); ``export_file`` and
+    ``similar_file`` may contain ``{hour}``; ``columns`` maps file columns as
+    ``issuewire recommend --columns`` does."""
+
+    model_dir: str | None = None
+    interactions: str | None = None
+    items: str | None = None
+    feedback: str | None = None
+    columns: str | None = None
+    retrain_at: str | None = "04:30"
+    export_file: str | None = None
+    similar_file: str | None = None
+    rating_threshold: float = 3.0
+    min_count: int = 10
+    top_k: int = 20
+    epochs: int = 20
+    threads: int = 2
+    issue_weight: float | None = None   # the export's issue weight (the scheduled retrain has no validation feed)
+
+    def __post_init__(self) -> None:
+        if self.retrain_at:
+            hh, _, mm = self.retrain_at.partition(":")
+            if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+                raise ValueError(f"retrain_at {self.retrain_at!r} is not a local time HH:MM, e.g. 04:30")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.model_dir)
+
+
+STAGES["recommender"] = ScheduledRecommenderSettings
 
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:

@@ -405,11 +405,11 @@ def recommend(s: RecommenderSettings, feed_path=None, out_path=None, users=None,
     source = np.full(len(item_ids), "", dtype=object)
     feed_hour, keywords = None, {}
     note = "no feed file: issue boost off" if feed_path is None else f"issue weight {weight}"
-    if feed_path is not None and ens.train_.items is None:
+    feed = load_feed(feed_path) if feed_path is not None else None
+    feed_hour = feed.get("hour") if feed is not None else None      # the version names the hour either way
+    if feed is not None and ens.train_.items is None:
         note = "model trained without an item file: issue keywords cannot be matched, boost off"
-    elif feed_path is not None:
-        feed = load_feed(feed_path)
-        feed_hour = feed.get("hour")
+    elif feed is not None:
         issues = issues_from_feed(feed)
         keywords = {i.issue_id: i.keyword for i in issues}
         feats = item_issue_features(ens.train_.items, issues, feed_hour)
