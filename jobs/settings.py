@@ -99,19 +99,19 @@ class ScheduledRecommenderSettings:
     ``similar_file`` may contain ``{hour}``; ``columns`` maps file columns as
     ``issuewire recommend --columns`` does."""
 
-    model_dir: str | None = None
-    interactions: str | None = None
-    items: str | None = None
-    feedback: str | None = None
-    columns: str | None = None
-    retrain_at: str | None = "04:30"
-    export_file: str | None = None
-    similar_file: str | None = None
-    rating_threshold: float = 3.0
-    min_count: int = 10
-    top_k: int = 20
-    epochs: int = 20
-    threads: int = 2
+    model_dir: str | None = None          # the model store (train-recommender's --model-dir); unset: off
+    interactions: str | None = None       # glob of interaction files (user_id,item_id,[rating],timestamp)
+    items: str | None = None              # item file (item_id,title,[genres]): issue keywords match titles
+    feedback: str | None = None           # feedback file (user_id,item_id,feedback,timestamp)
+    columns: str | None = None            # column mapping, e.g. user=user,item=movie,rating=rate,timestamp=time
+    retrain_at: str | None = "04:30"      # daily retrain, local HH:MM; empty: never
+    export_file: str | None = None        # export JSONL, may contain {hour}; unset: Redis only
+    similar_file: str | None = None       # similar-items JSONL, may contain {hour}
+    rating_threshold: float = 3.0         # ratings >= this are positives; negative: no threshold
+    min_count: int = 10                   # min positives per user and per item in training
+    top_k: int = 20                       # items per user
+    epochs: int = 20                      # max VAE epochs of the retrain (early stopping)
+    threads: int = 2                      # torch threads of the retrain
     issue_weight: float | None = None   # the export's issue weight (the scheduled retrain has no validation feed)
 
     def __post_init__(self) -> None:
