@@ -10,6 +10,8 @@
     True
     >>> export_due({"hour": "2026-05-05T03:00:00+00:00"}, pd.Timestamp("2026-05-05T03:00Z"))
     False
+    >>> export_due({"hour": "2026-05-05T03:00:00+00:00", "model_version": "a"}, pd.Timestamp("2026-05-05T03:00Z"), "b")
+    True
 
 Both are configured by ``[recommender]`` (:class:`jobs.settings.ScheduledRecommenderSettings`) and
 run by :mod:`jobs.runner.scheduler` only after the issue feed's work is done: they never hold the
@@ -22,11 +24,13 @@ export never waits for a training (the model store's ``CURRENT`` is switched ato
   :func:`jobs.publish.paths.hour_file`) as issue signals and the interaction files of the
   ``interactions`` glob changed since the current model was trained folded in; written to the
   export files and to Redis (``<prefix>:reco``, fenced by the ``reco-export`` lock's token).
-  ``<model_dir>/EXPORTED.json`` records the last export (a failed one is retried by the next firing).
+  ``<model_dir>/EXPORTED.json`` records the last export, and the last failure until an export
+  succeeds again (a failed export is retried by the next firing).
 * :func:`run_retrain`: ``train-recommender`` on every file of the glob, with the champion gate, once
   per daily slot (``retrain_at``, local time): a slot missed while the scheduler was down runs once
   when it starts, not once per missed day. ``<model_dir>/RETRAIN.json`` records the slot attempted
-  (also a failed attempt: it is alerted and waits for the next slot).
+  (also a failed attempt: it is alerted and waits for the next slot). A promoted model is
+  exported at once for the newest hour (an export is due when the hour *or* the model changed).
 * :func:`recommender_status`: what ``issuewire status`` shows of both.
 
 Failures are logged and sent through :class:`jobs.runner.alerts.WebhookAlerter` (stage
@@ -71,10 +75,13 @@ def retrain_due(last_slot: pd.Timestamp | None, slot: pd.Timestamp) -> bool:
     return last_slot is None or pd.Timestamp(last_slot) < slot
 
 
-def export_due(state: dict, newest_hour: pd.Timestamp) -> bool:
-    """An export is due when the newest completed hour is not the last exported one."""
+def export_due(state: dict, newest_hour: pd.Timestamp, model_version: str | None = None) -> bool:
+    """An export is due when the newest completed hour is not the last exported one, or the
+    current model (``model_version``, when given) is not the one it was exported with."""
     last = state.get("hour")
-    return last is None or pd.Timestamp(last) != pd.Timestamp(newest_hour)
+    if last is None or pd.Timestamp(last) != pd.Timestamp(newest_hour):
+        return True
+    return model_version is not None and state.get("model_version") != model_version
 
 
 # -- state files ------------------------------------------------------------------------------
@@ -122,11 +129,12 @@ def interaction_files(pattern: str | None, changed_after: float | None = None) -
     return files
 
 
-def _current_model_meta(model_dir: str) -> dict:
+def _current_model(model_dir: str) -> tuple[str | None, dict]:
+    """The serving model's version and meta.json (``(None, {})`` before the first training)."""
     from recommender.shell import ModelStore
 
-    version = ModelStore(model_dir).current_version()
-    return read_state(Path(model_dir) / version / "meta.json") if version else {}
+    version = ModelStore(model_dir).current_version() if Path(model_dir).is_dir() else None
+    return version, (read_state(Path(model_dir) / version / "meta.json") if version else {})
 
 
 def _lock(ctx, name: str) -> RunLock:
@@ -134,43 +142,57 @@ def _lock(ctx, name: str) -> RunLock:
 
 
 def run_export(ctx, now: pd.Timestamp | None = None) -> dict | None:
-    """Export for the newest completed hour if it is not exported yet; the new state, or None."""
+    """Export for the newest completed hour unless it was exported already with the current model;
+    the new state, or None. A failure is recorded as ``failed`` in the state (for ``status``) and raised."""
+    rs = ctx.settings.recommender
+    completed = ctx.store.completed_hours()
+    if not len(completed):
+        return None
+    hour = completed.max()
+    state_path = Path(rs.model_dir) / EXPORT_STATE
+    model_version, model_meta = _current_model(rs.model_dir)
+    if not export_due(read_state(state_path), hour, model_version):
+        return None
+    with _lock(ctx, EXPORT_LOCK).held() as lock:
+        if not export_due(read_state(state_path), hour, model_version):   # another scheduler did it meanwhile
+            return None
+        try:
+            return _export(ctx, hour, lock, state_path, model_meta, now)
+        except Exception as exc:
+            if state_path.parent.is_dir():          # what status shows; the last good export's fields stay
+                write_state(state_path, {**read_state(state_path), "failed": {
+                    "hour": _iso(hour), "at": _iso(_now(now)), "error": redact(f"{exc.__class__.__name__}: {exc}")}})
+            raise
+
+
+def _export(ctx, hour, lock, state_path: Path, model_meta: dict, now) -> dict:
+    """The export itself (under the ``reco-export`` lock): files, Redis, then the state."""
     from jobs.cli.recommend import export_recommendations
     from jobs.publish.paths import hour_file, hour_label
     from recommender.base import RecommenderError
     from recommender.data import parse_columns
 
     s, rs = ctx.settings, ctx.settings.recommender
-    completed = ctx.store.completed_hours()
-    if not len(completed):
-        return None
-    hour = completed.max()
-    state_path = Path(rs.model_dir) / EXPORT_STATE
-    if not export_due(read_state(state_path), hour):
-        return None
-    with _lock(ctx, EXPORT_LOCK).held() as lock:
-        if not export_due(read_state(state_path), hour):      # another scheduler did it meanwhile
-            return None
-        feed = None
-        if s.feed_file:
-            feed = hour_file(s.feed_file, hour, s.timezone)
-            if not feed.is_file():
-                raise RecommenderError(f"the feed file of hour {hour_label(hour, s.timezone)} is missing: {feed} "
-                                       f"(its publish is pending; the next firing tries again)")
-        trained = _current_model_meta(rs.model_dir).get("created_at")
-        files = interaction_files(rs.interactions,
-                                  pd.Timestamp(trained).timestamp() if trained else None)
-        out = lambda t: str(hour_file(t, hour, s.timezone)) if t else None  # noqa: E731
-        meta = export_recommendations(
-            model_settings(rs), quote_url_password(s.redis_url) if s.redis_url else None, s.redis_prefix,
-            fence_token=lock.token, feed_path=feed, out_path=out(rs.export_file),
-            similar_out_path=out(rs.similar_file), interactions_paths=files, columns=parse_columns(rs.columns),
-            feedback_path=rs.feedback, issue_weight=rs.issue_weight)
-        state = {"version": meta["version"], "model_version": meta["model_version"], "hour": _iso(hour),
-                 "at": _iso(_now(now)), "n_users": meta["n_users"], "served": meta["served"],
-                 "folded_in": meta["folded_in"], "fallback": meta["fallback"], "interaction_files": len(files),
-                 "redis": bool(s.redis_url), "feed_file": str(feed) if feed else None}
-        write_state(state_path, state)
+    feed = None
+    if s.feed_file:
+        feed = hour_file(s.feed_file, hour, s.timezone)
+        if not feed.is_file():
+            raise RecommenderError(f"the feed file of hour {hour_label(hour, s.timezone)} is missing: {feed} "
+                                   f"(its publish is pending; the next firing tries again)")
+    trained = model_meta.get("created_at")
+    files = interaction_files(rs.interactions,
+                              pd.Timestamp(trained).timestamp() if trained else None)
+    out = lambda t: str(hour_file(t, hour, s.timezone)) if t else None  # noqa: E731
+    meta = export_recommendations(
+        model_settings(rs), quote_url_password(s.redis_url) if s.redis_url else None, s.redis_prefix,
+        fence_token=lock.token, feed_path=feed, out_path=out(rs.export_file),
+        similar_out_path=out(rs.similar_file), interactions_paths=files, columns=parse_columns(rs.columns),
+        feedback_path=rs.feedback, issue_weight=rs.issue_weight)
+    state = {"version": meta["version"], "model_version": meta["model_version"], "hour": _iso(hour),
+             "at": _iso(_now(now)), "n_users": meta["n_users"], "served": meta["served"],
+             "folded_in": meta["folded_in"], "fallback": meta["fallback"], "interaction_files": len(files),
+             "redis": bool(s.redis_url), "feed_file": str(feed) if feed else None}
+    write_state(state_path, state)             # also clears a recorded failure
     log.info("recommendations %s exported for hour %s: %d of %d users served", state["version"],
              hour_label(hour, s.timezone), state["served"], state["n_users"])
     return state
@@ -210,7 +232,7 @@ def run_retrain(ctx, now: pd.Timestamp | None = None) -> dict | None:
             write_state(state_path, {**state, "error": redact(f"{exc.__class__.__name__}: {exc}")})
             raise
         state.update(version=out["version"], promoted=out["promoted"], served=out["served"],
-                     seconds=out["seconds"], interaction_files=len(files), at=_iso(_now(None)))
+                     seconds=out["seconds"], interaction_files=len(files))
         write_state(state_path, state)
     log.info("recommender %s trained for slot %s: %s", out["version"], slot.isoformat(),
              "promoted" if out["promoted"] else "kept the current model")
@@ -240,10 +262,14 @@ def export_firing(ctx, now: pd.Timestamp | None = None) -> dict | None:
 
 
 def retrain_firing(ctx, now: pd.Timestamp | None = None) -> dict | None:
-    """The daily retrain as the scheduler runs it (also at start, to catch up a missed slot)."""
+    """The daily retrain as the scheduler runs it (also at start, to catch up a missed slot); a
+    promoted model is exported at once for the newest hour."""
     if not ctx.settings.recommender.enabled:
         return None
-    return _guarded(ctx, "recommender-retrain", run_retrain, now)
+    state = _guarded(ctx, "recommender-retrain", run_retrain, now)
+    if state and state.get("promoted"):
+        export_firing(ctx, now)                     # the newest hour again, from the new model
+    return state
 
 
 # -- status -----------------------------------------------------------------------------------

@@ -121,9 +121,12 @@ def _recommender(settings) -> dict[str, Any] | None:
     if reco is None:
         return None
     local = lambda t: local_time(pd.Timestamp(t), settings.timezone) if t else None  # noqa: E731
-    for part, keys in (("export", ("at", "hour")), ("training", ("at",)), ("retrain", ("started_at", "at"))):
+    for part, keys in (("export", ("at", "hour")), ("training", ("at",)), ("retrain", ("started_at",))):
         if reco[part]:
             reco[part] = {**reco[part], **{k: local(reco[part].get(k)) for k in keys}}
+    failed = (reco["export"] or {}).get("failed")
+    if failed:
+        reco["export"]["failed"] = {**failed, "hour": local(failed.get("hour")), "at": local(failed.get("at"))}
     return reco
 
 
@@ -192,7 +195,7 @@ def format_status(status: dict[str, Any]) -> str:
 
 def _recommender_lines(reco: dict[str, Any]) -> list[str]:
     e, t, r = reco["export"], reco["training"], reco["retrain"]
-    export = "none yet" if not e else (
+    export = "none yet" if not (e and e.get("version")) else (
         f"{e['version']} at {e['at']} for hour {e['hour']}: served {e['served']} of {e['n_users']} users "
         f"({e['folded_in']} folded in, {e['fallback']} fallback)" + ("" if e.get("redis") else ", files only"))
     training = "none yet" if not t else (
@@ -200,6 +203,10 @@ def _recommender_lines(reco: dict[str, Any]) -> list[str]:
         f"served list {t['served']}")
     lines = [f"recommender: model dir {reco['model_dir']}, current model {reco['current_model'] or '(none)'}",
              f"recommender export: {export}", f"recommender training: {training}"]
+    if e and e.get("failed"):
+        f = e["failed"]
+        lines.append(f"recommender export FAILED for hour {f['hour']} at {f['at']} (retried by the next firing): "
+                     f"{f['error']}")
     if r and r.get("error"):
         lines.append(f"recommender retrain FAILED (slot {r['slot']}, started {r['started_at']}): {r['error']}")
     return lines

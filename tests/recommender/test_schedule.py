@@ -121,12 +121,15 @@ def test_export_follows_each_published_hour_and_switches_redis(setup, redis_serv
 def test_a_failing_recommender_leaves_the_feed_published_and_alerts(setup, webhook):
     tmp_path, inputs = setup
     server, url = webhook
-    settings = make_settings(tmp_path, inputs, trained=False, top={"alert_webhook": url})   # no model at all
+    settings = make_settings(tmp_path, inputs, trained=False, top={"alert_webhook": url})
+    (tmp_path / "models").mkdir()                                  # an empty model store: no model to serve
     code = run_scheduler(settings, [inputs["posts"]], [inputs["queries"]], once=True, now=NOW, progress=False)
     assert code == 0
     hours = IssueStore(settings.db_url).completed_hours()
     assert len(hours) == 2 and all(hour_file(settings.feed_file, h, settings.timezone).is_file() for h in hours)
-    assert not (tmp_path / "models" / rj.EXPORT_STATE).exists()
+    text = format_status(collect_status(settings))
+    assert "recommender export: none yet" in text
+    assert "recommender export FAILED for hour 2026-05-04 02:00+09:00 at 2026-05-04 03:20+09:00" in text
     assert not [a for a in server.received if a["issuewire"]["kind"] != "failure"]    # hours with posts
     [alert] = server.received
     assert alert["issuewire"]["stage"] == "recommender-export" and "no current model" in alert["issuewire"]["error"]
@@ -185,6 +188,9 @@ def test_a_missed_retrain_catches_up_once_and_status_shows_both(setup, tiny):
     assert len(trained) == len(first) + 1                       # the slots of May 2nd and 3rd: one training
     state = json.loads((tmp_path / "models" / rj.RETRAIN_STATE).read_text())
     assert state["slot"] == "2026-05-03T04:30:00+09:00" and state["version"] == trained[-1]
+    exported = json.loads((tmp_path / "models" / rj.EXPORT_STATE).read_text())
+    current = (tmp_path / "models" / "CURRENT").read_text().strip()
+    assert current == trained[-1] and exported["model_version"] == current   # promoted, exported at once
 
     status = collect_status(settings)
     reco = status["recommender"]
