@@ -178,8 +178,9 @@ def test_the_real_scheduler_retrains_once_per_daily_slot(setup, tiny):
 
 def test_a_missed_retrain_catches_up_once_and_status_shows_both(setup, tiny):
     tmp_path, inputs = setup
-    settings = make_settings(tmp_path, inputs, retrain_at="04:30")
-    first = _trainings(tmp_path)
+    settings = make_settings(tmp_path, inputs, trained=False, retrain_at="04:30")
+    (tmp_path / "models").mkdir()
+    first = _trainings(tmp_path)                                # none: the first export waits for a model
     (tmp_path / "models" / rj.RETRAIN_STATE).write_text(json.dumps({"slot": "2026-05-01T04:30:00+09:00"}))
     for now in (NOW, NOW + pd.Timedelta(minutes=30)):          # down since May 1st; two runs on May 4th
         assert run_scheduler(settings, [inputs["posts"]], [inputs["queries"]], once=True, now=now,
@@ -190,7 +191,7 @@ def test_a_missed_retrain_catches_up_once_and_status_shows_both(setup, tiny):
     assert state["slot"] == "2026-05-03T04:30:00+09:00" and state["version"] == trained[-1]
     exported = json.loads((tmp_path / "models" / rj.EXPORT_STATE).read_text())
     current = (tmp_path / "models" / "CURRENT").read_text().strip()
-    assert current == trained[-1] and exported["model_version"] == current   # promoted, exported at once
+    assert current == trained[-1] and exported["model_version"] == current   # the new model, exported in the same run
 
     status = collect_status(settings)
     reco = status["recommender"]
