@@ -49,7 +49,7 @@ from typing import Any
 import pandas as pd
 
 from issues.atomic_file import atomic_write
-from jobs.runner.alerts import quote_url_password, redact
+from jobs.runner.alerts import redact
 from jobs.store.lock import LockBusyError, RunLock
 
 log = logging.getLogger("issuewire.recommender")
@@ -184,7 +184,7 @@ def _export(ctx, hour, lock, state_path: Path, model_meta: dict, now) -> dict:
                               pd.Timestamp(trained).timestamp() if trained else None)
     out = lambda t: str(hour_file(t, hour, s.timezone)) if t else None  # noqa: E731
     meta = export_recommendations(
-        model_settings(rs), quote_url_password(s.redis_url) if s.redis_url else None, s.redis_prefix,
+        model_settings(rs), s.redis_url, s.redis_prefix,
         fence_token=lock.token, feed_path=feed, out_path=out(rs.export_file),
         similar_out_path=out(rs.similar_file), interactions_paths=files, columns=parse_columns(rs.columns),
         feedback_path=rs.feedback, issue_weight=rs.issue_weight)

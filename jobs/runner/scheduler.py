@@ -15,6 +15,11 @@ the missed hours in order. ``max_instances=1`` and ``coalesce=True`` keep one ru
 this process: a slow hour makes the next firing wait, never overlap. An hour whose publish fails
 does not stop the catch-up (:func:`jobs.runner.hour.run_hours`); ``run_scheduler(..., once=True)``
 then returns 4, the exit code of a pending publish.
+
+With ``[recommender]`` configured, each firing then exports the recommendations for the newest
+completed hour and a ``daily-retrain`` job retrains at ``retrain_at``
+(:mod:`jobs.runner.recommend_jobs`): after the feed, under their own locks, never raising; the
+exit code stays the feed's.
 """
 from __future__ import annotations
 

@@ -118,18 +118,22 @@ def test_export_follows_each_published_hour_and_switches_redis(setup, redis_serv
     assert user["feed_hour"] is not None and user["items"]
 
 
-def test_a_failing_recommender_leaves_the_feed_published_and_alerts(setup, webhook):
+@pytest.mark.parametrize("model_dir", ["missing", "empty"])
+def test_a_failing_recommender_leaves_the_feed_published_and_alerts(setup, webhook, model_dir):
     tmp_path, inputs = setup
     server, url = webhook
     settings = make_settings(tmp_path, inputs, trained=False, top={"alert_webhook": url})
-    (tmp_path / "models").mkdir()                                  # an empty model store: no model to serve
+    if model_dir == "empty":
+        (tmp_path / "models").mkdir()                              # a model store with no model to serve
     code = run_scheduler(settings, [inputs["posts"]], [inputs["queries"]], once=True, now=NOW, progress=False)
     assert code == 0
     hours = IssueStore(settings.db_url).completed_hours()
     assert len(hours) == 2 and all(hour_file(settings.feed_file, h, settings.timezone).is_file() for h in hours)
     text = format_status(collect_status(settings))
     assert "recommender export: none yet" in text
-    assert "recommender export FAILED for hour 2026-05-04 02:00+09:00 at 2026-05-04 03:20+09:00" in text
+    failed = "recommender export FAILED for hour 2026-05-04 02:00+09:00 at 2026-05-04 03:20+09:00"
+    assert (failed in text) == (model_dir == "empty")             # recorded where the model store exists
+    assert not (tmp_path / "models").exists() or model_dir == "empty"
     assert not [a for a in server.received if a["issuewire"]["kind"] != "failure"]    # hours with posts
     [alert] = server.received
     assert alert["issuewire"]["stage"] == "recommender-export" and "no current model" in alert["issuewire"]["error"]
