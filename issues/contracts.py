@@ -20,7 +20,8 @@ limits column-wise rather than building one object per row.
   :class:`PinRule`): the operators' override file (TOML).
 * :class:`FeedDocument` (:class:`FeedIssue`, :class:`FeedPost`, :class:`Signals`): the JSON feed
   file, each Redis snapshot channel, and what the recommender reads as issue signals.
-* :class:`Recommendation` (:class:`RecommendedItem`): one line of the recommendation export.
+* :class:`Recommendation` (:class:`RecommendedItem`, :class:`RecommendedIssue`): one line of the
+  recommendation export.
 """
 from __future__ import annotations
 
@@ -186,20 +187,40 @@ class FeedDocument(Contract):
     channels: dict[str, list[FeedIssue]]
 
 
+class RecommendedIssue(Contract):
+    """The current issue that lifted an item in the list (its share of the score)."""
+
+    issue_id: str
+    boost: float
+    keyword: str | None = None
+
+
 class RecommendedItem(Contract):
+    """One slot of a user's list: who proposed it (``voted_by``: the models whose lists held it),
+    whether it only came from rank fusion (``fused_fill``) or from the fallback list (``fallback``:
+    popularity and what is trending now), and the issue that lifted it, if any."""
+
     item_id: str
     rank: int = Field(ge=1)
     score: float
     voted_by: list[str] = []
     fused_fill: bool = False
-    issue: str | None = None
+    fallback: bool = False
+    issue: RecommendedIssue | None = None
 
 
 class Recommendation(Contract):
-    """One line of the recommendation export: a user's ranked items and why."""
+    """One line of the recommendation export (and ``<prefix>:reco:<version>:user:<id>`` in Redis):
+    a user's ranked items and why. ``basis`` is ``history`` (the user's history folded in) or
+    ``fallback`` (no usable history); ``version`` is ``<feed hour>-<model version>`` (``nofeed-...``
+    without a feed), ``feed_hour`` the hour of the feed used as issue signals (null without one)."""
 
     user_id: str
     items: list[RecommendedItem]
+    basis: Literal["history", "fallback"]
+    version: str
+    model_version: str
+    feed_hour: str | None
 
 
 SCHEMAS = {"post": Post, "query_row": QueryRow, "dictionary_row": DictionaryRow, "override_rules": OverrideRules,

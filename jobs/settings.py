@@ -80,6 +80,7 @@ class Settings:
     retain_runs_days: int = 400           # runs, run_attempts
     retain_files_days: int = 14           # feed files, reports, and raw files under raw_dirs
     raw_dirs: tuple[str, ...] = ()        # folders of raw input files that prune may delete from
+    recommender: "ScheduledRecommenderSettings" = field(default_factory=lambda: ScheduledRecommenderSettings())
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
     title: TitleSettings = field(default_factory=TitleSettings)
@@ -87,6 +88,47 @@ class Settings:
     bundle: BundleSettings = field(default_factory=BundleSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)     # docs/input-validation.md
     engine: EngineSettings = field(default_factory=EngineSettings)     # docs/spark.md
+
+
+# -- [recommender]: the scheduled recommendation export and daily retrain (issue #15) ----------
+@dataclass(frozen=True)
+class ScheduledRecommenderSettings:
+    """``[recommender]``: what ``issuewire schedule`` runs for the recommender; off (the schedule
+    runs the issue feed only, as before) while ``model_dir`` is unset.
+
+    ``interactions`` is a glob of interaction files (the training contract); the daily retrain
+    reads them all, each export folds in those changed since the current model was trained.
+    ``retrain_at`` is a local ``HH:MM`` (empty: no scheduled retrain); ``export_file`` and
+    ``similar_file`` may contain ``{hour}``; ``columns`` maps file columns as
+    ``issuewire recommend --columns`` does."""
+
+    model_dir: str | None = None          # the model store (train-recommender's --model-dir); unset: off
+    interactions: str | None = None       # glob of interaction files (user_id,item_id,[rating],timestamp)
+    items: str | None = None              # item file (item_id,title,[genres]): issue keywords match titles
+    feedback: str | None = None           # feedback file (user_id,item_id,feedback,timestamp)
+    columns: str | None = None            # column mapping, e.g. user=user,item=movie,rating=rate,timestamp=time
+    retrain_at: str | None = "04:30"      # daily retrain, local HH:MM; empty: never
+    export_file: str | None = None        # export JSONL, may contain {hour}; unset: Redis only
+    similar_file: str | None = None       # similar-items JSONL, may contain {hour}
+    rating_threshold: float = 3.0         # ratings >= this are positives; negative: no threshold
+    min_count: int = 10                   # min positives per user and per item in training
+    top_k: int = 20                       # items per user
+    epochs: int = 20                      # max VAE epochs of the retrain (early stopping)
+    threads: int = 2                      # torch threads of the retrain
+    issue_weight: float | None = None   # the export's issue weight (the scheduled retrain has no validation feed)
+
+    def __post_init__(self) -> None:
+        if self.retrain_at:
+            hh, _, mm = self.retrain_at.partition(":")
+            if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+                raise ValueError(f"retrain_at {self.retrain_at!r} is not a local time HH:MM, e.g. 04:30")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.model_dir)
+
+
+STAGES["recommender"] = ScheduledRecommenderSettings
 
 
 def _coerce(value: Any, annotation: Any, where: str) -> Any:

@@ -50,7 +50,7 @@ import torch
 from pydantic import ValidationError
 
 from issues.atomic_file import atomic_write
-from issues.contracts import FeedDocument
+from issues.contracts import FeedDocument, Recommendation
 from keywords.errors import OutputError
 from recommender.base import InputFileError, RecommenderError
 from recommender.data import (DataSettings, Interactions, apply_feedback, data_fingerprint, events,
@@ -70,7 +70,7 @@ from recommender.serving import (Candidates, ensemble_candidates, explain_lists,
                                  fill_with_fallback, holdout_metrics_by_id)
 from recommender.splits import time_split
 
-__all__ = ["RecommenderSettings", "ModelStore", "ExportError", "train_recommender", "recommend",
+__all__ = ["RecommenderSettings", "ModelStore", "ExportError", "train_recommender", "recommend", "check_records",
            "serve_lists", "load_interactions", "load_events", "load_items", "load_feed", "write_jsonl_atomic"]
 
 
@@ -213,6 +213,34 @@ class ModelStore:
 
 def _atomic_write(path: Path, writer, binary: bool = False) -> None:
     atomic_write(path, writer, binary=binary)       # temp file, fsync, rename; mode from the umask
+
+
+def check_records(records: list[dict]) -> None:
+    """Hold the export to its contract (:class:`issues.contracts.Recommendation`), cheaply: the
+    first record of each shape (basis, and whether an issue lifted an item) is validated; all
+    records are built by the same code, so one of each shape catches a drifted field.
+
+    >>> check_records([{"user_id": "u1", "items": [], "basis": "fallback", "version": "v",
+    ...                 "model_version": "m", "feed_hour": None, "extra": 1}])
+    Traceback (most recent call last):
+    ...
+    recommender.shell.ExportError: export record of user 'u1' breaks the Recommendation contract: extra: Extra inputs are not permitted
+    """
+    seen: set = set()
+    for r in records:
+        shape = (r.get("basis"), any(i.get("issue") for i in r.get("items", ())))
+        if shape in seen:
+            continue
+        seen.add(shape)
+        try:
+            Recommendation.model_validate(r)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise ExportError(f"export record of user {r.get('user_id')!r} breaks the Recommendation contract: "
+                              f"{where}: {err['msg']}") from None
+        if len(seen) == 4:
+            break
 
 
 def write_jsonl_atomic(records, path) -> int:
@@ -405,11 +433,11 @@ def recommend(s: RecommenderSettings, feed_path=None, out_path=None, users=None,
     source = np.full(len(item_ids), "", dtype=object)
     feed_hour, keywords = None, {}
     note = "no feed file: issue boost off" if feed_path is None else f"issue weight {weight}"
-    if feed_path is not None and ens.train_.items is None:
+    feed = load_feed(feed_path) if feed_path is not None else None
+    feed_hour = feed.get("hour") if feed is not None else None      # the version names the hour either way
+    if feed is not None and ens.train_.items is None:
         note = "model trained without an item file: issue keywords cannot be matched, boost off"
-    elif feed_path is not None:
-        feed = load_feed(feed_path)
-        feed_hour = feed.get("hour")
+    elif feed is not None:
         issues = issues_from_feed(feed)
         keywords = {i.issue_id: i.keyword for i in issues}
         feats = item_issue_features(ens.train_.items, issues, feed_hour)
@@ -419,6 +447,7 @@ def recommend(s: RecommenderSettings, feed_path=None, out_path=None, users=None,
     version = f"{hour_tag}-{bundle['version']}"
     for r in records:
         r.update(version=version, model_version=bundle["version"], feed_hour=feed_hour)
+    check_records(records)
     similar = similar_records(bundle["similar"], item_ids, bundle["similar_model"])
     meta = {"version": version, "model_version": bundle["version"], "feed_hour": feed_hour,
             "issue_weight": weight, **counts, "served_list": bundle["served"],

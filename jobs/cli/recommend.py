@@ -115,7 +115,8 @@ def _feed_path(feed: str | None, hour: str | None, timezone: str) -> str | None:
 
 def export_recommendations(settings, redis_url: str | None, redis_prefix: str, fence_token: int | None = None,
                            **recommend_args) -> dict:
-    """``recommender.shell.recommend`` (files), then the Redis export under the same version."""
+    """``recommender.shell.recommend`` (files), then the Redis export under the same version
+    (a password in ``redis_url`` may hold ``@`` or ``/`` unencoded, as for the feed)."""
     from recommender.shell import recommend
 
     out = recommend(settings, **recommend_args)
@@ -123,7 +124,8 @@ def export_recommendations(settings, redis_url: str | None, redis_prefix: str, f
         import redis
 
         from jobs.publish.redis_snapshot import publish_recommendations
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
+        from jobs.runner.alerts import quote_url_password
+        client = redis.Redis.from_url(quote_url_password(redis_url), socket_connect_timeout=5)
         publish_recommendations(client, redis_prefix, out["meta"]["version"], out["records"], out["meta"],
                                 out["similar"], fence_token=fence_token)
     return out["meta"]

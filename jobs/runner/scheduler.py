@@ -15,6 +15,11 @@ the missed hours in order. ``max_instances=1`` and ``coalesce=True`` keep one ru
 this process: a slow hour makes the next firing wait, never overlap. An hour whose publish fails
 does not stop the catch-up (:func:`jobs.runner.hour.run_hours`); ``run_scheduler(..., once=True)``
 then returns 4, the exit code of a pending publish.
+
+With ``[recommender]`` configured, each firing then exports the recommendations for the newest
+completed hour and a ``daily-retrain`` job retrains at ``retrain_at``
+(:mod:`jobs.runner.recommend_jobs`): after the feed, under their own locks, never raising; the
+exit code stays the feed's.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import pandas as pd
 
 from jobs.runner.alerts import redact
 from jobs.runner.hour import HourRuns, RunContext, publish_pending, run_hours
+from jobs.runner.recommend_jobs import export_firing, retrain_firing
 from jobs.settings import Settings  # noqa: F401 - the settings a RunContext takes (used by the example)
 from jobs.store.lock import LockBusyError
 
@@ -65,21 +71,34 @@ def catch_up(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (),
 
 def scheduled_firing(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = ()) -> list:
     """One firing of the scheduler: catch up; a busy lock (a manual run or another scheduler) or a
-    failed hour (already recorded and alerted) is logged, and the next firing tries again."""
+    failed hour (already recorded and alerted) is logged, and the next firing tries again. Then,
+    with ``[recommender]`` configured, the recommendation export for the newest completed hour
+    (which never raises: its failure is logged and alerted, the feed stays published)."""
+    runs: list = []
     try:
         runs = catch_up(ctx, posts, queries, progress=False)
         if runs.pending:
             log.warning("%s", runs.summary())
-        return runs
     except LockBusyError as exc:
         log.info("firing skipped: %s", exc)
     except Exception as exc:  # noqa: BLE001 - the scheduler must keep firing
         log.error("firing stopped: %s: %s", exc.__class__.__name__, redact(str(exc)))
-    return []
+    export_firing(ctx)
+    return runs
 
 
-def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), trigger=None, blocking=True):
-    """A configured (not started) APScheduler; ``trigger`` defaults to the hourly cron minute."""
+def scheduled_retrain(ctx: RunContext, clock=None) -> None:
+    """The daily retrain job (``clock()`` gives the time; tests pass a fake one)."""
+    retrain_firing(ctx, now=None if clock is None else clock())
+
+
+def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str] = (), trigger=None, blocking=True,
+                    retrain_trigger=None, clock=None):
+    """A configured (not started) APScheduler; ``trigger`` defaults to the hourly cron minute.
+
+    With ``[recommender]`` configured and a ``retrain_at``, a second job ``daily-retrain`` fires at
+    that local time (``retrain_trigger`` replaces it in tests) and once at start, which runs a slot
+    missed while the scheduler was down (once); it runs beside the hourly job, never before it."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -88,6 +107,15 @@ def build_scheduler(ctx: RunContext, posts: Sequence[str], queries: Sequence[str
     trigger = trigger or CronTrigger(minute=ctx.settings.schedule_minute, timezone=ctx.settings.timezone)
     scheduler.add_job(scheduled_firing, trigger, args=[ctx, list(posts), list(queries)], id="hourly-run",
                       max_instances=1, coalesce=True, misfire_grace_time=3600, replace_existing=True)
+    reco = ctx.settings.recommender
+    if reco.enabled and reco.retrain_at:
+        from datetime import datetime, timezone
+
+        hh, mm = reco.retrain_at.split(":")
+        retrain_trigger = retrain_trigger or CronTrigger(hour=int(hh), minute=int(mm), timezone=ctx.settings.timezone)
+        scheduler.add_job(scheduled_retrain, retrain_trigger, args=[ctx, clock], id="daily-retrain",
+                          max_instances=1, coalesce=True, misfire_grace_time=6 * 3600, replace_existing=True,
+                          next_run_time=datetime.now(timezone.utc))
     return scheduler
 
 
@@ -96,7 +124,9 @@ def run_scheduler(settings, posts: Sequence[str], queries: Sequence[str] = (), o
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = RunContext(settings)
     runs = catch_up(ctx, posts, queries, now=now, progress=progress)
+    export_firing(ctx, now=now)                     # never raises: the feed's exit code stands
     if once:
+        retrain_firing(ctx, now=now)                # a due (or missed) daily retrain, once
         if runs.pending:
             log.warning("%s", runs.summary())
             return 4                                # the exit code of a pending publish (jobs.cli.main)

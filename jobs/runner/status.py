@@ -108,7 +108,26 @@ def collect_status(settings, last: int = 24, store: IssueStore | None = None, re
                           .isoformat(timespec="minutes"), "stage": f["stage"],
                           "error": redact(f["error"]) if isinstance(f["error"], str) else f["error"],
                           "at": _t(f["finished_at"])} for f in failures.to_dict("records")],
-            "redis_configured": bool(settings.redis_url)})
+            "redis_configured": bool(settings.redis_url),
+            "recommender": _recommender(settings)})
+
+
+def _recommender(settings) -> dict[str, Any] | None:
+    """The recommender's last export and training (``[recommender]``), times in local time."""
+    from jobs.cli.options import local_time
+    from jobs.runner.recommend_jobs import recommender_status
+
+    reco = recommender_status(settings.recommender)
+    if reco is None:
+        return None
+    local = lambda t: local_time(pd.Timestamp(t), settings.timezone) if t else None  # noqa: E731
+    for part, keys in (("export", ("at", "hour")), ("training", ("at",)), ("retrain", ("started_at",))):
+        if reco[part]:
+            reco[part] = {**reco[part], **{k: local(reco[part].get(k)) for k in keys}}
+    failed = (reco["export"] or {}).get("failed")
+    if failed:
+        reco["export"]["failed"] = {**failed, "hour": local(failed.get("hour")), "at": local(failed.get("at"))}
+    return reco
 
 
 def _flag(value) -> str:
@@ -169,4 +188,25 @@ def format_status(status: dict[str, Any]) -> str:
             lines.append(f"pending {target} publish (retried by the next run): {', '.join(versions[:5])}")
     for f in status["failures"]:
         lines.append(f"failed attempt: hour {f['hour']} at stage {f['stage']} ({f['at']}): {f['error']}")
+    if status.get("recommender"):
+        lines.extend(_recommender_lines(status["recommender"]))
     return "\n".join(lines)
+
+
+def _recommender_lines(reco: dict[str, Any]) -> list[str]:
+    e, t, r = reco["export"], reco["training"], reco["retrain"]
+    export = "none yet" if not (e and e.get("version")) else (
+        f"{e['version']} at {e['at']} for hour {e['hour']}: served {e['served']} of {e['n_users']} users "
+        f"({e['folded_in']} folded in, {e['fallback']} fallback)" + ("" if e.get("redis") else ", files only"))
+    training = "none yet" if not t else (
+        f"{t['version']} at {t['at']}: {'promoted' if t['promoted'] else 'kept the current model'}, "
+        f"served list {t['served']}")
+    lines = [f"recommender: model dir {reco['model_dir']}, current model {reco['current_model'] or '(none)'}",
+             f"recommender export: {export}", f"recommender training: {training}"]
+    if e and e.get("failed"):
+        f = e["failed"]
+        lines.append(f"recommender export FAILED for hour {f['hour']} at {f['at']} (retried by the next firing): "
+                     f"{f['error']}")
+    if r and r.get("error"):
+        lines.append(f"recommender retrain FAILED (slot {r['slot']}, started {r['started_at']}): {r['error']}")
+    return lines
