@@ -78,7 +78,8 @@ def cmd_run(args) -> int:
 
 def cmd_backfill(args) -> int:
     from jobs.publish.feed import PublishError
-    from jobs.runner.hour import RunContext, backfill
+    from jobs.runner.backfill import backfill
+    from jobs.runner.context import RunContext
 
     settings = settings_from_args(args)
     start = parse_hour_arg(args.start, settings.timezone, "--from")

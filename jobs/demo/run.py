@@ -26,7 +26,8 @@ import pandas as pd
 
 from jobs.demo.simulator import PlantedEvent, PortalSimulator
 from dictionaries import default_dictionary_path, load_dictionary
-from jobs.runner.hour import RunContext, backfill
+from jobs.runner.backfill import backfill
+from jobs.runner.context import RunContext
 from jobs.settings import resolve_settings
 
 DEMO_START = pd.Timestamp("2026-05-04T00:00+09:00")

@@ -24,13 +24,12 @@ DB transaction re-checks; each stage logs one JSON line (:mod:`jobs.runner.runlo
 ``run_attempts`` row, and a failure (with its stage) or the recovery after it is alerted
 (:mod:`jobs.runner.alerts`). The operator report (:mod:`jobs.publish.report`) is written after the feed file.
 
-:class:`RunContext` keeps what is expensive to rebuild (the compiled matcher, parsed input
-files, the DB engine, the Redis client) so a backfill over hundreds of hours reads each file
-once.
+:class:`~jobs.runner.context.RunContext` keeps what is expensive to rebuild (the compiled matcher,
+parsed input files, the DB engine, the Redis client) across the hours of a process;
+:mod:`jobs.runner.backfill` runs several hours in order.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -41,28 +40,24 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from crawler.ingest import (IngestBatch, check_files, describe_reasons, posts_in_hour, queries_in_hour, read_posts,
-                            read_query_counts)
-from crawler.mappings import post_mapping
-from dictionaries import load_dictionary, load_stopwords
-from dictionaries.authors import load_influential_authors
+from crawler.ingest import check_files, describe_reasons, posts_in_hour, queries_in_hour
 from issues.aggregate import HOME
 from jobs.pipeline.feed import feed_document
-from jobs.pipeline.engine import map_chunk_for, mapped_inputs
-from jobs.pipeline.hour import HourInputs, HourResult, HourTools, run_hour_core
+from jobs.pipeline.engine import mapped_inputs
+from jobs.pipeline.hour import HourInputs, HourResult, run_hour_core
+from jobs.runner.context import RunContext, latest_post_time
 from keywords.extract import keyword_query_volume
-from jobs.runner.alerts import WebhookAlerter, quote_url_password, redact, redact_webhook
+from jobs.runner.alerts import redact
 from jobs.runner.faults import checkpoint
 from issues.atomic_file import atomic_write, remove_stale_temp_files
-from jobs.publish.feed import IssueFeedPublisher, PublishError, feed_version, write_feed_file
+from jobs.publish.feed import PublishError, feed_version, write_feed_file
 from jobs.publish.paths import hour_file, hour_label, is_hour_output
-from jobs.store.lock import LockBusyError, RunLock
+from jobs.store.lock import LockBusyError
 from jobs.publish.report import write_report
 from jobs.publish.sanitize import publishable
 from jobs.runner.runlog import StageLog
 from jobs.settings import Settings
-from jobs.store.issue_store import IssueStore, RunLedger, StoreError, from_db_time, to_db_time, utc_now
-from titling.blocklist import load_blocklist, load_evergreen
+from jobs.store.issue_store import RunLedger, StoreError, from_db_time, to_db_time, utc_now
 from titling.overrides import OverrideError, Overrides, check_pin_channels, load_overrides, parse_overrides
 
 
@@ -101,130 +96,6 @@ class RunReport:
         return (f"{self.document['hour']} read={c['posts_read']} accepted={c['posts_accepted']} "
                 f"rejected={c['posts_rejected']} in_hour={c['posts_in_hour']} issues={len(home)}{status}{warming}"
                 f"  home: {titles}{rejects}{notes}")
-
-
-@dataclass
-class RunContext:
-    """Per-process caches shared by the hours of a backfill or a scheduler."""
-
-    settings: Settings
-    _tools: HourTools | None = None
-    _store: IssueStore | None = None
-    _publisher: IssueFeedPublisher | None = None
-    _files: dict[tuple, IngestBatch] = field(default_factory=dict)
-    _lock: RunLock | None = None
-    _lock_depth: int = 0
-    _spark: Any = None                   # jobs.engine.spark.SparkHourJob with [engine] name = "spark"
-
-    def __post_init__(self) -> None:
-        if self.settings.alert_webhook:      # its path and query are a secret in every message from now on
-            redact_webhook(self.settings.alert_webhook)
-
-    @contextlib.contextmanager
-    def hold_lock(self):
-        """Hold the run lock for the block (re-entrant: a backfill holds it once for all hours)."""
-        if self._lock_depth:
-            self._lock_depth += 1
-            try:
-                yield self._lock
-            finally:
-                self._lock_depth -= 1
-            return
-        lock = RunLock(self.store.engine, ttl_seconds=self.settings.lock_ttl_seconds)
-        lock.acquire(self.settings.lock_wait_seconds)
-        self._lock, self._lock_depth = lock, 1
-        try:
-            yield lock
-        finally:
-            self._lock, self._lock_depth = None, 0
-            lock.release()
-
-    @property
-    def current_lock(self) -> RunLock | None:
-        return self._lock
-
-    @property
-    def fence(self):
-        return self._lock.fence if self._lock is not None else None
-
-    def fence_check(self) -> None:
-        if self._lock is not None:
-            self._lock.check()
-
-    @property
-    def alerter(self) -> WebhookAlerter | None:
-        s = self.settings
-        return WebhookAlerter(s.alert_webhook, s.alert_timeout_seconds, s.timezone) if s.alert_webhook else None
-
-    @property
-    def tools(self) -> HourTools:
-        if self._tools is None:
-            dictionary = load_dictionary(self.settings.dictionary)
-            stopwords = load_stopwords(self.settings.stopwords) if self.settings.stopwords and \
-                Path(self.settings.stopwords).exists() else frozenset()
-            self._tools = HourTools.build(dictionary, stopwords,
-                                          load_influential_authors(self.settings.influential_authors),
-                                          load_blocklist(self.settings.title_blocklist),
-                                          load_evergreen(self.settings.evergreen))
-        return self._tools
-
-    @property
-    def store(self) -> IssueStore:
-        if self._store is None:
-            self._store = IssueStore(self.settings.db_url, lock_ttl_seconds=self.settings.lock_ttl_seconds,
-                                     lock_wait_seconds=self.settings.lock_wait_seconds)   # migrates first
-        return self._store
-
-    @property
-    def publisher(self) -> IssueFeedPublisher | None:
-        if self._publisher is None and self.settings.redis_url:
-            import redis
-
-            client = redis.Redis.from_url(quote_url_password(self.settings.redis_url), socket_timeout=10,
-                                          socket_connect_timeout=5)
-            self._publisher = IssueFeedPublisher(client, self.settings.redis_prefix,
-                                                 self.settings.snapshot_ttl_hours * 3600,
-                                                 fence_ttl_seconds=2 * self.settings.lock_ttl_seconds)
-        return self._publisher
-
-    @property
-    def spark_job(self):
-        """The Spark side of this process's hours (``[engine] name = "spark"``), else None."""
-        if self._spark is None and self.settings.engine.name == "spark":
-            from jobs.engine.spark import SparkHourJob
-
-            self._spark = SparkHourJob(self.settings)
-        return self._spark
-
-    def read(self, kind: str, paths: Sequence[str]) -> IngestBatch:
-        """Parse input files once per process; a changed file (mtime, size) is read again."""
-        key = (kind, tuple((str(p), _stamp(p)) for p in paths))
-        if key not in self._files:
-            if kind == "posts":
-                s = self.settings
-                self._files[key] = read_posts(
-                    paths, mapping=post_mapping(s.posts_mapping), max_text_chars=s.max_text_chars,
-                    earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
-                    latest=_latest_post_time(s),
-                    title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars,
-                    map_chunk=map_chunk_for(self.tools, s), chunk_rows=s.engine.chunk_rows)  # bodies dropped (#13)
-            else:
-                self._files[key] = read_query_counts(paths)
-        return self._files[key]
-
-
-def _latest_post_time(settings: Settings) -> pd.Timestamp:
-    """A later ``published_at`` is rejected (a clock or parsing error upstream)."""
-    return pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=settings.post_future_hours)
-
-
-def _stamp(path: str) -> tuple:
-    p = Path(path)
-    try:
-        st = p.stat()
-        return (st.st_mtime_ns, st.st_size)
-    except OSError:
-        return (None, None)
 
 
 def resolve_overrides(ctx: RunContext, stages: StageLog | None = None,
@@ -280,7 +151,7 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
     with stages.stage("ingest") as log_counts:
         posts_paths = list(posts_paths) or s.engine.posts_paths_for(hour)
         if ctx.spark_job is not None:                # validated on the executors; accepted: the hour's posts
-            post_batch = ctx.spark_job.read_posts(posts_paths, hour, _latest_post_time(s))
+            post_batch = ctx.spark_job.read_posts(posts_paths, hour, latest_post_time(s))
         else:
             post_batch = ctx.read("posts", posts_paths)
         check_files(post_batch, "posts", s.ingest.min_accepted_share, s.posts_mapping)
@@ -624,86 +495,3 @@ def crawl_for_hour(settings: Settings, hour: pd.Timestamp, posts_paths: Sequence
     posts = list(posts_paths) + [str(p) for p in [hour_posts_dir(crawl.data_dir, hour)] if p.exists()]
     queries = list(queries_paths) + [str(p) for p in [hour_queries_dir(crawl.data_dir, hour)] if p.exists()]
     return posts, queries
-
-
-def backfill(ctx: RunContext, start: pd.Timestamp, end: pd.Timestamp, posts_paths: Sequence[str],
-             queries_paths: Sequence[str] = (), progress: bool = True, on_report=None) -> "HourRuns":
-    """Every hour from ``start`` to ``end`` (both included), in order, with a progress bar."""
-    hours = pd.date_range(pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC"), freq="h")
-    return run_hours(ctx, hours, posts_paths, queries_paths, progress, on_report, desc="backfill")
-
-
-class HourRuns(list):
-    """The reports of the hours that ran (a list, in order), with the hours whose publish is
-    pending and the hour that failed, if one did (the hours after it were not run).
-
-    >>> runs = HourRuns("backfill", "Asia/Seoul", total=3)
-    >>> runs.extend(["<report of 02Z>", "<report of 03Z>"])
-    >>> runs.pending.append((pd.Timestamp("2026-05-05T03:00Z"), "redis publish of ... failed"))
-    >>> runs.summary()
-    'backfill: 3 hours: 1 ok, 1 with pending publish (2026-05-05T12:00+09:00), 0 failed, 1 not run'
-    """
-
-    def __init__(self, desc: str = "hours", timezone: str = "Asia/Seoul", total: int = 0):
-        super().__init__()
-        self.desc, self.timezone, self.total = desc, timezone, total
-        self.pending: list[tuple[pd.Timestamp, str]] = []
-        self.failed: tuple[pd.Timestamp, str] | None = None
-
-    @property
-    def ok(self) -> int:
-        return len(self) - len(self.pending)
-
-    @property
-    def not_run(self) -> int:
-        return self.total - len(self) - (1 if self.failed else 0)
-
-    def _local(self, hour: pd.Timestamp) -> str:
-        return pd.Timestamp(hour).tz_convert(self.timezone).isoformat(timespec="minutes")
-
-    def summary(self) -> str:
-        """One line: hours ok / with a pending publish (the first ones named) / failed / not run."""
-        pending = ""
-        if self.pending:
-            named = ", ".join(self._local(h) for h, _ in self.pending[:3])
-            pending = f" ({named}{', ...' if len(self.pending) > 3 else ''})"
-        failed = f" ({self._local(self.failed[0])}: {self.failed[1]})" if self.failed else ""
-        not_run = f", {self.not_run} not run" if self.not_run else ""
-        return (f"{self.desc}: {self.total} hours: {self.ok} ok, {len(self.pending)} with pending publish{pending}, "
-                f"{1 if self.failed else 0} failed{failed}{not_run}")
-
-
-def run_hours(ctx: RunContext, hours: Sequence[pd.Timestamp], posts_paths: Sequence[str],
-              queries_paths: Sequence[str] = (), progress: bool = True, on_report=None,
-              desc: str = "hours") -> HourRuns:
-    """The given hours in order under one hold of the run lock, with a progress bar.
-
-    An hour whose Redis publish or feed file fails is stored like any other (its publish waits
-    for the next run, as after a single ``run``) and the next hours run. Any other failure stops
-    the run: later hours are judged against the earlier ones, so they are not run without it; the
-    exception is raised with the :class:`HourRuns` so far as its ``hour_runs``."""
-    from tqdm import tqdm
-
-    hours = list(hours)
-    runs = HourRuns(desc, ctx.settings.timezone, total=len(hours))
-    with ctx.hold_lock():
-        for hour in tqdm(hours, desc=desc, unit="hour", disable=not progress):
-            try:
-                report = run_hour(ctx, hour, posts_paths, queries_paths)
-            except PendingPublishError as exc:
-                report = exc.report
-                runs.pending.append((report.hour, redact(str(exc))))
-                report.notes.append(f"publish pending: {redact(str(exc))}")
-            except LockBusyError:
-                raise
-            except Exception as exc:
-                runs.failed = (pd.Timestamp(hour).tz_convert("UTC"), redact(f"{exc}"))
-                exc.hour_runs = runs
-                StageLog(hour).event("hours_stopped", summary=runs.summary())
-                raise
-            runs.append(report)
-            if on_report is not None:
-                on_report(report)
-    if len(hours) > 1 or runs.pending:
-        StageLog(hours[-1]).event("hours_done", summary=runs.summary(), ok=runs.ok, pending=len(runs.pending))
-    return runs

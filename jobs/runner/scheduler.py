@@ -13,7 +13,7 @@
 ``max_catchup_hours`` back, oldest first), so a scheduler that was down for a while completes
 the missed hours in order. ``max_instances=1`` and ``coalesce=True`` keep one run at a time in
 this process: a slow hour makes the next firing wait, never overlap. An hour whose publish fails
-does not stop the catch-up (:func:`jobs.runner.hour.run_hours`); ``run_scheduler(..., once=True)``
+does not stop the catch-up (:func:`jobs.runner.backfill.run_hours`); ``run_scheduler(..., once=True)``
 then returns 4, the exit code of a pending publish.
 
 With ``[recommender]`` configured, each firing then exports the recommendations for the newest
@@ -29,7 +29,9 @@ from typing import Sequence
 import pandas as pd
 
 from jobs.runner.alerts import redact
-from jobs.runner.hour import HourRuns, RunContext, publish_pending, run_hours
+from jobs.runner.backfill import HourRuns, run_hours
+from jobs.runner.context import RunContext
+from jobs.runner.hour import publish_pending
 from jobs.runner.recommend_jobs import export_firing, retrain_firing
 from jobs.settings import Settings  # noqa: F401 - the settings a RunContext takes (used by the example)
 from jobs.store.lock import LockBusyError

@@ -15,7 +15,8 @@ import pytest
 import redis
 
 from jobs.publish.feed import IssueFeedPublisher
-from jobs.runner.hour import RunContext, backfill, run_hour
+from jobs.runner.backfill import backfill
+from jobs.runner.hour import RunContext, run_hour
 from jobs.runner.status import collect_status
 from jobs.store.issue_store import IssueStore
 
