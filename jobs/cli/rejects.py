@@ -31,13 +31,13 @@ def add_rejects_command(subparsers) -> argparse.ArgumentParser:
 def cmd_rejects(args) -> int:
     from jobs.runner.rejects import format_rejects, hour_rejects, rejects_json
     from jobs.settings import SettingsError
-    from jobs.store.issue_store import IssueStore
+    from jobs.runner.status import open_for_status
 
     settings = settings_from_args(args)
     hour = parse_hour_arg(args.hour, settings.timezone)
     if args.limit < 0:
         raise SettingsError("--limit must be 0 or more")
-    listing = hour_rejects(IssueStore(settings.db_url, create=False), hour, args.limit)
+    listing = hour_rejects(open_for_status(settings.db_url, "rejects"), hour, args.limit)
     if listing.run is None and listing.total == 0:
         raise SettingsError(f"hour {args.hour} never ran ({local_time(hour, settings.timezone)}) in the "
                             f"{settings.db_url.split('://')[0]} database (see `issuewire status`)")

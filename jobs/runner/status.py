@@ -40,13 +40,13 @@ from jobs.store.migrate import check_current
 STAGES = ("crawl", "ingest", "history", "map", "core", "store", "redis", "file", "report")
 
 
-def open_for_status(db_url: str) -> IssueStore:
+def open_for_status(db_url: str, command: str = "status") -> IssueStore:
     """The run database as it is: never created (a mistyped SQLite path is a
     :class:`~jobs.settings.SettingsError`, exit 2) nor migrated (a database behind this code's
     schema is a :class:`~jobs.store.errors.StoreError` saying to run ``issuewire db upgrade``)."""
     path = sqlite_file(db_url)
     if path is not None and not path.is_file():
-        raise SettingsError(f"--db {db_url}: no database file at {path} (status creates nothing; "
+        raise SettingsError(f"--db {db_url}: no database file at {path} ({command} creates nothing; "
                             f"check the path)")
     store = IssueStore(db_url, create=False)
     check_current(store.engine)

@@ -53,6 +53,15 @@ def test_status_with_a_mistyped_sqlite_path_is_one_line_exit_2_and_creates_nothi
     assert not (tmp_path / "nowhere").exists()
 
 
+def test_rejects_with_a_mistyped_sqlite_path_is_one_line_exit_2_and_creates_nothing(tmp_path):
+    typo = tmp_path / "db.sqlit"
+    done = run_cli(["rejects", "--hour", "2026-05-04T08:00", "--db", f"sqlite:///{typo}"])
+    assert done.returncode == EXIT_INPUT
+    assert done.stderr.splitlines() == [f"issuewire: error: --db sqlite:///{typo}: no database file at {typo} "
+                                        f"(rejects creates nothing; check the path)"]
+    assert not typo.exists()
+
+
 def test_status_of_a_database_behind_the_code_says_to_upgrade_and_changes_nothing(tmp_path, capsys):
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     engine = sa.create_engine(db_url)
