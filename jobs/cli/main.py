@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -233,6 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("issuewire: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:             # `issuewire rejects ... | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())           # no second error when Python flushes stdout at exit
+        return EXIT_OK
     except Exception:  # noqa: BLE001 - a bug: keep its traceback, say so, exit 1
         traceback.print_exc()
         print("issuewire: internal error (the traceback above is a bug; please report it)", file=sys.stderr)

@@ -216,3 +216,17 @@ def test_the_installed_entry_point_exits_with_the_table(inputs, tmp_path):
     missing = _subprocess(_run(inputs, tmp_path, "--dictionary", str(tmp_path / "nope.tsv")), tmp_path)
     assert missing.returncode == EXIT_INPUT and "Traceback" not in missing.stderr
     assert not (tmp_path / "feed.json").exists()
+
+
+def test_a_reader_that_closes_the_pipe_is_not_a_bug(tmp_path):
+    """`issuewire status | head -1`: the rest of the output has nowhere to go; exit 0, no traceback."""
+    from jobs.store.issue_store import IssueStore
+    from tests.ops.conftest import spawn_cli
+
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    IssueStore(db_url)
+    proc = spawn_cli(["status", "--db", db_url])
+    proc.stdout.close()                                   # the reader is gone before the first line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "Broken pipe" not in err
