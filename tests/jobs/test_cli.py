@@ -171,8 +171,8 @@ def test_flags_beat_environment_beat_config_file_for_the_operator_commands(input
     assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["runs"][0]["hour"] == "2026-05-04T01:00+09:00"
     monkeypatch.setenv("ISSUEWIRE_DB_URL", other)                          # the environment beats the file
-    assert main(["rejects", "--hour", "2026-05-04T01:00"]) == EXIT_DATABASE
-    assert "other.sqlite" in capsys.readouterr().err
+    assert main(["rejects", "--hour", "2026-05-04T01:00"]) == EXIT_INPUT     # no such file: nothing created
+    assert "other.sqlite" in capsys.readouterr().err and not (tmp_path / "other.sqlite").exists()
     assert main(["rejects", "--hour", "2026-05-04T01:00", "--db", db]) == 0   # the flag beats both
     assert "2 rejected rows" in capsys.readouterr().out
 
