@@ -94,7 +94,8 @@ class RecommenderSettings:
     vae_latent: int = 32
     patience: int = 3
     seed: int = 0
-    threads: int | None = 2
+    threads: int | None = 1                # torch threads per VAE (2 were 6-20x slower on shared cores)
+    vae_seconds: float | None = 15.0       # wall-clock bound per VAE (stops after the epoch reaching it)
     refit_full: bool = True
     top_k: int = 20
     n_candidates: int = 40
@@ -110,7 +111,8 @@ def build_ensemble(s: RecommenderSettings, ease_l2: float | None = None, epochs:
     validation chose, no early stopping)."""
     epochs = epochs or {}
     common = dict(hidden_dim=s.vae_hidden, latent_dim=s.vae_latent, seed=s.seed, n_threads=s.threads,
-                  progress=s.progress, patience=s.patience if patience is None else patience)
+                  progress=s.progress, patience=s.patience if patience is None else patience,
+                  max_seconds=s.vae_seconds)
     return Ensemble([EASE(l2=s.ease_l2 if ease_l2 is None else ease_l2),
                      RecVAE(**common, n_epochs=epochs.get("recvae", max(1, s.vae_epochs // 2))),
                      MultVAE(**common, n_epochs=epochs.get("mult_vae", s.vae_epochs))])
@@ -294,6 +296,11 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
     _say(log, f"validation window: {holdout.n_users} users from {pd.Timestamp(cut, unit='s')}; EASE ridge "
               f"{l2:g} (NDCG@{s.top_k} " + ", ".join(f"{k:g}: {v:.4f}" for k, v in l2_scores.items()) + ")")
     candidate = build_ensemble(s, ease_l2=l2).fit(train)
+    training = {m.name: {"epochs": len(m.history_), "best_epoch": m.best_epoch_ + 1, "stopped": m.stopped_,
+                         "validation_ndcg": m.validation_ndcg_}
+                for m in candidate.members if isinstance(m, NeuralRecommender)}
+    _say(log, "VAEs: " + "; ".join(f"{n} {t['epochs']} epochs ({t['stopped']}), best epoch {t['best_epoch']}"
+                                  for n, t in training.items()))
     served, by_method = choose_served(candidate, holdout, data.item_ids, s.top_k)
     key = f"ndcg@{s.top_k}"
     metrics = dict(by_method[served])
@@ -348,7 +355,7 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
                              "ease_l2": l2, "ease_l2_ndcg": l2_scores, "similar": similar_metrics,
                              "current": current_metrics, "current_version": store.current_version()},
               "issue_weight": float(issue["weight"]), "issue_selection": issue,
-              "settings": asdict(s), "refit_full": bool(promote and s.refit_full),
+              "training": training, "settings": asdict(s), "refit_full": bool(promote and s.refit_full),
               "train_seconds": round(seconds, 2)}
     store.save(bundle, promote)
     return {"version": version, "promoted": promote, "metrics": metrics, "current_metrics": current_metrics,
