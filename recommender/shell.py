@@ -18,7 +18,8 @@ Model store (``model_dir``): ``<model_dir>/<version>/model.pt`` (the fitted ense
 ``torch.save``) and ``meta.json`` (settings, validation metrics, data fingerprint, whether
 it was promoted); ``<model_dir>/CURRENT`` names the serving version and is replaced
 atomically. A trained candidate is promoted only when its validation NDCG@20 is not worse
-than the current model's on the *same* time-based validation window.
+than the current model's on the *same* time-based validation window, the current model's
+recipe refitted on its own data before that window (neither has seen the window's targets).
 
 Export file (JSON Lines, UTF-8, written to a temporary file in the same folder, fsynced,
 then ``os.replace``d - readers see the old or the new file, never half of one)::
@@ -57,7 +58,8 @@ from recommender.data import (DataSettings, Interactions, apply_feedback, data_f
                               map_columns, read_feedback_frame)
 from recommender.baselines import ItemKNN
 from recommender.foldin import FallbackSettings, HistoryStore, popular_and_trending
-from recommender.selection import choose_served, choose_similar, tune_ease, validation_cut
+from recommender.selection import (champion_reference, choose_served, choose_similar, tune_ease,
+                                   validation_cut)
 from recommender.similar import similar_matrix, similar_records
 from recommender.ease import EASE
 from recommender.ensemble import Ensemble
@@ -275,8 +277,9 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
     The validation window holds the last ``validation_users`` share of users (``validation_cut``);
     on it EASE's ridge is tuned, the served list chosen, the similar-items model chosen, the issue
     weight chosen (with ``validation_feed_path``) and the current model compared (champion gate:
-    promoted only when its served list's NDCG@k is not worse). The promoted model is refitted on
-    all data with the chosen ridge and each VAE's best epoch count."""
+    promoted only when its served list's NDCG@k is not worse than the current model's recipe
+    refitted on the current model's data before the window: ``selection.champion_reference``).
+    The promoted model's EASE is refitted on all data; the VAEs keep their best epoch."""
     now = now or datetime.now(timezone.utc)
     clock = time.perf_counter()
     liked_all, touched_all, _ = load_events(interactions_path, s, columns, feedback_path)
@@ -314,10 +317,18 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
     similar_model, similar_metrics = choose_similar(similar_candidates, holdout, s.top_k, s.similar_k)
     store = ModelStore(s.model_dir)
     current = store.load_current()
-    current_metrics = None
+    current_metrics, gate = None, None
     if current is not None:
-        current_metrics = holdout_metrics_by_id(current["ensemble"], holdout.fold_in, holdout.target,
+        # the gate compares on targets neither model has seen: the current model's recipe (its
+        # ridge, its VAEs) refitted on its own data before this window, not the served model
+        # whose EASE was refitted on everything, this window's targets included
+        reference = champion_reference(current["ensemble"], cut)
+        current_metrics = holdout_metrics_by_id(reference, holdout.fold_in, holdout.target,
                                                 data.item_ids, s.top_k, method=current.get("served", "vote"))
+        current_cut = current.get("validation", {}).get("cut")
+        gate = {"current": "its recipe refitted on its data before the window",
+                "current_validation_cut": current_cut,
+                "vaes_saw_window": current_cut is not None and current_cut > cut}
     promote = current_metrics is None or metrics[key] >= current_metrics[key]
     issue = {"weight": 0.0, "note": "no validation feed given: issue boost off"}
     if validation_feed_path is not None and data.items is None:
@@ -353,7 +364,8 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
               "validation": {"cut": cut, "n_users": holdout.n_users, "candidate": metrics,
                              "by_method": by_method, "served": served, "margin": margin, "runner_up": runner_up,
                              "ease_l2": l2, "ease_l2_ndcg": l2_scores, "similar": similar_metrics,
-                             "current": current_metrics, "current_version": store.current_version()},
+                             "current": current_metrics, "current_version": store.current_version(),
+                             "gate": gate},
               "issue_weight": float(issue["weight"]), "issue_selection": issue,
               "training": training, "settings": asdict(s), "refit_full": bool(promote and s.refit_full),
               "train_seconds": round(seconds, 2)}
