@@ -65,13 +65,21 @@ def validation_cut(data, n_users: int) -> float:
     return float(cuts[ok[0]])
 
 
-def tune_ease(train, holdout, grid, k: int = 20) -> tuple[float, dict[float, float]]:
-    """The ridge of ``grid`` with the best NDCG@k of EASE on ``holdout`` (ties: the larger)."""
-    scores = {}
+def tune_ease(train, holdout, grid, k: int = 20, fitted: dict | None = None
+              ) -> tuple[float, dict[float, float]]:
+    """The ridge of ``grid`` with the best NDCG@k of EASE on ``holdout`` (ties: the larger). The
+    Gram matrix is computed once for the grid; ``fitted`` (a dict) receives the best model."""
+    scores, best_key, best_model = {}, None, None
+    gram = EASE.gram(train)
     for l2 in grid:
-        idx, _ = EASE(l2=float(l2)).fit(train).recommend_history(holdout.fold_in, k)
+        model = EASE(l2=float(l2)).fit_gram(train, gram)
+        idx, _ = model.recommend_history(holdout.fold_in, k)
         scores[float(l2)] = ndcg_at_k(idx, holdout.target, k)
-    best = max(scores, key=lambda l2: (scores[l2], l2))
+        if best_key is None or (scores[float(l2)], float(l2)) > best_key:
+            best_key, best_model = (scores[float(l2)], float(l2)), model
+    best = best_key[1]
+    if fitted is not None:
+        fitted["ease"] = best_model
     return best, scores
 
 

@@ -295,10 +295,13 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
         raise InputFileError(f"{interactions_path}: no user has liked items both before and after any time: "
                              "nothing to validate on")
     grid = tuple(s.ease_l2_grid) or (s.ease_l2,)
-    l2, l2_scores = tune_ease(train, holdout, grid, s.top_k)
+    tuned: dict = {}
+    l2, l2_scores = tune_ease(train, holdout, grid, s.top_k, fitted=tuned)
     _say(log, f"validation window: {holdout.n_users} users from {pd.Timestamp(cut, unit='s')}; EASE ridge "
               f"{l2:g} (NDCG@{s.top_k} " + ", ".join(f"{k:g}: {v:.4f}" for k, v in l2_scores.items()) + ")")
-    candidate = build_ensemble(s, ease_l2=l2).fit(train)
+    candidate = build_ensemble(s, ease_l2=l2)
+    candidate.members = [tuned["ease"] if m.name == "ease" and m.l2 == l2 else m for m in candidate.members]
+    candidate.fit(train)                               # EASE is the tuned fit; the VAEs train here
     training = {m.name: {"epochs": len(m.history_), "best_epoch": m.best_epoch_ + 1, "stopped": m.stopped_,
                          "validation_ndcg": m.validation_ndcg_}
                 for m in candidate.members if isinstance(m, NeuralRecommender)}
