@@ -192,3 +192,14 @@ def test_cli_keeps_top_level_options_of_the_parent_parser():
     assert _opt(args, "redis_prefix") == "p" and _opt(args, "redis_url") == "redis://old:1/0"
     args = parser.parse_args(["recommend", "--redis-prefix", "q", "--redis", "redis://new:1/0"])
     assert _opt(args, "redis_prefix") == "q" and _opt(args, "model_dir") == "var/recommender"
+
+
+def test_a_crippled_retrain_is_kept_out_by_the_gate(files):
+    s = settings(files, vae_epochs=3, patience=2)
+    crippled = settings(files, ease_l2_grid=(1e7,), vae_epochs=1, vae_hidden=2, vae_latent=1)
+    days = [pd.Timestamp(f"2024-01-0{d}", tz="UTC").to_pydatetime() for d in (1, 2)]
+    first = jr.train_recommender(s, files / "inter.csv", now=days[0])
+    second = jr.train_recommender(crippled, files / "inter.csv", now=days[1])
+    assert not second["promoted"]
+    assert second["metrics"]["ndcg@20"] < second["current_metrics"]["ndcg@20"]
+    assert jr.ModelStore(s.model_dir).current_version() == first["version"]
