@@ -1,7 +1,7 @@
 """Offline evaluation of every recommender model, the baselines and the ensemble.
 
     python benchmarks/eval_recommender.py --dataset ml100k --seeds 5
-    python benchmarks/eval_recommender.py --dataset kmrd --seeds 5 --threads 2
+    python benchmarks/eval_recommender.py --dataset kmrd --seeds 5 --threads 1
 
 * ``ml100k``: strong generalization - per seed, 10% of users for validation and 10% for
   test are held out of training; each held-out user's items are split 80/20 into fold-in
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
                         "(eval_recommender_foldin.py)")
     p.add_argument("--cut-quantile", type=float, default=0.9, help="foldin: share of interactions before the cut")
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--min-count", type=int, default=10)
     p.add_argument("--test-share", type=float, default=0.1, help="kmrd: share of interactions after the cut")
     p.add_argument("--ease-l2", type=float, default=None)

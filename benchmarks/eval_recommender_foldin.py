@@ -22,6 +22,7 @@
 """
 from __future__ import annotations
 
+import os
 import resource
 import tempfile
 import time
@@ -74,7 +75,7 @@ def metrics(lists: dict, targets: pd.Series) -> dict:
 
 
 def evaluate_foldin(df: pd.DataFrame, items: pd.DataFrame | None, threshold: float, cut_quantile: float = 0.9,
-                    threads: int = 2, seed: int = 0) -> dict:
+                    threads: int = 1, seed: int = 0) -> dict:
     df = df.assign(user_id=df["user_id"].astype(str), item_id=df["item_id"].astype(str))
     cut = float(np.quantile(df["timestamp"].to_numpy(float), cut_quantile))
     before, after = df[df["timestamp"] < cut], df[df["timestamp"] >= cut]
@@ -90,6 +91,9 @@ def evaluate_foldin(df: pd.DataFrame, items: pd.DataFrame | None, threshold: flo
                  "margin": out["margin"], "runner_up": out["runner_up"], "ease_l2": out["ease_l2"],
                  "validation_users": out["validation_users"]}
         bundle = ModelStore(s.model_dir).load_current()
+        train["validation_ndcg"] = out["metrics"]["ndcg@20"]
+        train["vaes"] = bundle.get("training", {})
+        train["load"] = os.getloadavg()[0]
     liked_l, touched_l = events(after, s.data)
     fold_touched, fold_liked, targets = split_later(liked_l, touched_l)
     store = bundle["history"]
@@ -134,7 +138,10 @@ def format_foldin(name: str, result: dict) -> str:
     t = result["train"]
     lines = [f"**{name}, fold-in protocol** (cut {result['cut']}; train-recommender {t['wall_s']:.1f} s wall, "
              f"{t['cpu_s']:.1f} s CPU; served list `{t['served']}` chosen on {t['validation_users']} validation "
-             f"users, {t['margin']:+.4f} NDCG@20 over `{t['runner_up']}`; EASE ridge {t['ease_l2']:g})", "",
+             f"users (its NDCG@20 {t['validation_ndcg']:.4f}), {t['margin']:+.4f} over `{t['runner_up']}`; "
+             f"EASE ridge {t['ease_l2']:g}; "
+             + "; ".join(f"{n} {v['epochs']} epochs ({v['stopped']})" for n, v in t.get("vaes", {}).items())
+             + f"; load average {t['load']:.1f})", "",
              "| users | n | list | recall@20 | ndcg@20 | coverage |", "|---|---|---|---|---|---|"]
     for group, rows in result["table"].items():
         for list_name, m in rows.items():

@@ -114,7 +114,7 @@ class ScheduledRecommenderSettings:
     min_count: int = 10                   # min positives per user and per item in training
     top_k: int = 20                       # items per user
     epochs: int = 20                      # max VAE epochs of the retrain (early stopping)
-    threads: int = 2                      # torch threads of the retrain
+    threads: int = 1                      # torch threads of the retrain (2 are slower on shared cores)
     issue_weight: float | None = None   # the export's issue weight (the scheduled retrain has no validation feed)
 
     def __post_init__(self) -> None:

@@ -10,6 +10,9 @@
     >>> idx, scores = model.recommend_history(history, k=1)
     >>> data.item_ids[idx].tolist()
     [['2']]
+    >>> same = EASE(l2=1.0).fit_gram(data, EASE.gram(data))     # one Gram for a grid of ridges
+    >>> bool(np.allclose(same.weights_, model.weights_))
+    True
 
 ``B = I - P diagMat(1 / diag(P))`` with ``P = (X^T X + l2 I)^-1``. ``P`` is computed in
 float32 from a Cholesky factorisation of the (symmetric positive definite) Gram matrix,
@@ -50,14 +53,27 @@ class EASE(Recommender):
     def max_items(self) -> int:
         return int(np.sqrt(self.memory_budget_bytes / BYTES_PER_ENTRY))
 
+    @staticmethod
+    def gram(interactions) -> np.ndarray:
+        """``X^T X`` in float32 (what ``fit`` starts from; shared by a ridge grid)."""
+        X = sp.csr_matrix(interactions.matrix, dtype=np.float32)
+        return (X.T @ X).toarray().astype(np.float32)
+
+    def fit_gram(self, interactions, gram: np.ndarray) -> "EASE":
+        """``fit`` from a precomputed ``EASE.gram(interactions)`` (left unchanged)."""
+        self.train_ = interactions
+        self._solve(interactions.n_items, gram.copy())
+        return self
+
     def _fit(self, interactions, validation) -> None:
+        self._solve(interactions.n_items, None, interactions)
+
+    def _solve(self, n: int, G: np.ndarray | None, interactions=None) -> None:
         if self.l2 <= 0:
             raise ValueError("l2 must be positive for the Gram matrix to be positive definite")
-        n = interactions.n_items
         if n > self.max_items:
             raise ModelTooLargeError("EASE", n, self.max_items, float(n) ** 2 * BYTES_PER_ENTRY)
-        X = sp.csr_matrix(interactions.matrix, dtype=np.float32)
-        G = (X.T @ X).toarray().astype(np.float32)
+        G = self.gram(interactions) if G is None else G
         G[np.diag_indices(n)] += np.float32(self.l2)
         factor = scipy.linalg.cho_factor(G, lower=True, overwrite_a=True, check_finite=False)
         P = scipy.linalg.cho_solve(factor, np.eye(n, dtype=np.float32), overwrite_b=True,

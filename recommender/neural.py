@@ -7,15 +7,18 @@
     ...                    "item_id": [(u % 3) * 5 + j for u in range(60) for j in range(4)]})
     >>> data = Interactions.from_frame(df, settings=DataSettings(min_user_count=1, min_item_count=1))
     >>> model = MultVAE(hidden_dim=8, latent_dim=2, n_epochs=30, patience=2, progress=False).fit(data)
-    >>> len(model.history_) < 30, model.best_epoch_ == len(model.history_) - 1 - 2
-    (True, True)
+    >>> len(model.history_) < 30, model.best_epoch_ == len(model.history_) - 1 - 2, model.stopped_
+    (True, True, 'patience')
 
 ``fit`` seeds ``torch`` and a NumPy ``Generator`` from ``seed``, sets
 ``torch.set_num_threads(n_threads)`` for the duration of training (restoring it after),
 trains up to ``n_epochs``, and after each epoch measures NDCG@``validation_k`` on the
 validation holdout; it keeps the best epoch's weights and stops after ``patience`` epochs
 without improvement (``best_epoch_``: the epoch kept, so a refit on all data can run
-``best_epoch_ + 1`` epochs without a holdout). Without an explicit holdout,
+``best_epoch_ + 1`` epochs without a holdout). ``max_seconds`` (wall clock, optional) also
+stops training after the epoch that reaches it - a bound on a loaded machine, not a tuning
+knob: at the defaults it is far above the time the epochs take. ``stopped_`` says why training
+ended: ``"patience"``, ``"time budget"`` or ``"epochs"`` (the cap). Without an explicit holdout,
 ``validation_fraction`` of the training users are set aside (80/20 fold-in) - the models
 are inductive, so those users still get recommendations from their history.
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,7 +58,7 @@ class NeuralRecommender(Recommender):
     def __init__(self, n_epochs: int = 100, batch_size: int = 256, lr: float = 1e-3,
                  patience: int = 10, validation_fraction: float = 0.1, validation_k: int = 100,
                  seed: int = 0, n_threads: int | None = None, progress: bool = True,
-                 progress_every: int = 5):
+                 progress_every: int = 5, max_seconds: float | None = None):
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -65,6 +69,7 @@ class NeuralRecommender(Recommender):
         self.n_threads = n_threads
         self.progress = progress
         self.progress_every = progress_every
+        self.max_seconds = max_seconds
 
     # -- hooks -------------------------------------------------------------------------
     def _build(self, n_items: int) -> torch.nn.Module:
@@ -112,6 +117,8 @@ class NeuralRecommender(Recommender):
             on_tty = bool(self.progress) and sys.stderr.isatty()
             lines = bool(self.progress) and not on_tty
             bar = tqdm(range(self.n_epochs), desc=f"train {self.name}", disable=not on_tty)
+            started = time.perf_counter()
+            self.stopped_ = "epochs"
             for epoch in bar:
                 self.module_.train()
                 loss = float(self._train_epoch(X, rng))
@@ -126,10 +133,15 @@ class NeuralRecommender(Recommender):
                     else:
                         stale += 1
                         stop = bool(self.patience) and stale >= self.patience
+                        self.stopped_ = "patience" if stop else self.stopped_
+                over = self.max_seconds is not None and time.perf_counter() - started >= self.max_seconds
+                if over and not stop and epoch + 1 < self.n_epochs:
+                    stop, self.stopped_ = True, "time budget"
                 if lines and (stop or (epoch + 1) % max(1, self.progress_every) == 0 or epoch + 1 == self.n_epochs):
                     best_txt = f"; best {best:.4f} at epoch {best_epoch + 1}" if best_state is not None else ""
+                    stop_txt = f"; stopping ({self.stopped_})" if stop else ""
                     print(f"train {self.name}: epoch {epoch + 1}/{self.n_epochs} loss {loss:.3f} "
-                          f"validation ndcg {score:.4f}{best_txt}{'; stopping early' if stop else ''}",
+                          f"validation ndcg {score:.4f}{best_txt}{stop_txt}",
                           file=sys.stderr, flush=True)
                 if stop:
                     break

@@ -17,20 +17,32 @@ lists ``recommend`` can serve (``vote``: the hard vote with the fused fill, ``rr
 list, ``ease``: EASE alone) on the same window and picks the best NDCG@k (ties: the simpler,
 EASE first). ``choose_similar`` does the same for the item-to-item lists (EASE's weights or
 item-kNN cosine), scoring each as a recommender that sums the similar-items lists of the user's
-items.
+items. ``champion_reference`` is the current model as the champion gate judges it: its own
+recipe refitted on its own data before the candidate's window, so neither model has seen the
+window's targets (the served model's EASE was refitted on all data, targets included).
+
+    >>> ens = Ensemble([EASE(l2=1.0)]).fit(data)
+    >>> ref = champion_reference(ens, cut)
+    >>> int(ref.train_.matrix.sum()), int(ens.train_.matrix.sum()), ref.members[0].l2
+    (5, 8, 1.0)
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.ease import EASE
+from recommender.ensemble import Ensemble
+from recommender.neural import NeuralRecommender
+from recommender.splits import time_split
 from recommender.metrics import ndcg_at_k, recall_at_k
 from recommender.serving import SERVED_METHODS, holdout_metrics_by_id
 from recommender.similar import similar_matrix
 
-__all__ = ["validation_cut", "tune_ease", "choose_served", "choose_similar"]
+__all__ = ["validation_cut", "tune_ease", "choose_served", "choose_similar", "champion_reference"]
 
 
 def validation_cut(data, n_users: int) -> float:
@@ -53,13 +65,21 @@ def validation_cut(data, n_users: int) -> float:
     return float(cuts[ok[0]])
 
 
-def tune_ease(train, holdout, grid, k: int = 20) -> tuple[float, dict[float, float]]:
-    """The ridge of ``grid`` with the best NDCG@k of EASE on ``holdout`` (ties: the larger)."""
-    scores = {}
+def tune_ease(train, holdout, grid, k: int = 20, fitted: dict | None = None
+              ) -> tuple[float, dict[float, float]]:
+    """The ridge of ``grid`` with the best NDCG@k of EASE on ``holdout`` (ties: the larger). The
+    Gram matrix is computed once for the grid; ``fitted`` (a dict) receives the best model."""
+    scores, best_key, best_model = {}, None, None
+    gram = EASE.gram(train)
     for l2 in grid:
-        idx, _ = EASE(l2=float(l2)).fit(train).recommend_history(holdout.fold_in, k)
+        model = EASE(l2=float(l2)).fit_gram(train, gram)
+        idx, _ = model.recommend_history(holdout.fold_in, k)
         scores[float(l2)] = ndcg_at_k(idx, holdout.target, k)
-    best = max(scores, key=lambda l2: (scores[l2], l2))
+        if best_key is None or (scores[float(l2)], float(l2)) > best_key:
+            best_key, best_model = (scores[float(l2)], float(l2)), model
+    best = best_key[1]
+    if fitted is not None:
+        fitted["ease"] = best_model
     return best, scores
 
 
@@ -94,3 +114,15 @@ def choose_similar(candidates: dict, holdout, k: int = 20, n_similar: int = 20
                          f"recall@{k}": recall_at_k(idx, holdout.target, k)}
     best = max(metrics, key=lambda m: (metrics[m][f"ndcg@{k}"], m == "ease"))
     return best, metrics
+
+
+def champion_reference(ens: Ensemble, cut: float) -> Ensemble:
+    """The fitted ensemble ``ens`` with every closed-form member (EASE, item-kNN, ...) refitted with
+    its own settings on ``ens``'s training data before ``cut``; the neural members are kept as they
+    are (they never see the data after their own validation cut). Ids and item columns are
+    unchanged, so it scores the candidate's window exactly like ``ens`` would."""
+    before, _ = time_split(ens.train_, cut)
+    members = [m if isinstance(m, NeuralRecommender) else copy.deepcopy(m).fit(before) for m in ens.members]
+    reference = copy.copy(ens)                   # same voting and fusion settings
+    reference.members = members
+    return reference.fit_from_members(before)

@@ -18,7 +18,8 @@ Model store (``model_dir``): ``<model_dir>/<version>/model.pt`` (the fitted ense
 ``torch.save``) and ``meta.json`` (settings, validation metrics, data fingerprint, whether
 it was promoted); ``<model_dir>/CURRENT`` names the serving version and is replaced
 atomically. A trained candidate is promoted only when its validation NDCG@20 is not worse
-than the current model's on the *same* time-based validation window.
+than the current model's on the *same* time-based validation window, the current model's
+recipe refitted on its own data before that window (neither has seen the window's targets).
 
 Export file (JSON Lines, UTF-8, written to a temporary file in the same folder, fsynced,
 then ``os.replace``d - readers see the old or the new file, never half of one)::
@@ -57,7 +58,8 @@ from recommender.data import (DataSettings, Interactions, apply_feedback, data_f
                               map_columns, read_feedback_frame)
 from recommender.baselines import ItemKNN
 from recommender.foldin import FallbackSettings, HistoryStore, popular_and_trending
-from recommender.selection import choose_served, choose_similar, tune_ease, validation_cut
+from recommender.selection import (champion_reference, choose_served, choose_similar, tune_ease,
+                                   validation_cut)
 from recommender.similar import similar_matrix, similar_records
 from recommender.ease import EASE
 from recommender.ensemble import Ensemble
@@ -94,7 +96,8 @@ class RecommenderSettings:
     vae_latent: int = 32
     patience: int = 3
     seed: int = 0
-    threads: int | None = 2
+    threads: int | None = 1                # torch threads per VAE (2 were 6-20x slower on shared cores)
+    vae_seconds: float | None = 15.0       # wall-clock bound per VAE (stops after the epoch reaching it)
     refit_full: bool = True
     top_k: int = 20
     n_candidates: int = 40
@@ -110,7 +113,8 @@ def build_ensemble(s: RecommenderSettings, ease_l2: float | None = None, epochs:
     validation chose, no early stopping)."""
     epochs = epochs or {}
     common = dict(hidden_dim=s.vae_hidden, latent_dim=s.vae_latent, seed=s.seed, n_threads=s.threads,
-                  progress=s.progress, patience=s.patience if patience is None else patience)
+                  progress=s.progress, patience=s.patience if patience is None else patience,
+                  max_seconds=s.vae_seconds)
     return Ensemble([EASE(l2=s.ease_l2 if ease_l2 is None else ease_l2),
                      RecVAE(**common, n_epochs=epochs.get("recvae", max(1, s.vae_epochs // 2))),
                      MultVAE(**common, n_epochs=epochs.get("mult_vae", s.vae_epochs))])
@@ -273,8 +277,9 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
     The validation window holds the last ``validation_users`` share of users (``validation_cut``);
     on it EASE's ridge is tuned, the served list chosen, the similar-items model chosen, the issue
     weight chosen (with ``validation_feed_path``) and the current model compared (champion gate:
-    promoted only when its served list's NDCG@k is not worse). The promoted model is refitted on
-    all data with the chosen ridge and each VAE's best epoch count."""
+    promoted only when its served list's NDCG@k is not worse than the current model's recipe
+    refitted on the current model's data before the window: ``selection.champion_reference``).
+    The promoted model's EASE is refitted on all data; the VAEs keep their best epoch."""
     now = now or datetime.now(timezone.utc)
     clock = time.perf_counter()
     liked_all, touched_all, _ = load_events(interactions_path, s, columns, feedback_path)
@@ -290,10 +295,18 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
         raise InputFileError(f"{interactions_path}: no user has liked items both before and after any time: "
                              "nothing to validate on")
     grid = tuple(s.ease_l2_grid) or (s.ease_l2,)
-    l2, l2_scores = tune_ease(train, holdout, grid, s.top_k)
+    tuned: dict = {}
+    l2, l2_scores = tune_ease(train, holdout, grid, s.top_k, fitted=tuned)
     _say(log, f"validation window: {holdout.n_users} users from {pd.Timestamp(cut, unit='s')}; EASE ridge "
               f"{l2:g} (NDCG@{s.top_k} " + ", ".join(f"{k:g}: {v:.4f}" for k, v in l2_scores.items()) + ")")
-    candidate = build_ensemble(s, ease_l2=l2).fit(train)
+    candidate = build_ensemble(s, ease_l2=l2)
+    candidate.members = [tuned["ease"] if m.name == "ease" and m.l2 == l2 else m for m in candidate.members]
+    candidate.fit(train)                               # EASE is the tuned fit; the VAEs train here
+    training = {m.name: {"epochs": len(m.history_), "best_epoch": m.best_epoch_ + 1, "stopped": m.stopped_,
+                         "validation_ndcg": m.validation_ndcg_}
+                for m in candidate.members if isinstance(m, NeuralRecommender)}
+    _say(log, "VAEs: " + "; ".join(f"{n} {t['epochs']} epochs ({t['stopped']}), best epoch {t['best_epoch']}"
+                                  for n, t in training.items()))
     served, by_method = choose_served(candidate, holdout, data.item_ids, s.top_k)
     key = f"ndcg@{s.top_k}"
     metrics = dict(by_method[served])
@@ -307,10 +320,18 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
     similar_model, similar_metrics = choose_similar(similar_candidates, holdout, s.top_k, s.similar_k)
     store = ModelStore(s.model_dir)
     current = store.load_current()
-    current_metrics = None
+    current_metrics, gate = None, None
     if current is not None:
-        current_metrics = holdout_metrics_by_id(current["ensemble"], holdout.fold_in, holdout.target,
+        # the gate compares on targets neither model has seen: the current model's recipe (its
+        # ridge, its VAEs) refitted on its own data before this window, not the served model
+        # whose EASE was refitted on everything, this window's targets included
+        reference = champion_reference(current["ensemble"], cut)
+        current_metrics = holdout_metrics_by_id(reference, holdout.fold_in, holdout.target,
                                                 data.item_ids, s.top_k, method=current.get("served", "vote"))
+        current_cut = current.get("validation", {}).get("cut")
+        gate = {"current": "its recipe refitted on its data before the window",
+                "current_validation_cut": current_cut,
+                "vaes_saw_window": current_cut is not None and current_cut > cut}
     promote = current_metrics is None or metrics[key] >= current_metrics[key]
     issue = {"weight": 0.0, "note": "no validation feed given: issue boost off"}
     if validation_feed_path is not None and data.items is None:
@@ -346,9 +367,10 @@ def train_recommender(s: RecommenderSettings, interactions_path, items_path=None
               "validation": {"cut": cut, "n_users": holdout.n_users, "candidate": metrics,
                              "by_method": by_method, "served": served, "margin": margin, "runner_up": runner_up,
                              "ease_l2": l2, "ease_l2_ndcg": l2_scores, "similar": similar_metrics,
-                             "current": current_metrics, "current_version": store.current_version()},
+                             "current": current_metrics, "current_version": store.current_version(),
+                             "gate": gate},
               "issue_weight": float(issue["weight"]), "issue_selection": issue,
-              "settings": asdict(s), "refit_full": bool(promote and s.refit_full),
+              "training": training, "settings": asdict(s), "refit_full": bool(promote and s.refit_full),
               "train_seconds": round(seconds, 2)}
     store.save(bundle, promote)
     return {"version": version, "promoted": promote, "metrics": metrics, "current_metrics": current_metrics,

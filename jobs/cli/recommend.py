@@ -11,7 +11,7 @@ Usage::
     issuewire train-recommender --interactions ratings.csv [more.csv ...] [--items items.csv] \\
         [--columns user=user,item=movie,rating=rate,timestamp=time] [--feedback feedback.csv] \\
         [--model-dir var/recommender] [--validation-feed feed.json] [--rating-threshold 3] \\
-        [--min-count 10] [--validation-users 0.1] [--epochs 40] [--threads 2]
+        [--min-count 10] [--validation-users 0.1] [--epochs 20] [--threads 1]
     issuewire recommend [--model-dir var/recommender] [--interactions since.csv ...] [--feedback fb.csv] \\
         [--feed-file 'feeds/feed-{hour}.json' --hour H] [--out export.jsonl] [--similar-out items.jsonl] \\
         [--redis redis://127.0.0.1:6379/0] [--redis-prefix issuewire] [--config issuewire.toml] \\
@@ -40,7 +40,7 @@ __all__ = ["add_recommender_commands", "run_train", "run_recommend", "export_rec
 
 # Optional flags are registered with default=SUPPRESS so that a value the main parser sets at
 # the top level is not overwritten by a subparser default; the defaults live here, in one place.
-DEFAULTS = {"model_dir": "var/recommender", "rating_threshold": 3.0, "min_count": 10, "threads": 2,
+DEFAULTS = {"model_dir": "var/recommender", "rating_threshold": 3.0, "min_count": 10, "threads": 1,
             "top_k": 20, "items": None, "validation_feed": None, "validation_users": 0.1, "epochs": 20,
             "seed": 0, "no_progress": False, "feed_file": None, "hour": None, "out": None, "similar_out": None,
             "redis_url": None, "redis_prefix": None, "config": None, "no_redis": False, "issue_weight": None,

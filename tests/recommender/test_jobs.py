@@ -13,6 +13,8 @@ from recommender.baselines import ItemKNN, Popularity
 from recommender.data import DataSettings
 from recommender.ease import EASE
 from recommender.ensemble import Ensemble
+from recommender.serving import holdout_metrics_by_id
+from recommender.splits import time_split
 from tests.recommender.suite import planted_frame
 
 TINY = dict(vae_epochs=2, vae_hidden=16, vae_latent=4, patience=0, threads=1, progress=False,
@@ -50,8 +52,9 @@ def test_train_saves_metrics_fingerprint_and_promotes(files):
     assert "by_weight" in meta["issue_selection"]
 
 
-def test_worse_candidate_is_not_promoted(files, monkeypatch):
-    s = settings(files, refit_full=False)
+@pytest.mark.parametrize("refit_full", [True, False])
+def test_worse_candidate_is_not_promoted(files, monkeypatch, refit_full):
+    s = settings(files, refit_full=refit_full)
     strong = lambda _s, **kw: Ensemble([EASE(l2=5.0), ItemKNN(n_neighbors=20)])
     weak = lambda _s, **kw: Ensemble([Popularity(), Popularity(recent_days=1)])
     monkeypatch.setattr(jr, "build_ensemble", strong)
@@ -64,6 +67,27 @@ def test_worse_candidate_is_not_promoted(files, monkeypatch):
     assert second["metrics"]["ndcg@20"] < second["current_metrics"]["ndcg@20"]
     assert jr.ModelStore(s.model_dir).current_version() == first["version"]
     assert (files / "models" / second["version"] / "meta.json").exists()
+
+
+def test_retrain_on_the_same_data_ties_with_the_current_model(files):
+    """The served model's EASE was refitted on all data, the window's targets included: judged
+    as served it would win (the bias); the gate judges its recipe refitted before the window."""
+    s = settings(files, vae_epochs=3, patience=2)           # refit_full on, as in production
+    days = [pd.Timestamp(f"2024-01-0{d}", tz="UTC").to_pydatetime() for d in (1, 2)]
+    first = jr.train_recommender(s, files / "inter.csv", files / "items.csv", now=days[0])
+    second = jr.train_recommender(s, files / "inter.csv", files / "items.csv", now=days[1])
+    assert first["promoted"] and second["promoted"]
+    assert second["current_metrics"] == second["metrics"]
+    store = jr.ModelStore(s.model_dir)
+    assert store.current_version() == second["version"]
+    served = store.load(first["version"])
+    cut = served["validation"]["cut"]
+    _, holdout = time_split(served["ensemble"].train_, cut)
+    as_served = holdout_metrics_by_id(served["ensemble"], holdout.fold_in, holdout.target,
+                                      served["ensemble"].train_.item_ids, 20, method=served["served"])
+    assert as_served["ndcg@20"] > second["metrics"]["ndcg@20"]       # what the old gate compared with
+    gate = store.load(second["version"])["validation"]["gate"]
+    assert gate["current_validation_cut"] == cut and gate["vaes_saw_window"] is False
 
 
 def test_recommend_exports_explained_lists(files):
@@ -168,3 +192,14 @@ def test_cli_keeps_top_level_options_of_the_parent_parser():
     assert _opt(args, "redis_prefix") == "p" and _opt(args, "redis_url") == "redis://old:1/0"
     args = parser.parse_args(["recommend", "--redis-prefix", "q", "--redis", "redis://new:1/0"])
     assert _opt(args, "redis_prefix") == "q" and _opt(args, "model_dir") == "var/recommender"
+
+
+def test_a_crippled_retrain_is_kept_out_by_the_gate(files):
+    s = settings(files, vae_epochs=3, patience=2)
+    crippled = settings(files, ease_l2_grid=(1e7,), vae_epochs=1, vae_hidden=2, vae_latent=1)
+    days = [pd.Timestamp(f"2024-01-0{d}", tz="UTC").to_pydatetime() for d in (1, 2)]
+    first = jr.train_recommender(s, files / "inter.csv", now=days[0])
+    second = jr.train_recommender(crippled, files / "inter.csv", now=days[1])
+    assert not second["promoted"]
+    assert second["metrics"]["ndcg@20"] < second["current_metrics"]["ndcg@20"]
+    assert jr.ModelStore(s.model_dir).current_version() == first["version"]

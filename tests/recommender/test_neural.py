@@ -37,3 +37,19 @@ def test_recvae_prior_tracks_encoder_after_epoch():
     for k in enc:
         np.testing.assert_array_equal(enc[k].numpy(), old[k].numpy())
     assert not any(p.requires_grad for p in model.module_.prior.parameters())
+
+
+def test_early_stopping_stops_on_the_validation_metric():
+    model = MultVAE(**{**SMALL, "n_epochs": 200, "patience": 2, "lr": 5e-2}).fit(planted_interactions())
+    scores = [h["val_ndcg"] for h in model.history_]
+    assert model.stopped_ == "patience" and len(scores) < 200
+    assert len(scores) == model.best_epoch_ + 1 + 2            # exactly `patience` epochs past the best
+    assert all(s <= scores[model.best_epoch_] for s in scores[model.best_epoch_ + 1:])
+
+
+def test_time_budget_stops_after_the_epoch_that_reaches_it():
+    model = RecVAE(**{**SMALL, "n_epochs": 5, "max_seconds": 0.0}).fit(planted_interactions())
+    assert (len(model.history_), model.stopped_) == (1, "time budget")
+    assert model.best_epoch_ == 0 and model.validation_ndcg_ == model.history_[0]["val_ndcg"]
+    full = RecVAE(**{**SMALL, "n_epochs": 2, "patience": 0}).fit(planted_interactions())
+    assert (len(full.history_), full.stopped_) == (2, "epochs")
