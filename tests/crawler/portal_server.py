@@ -1,8 +1,9 @@
 """A real HTTP server on 127.0.0.1 for the crawler tests and the benchmark.
 
-    >>> with PortalServer() as server:               # doctest: +SKIP
-    ...     requests.get(server.url("/feed.xml")).status_code
-    200
+    >>> import urllib.request
+    >>> with PortalServer() as server:
+    ...     urllib.request.urlopen(server.url("/robots.txt")).status, server.hits["/robots.txt"]
+    (200, 1)
 
 Routes (``server.hits[path]`` counts requests, ``server.log`` keeps ``(path, headers)``,
 ``server.targets`` the full request targets):
