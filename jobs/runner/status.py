@@ -108,7 +108,7 @@ def collect_status(settings, last: int = 24, store: IssueStore | None = None, re
                           .isoformat(timespec="minutes"), "stage": f["stage"],
                           "error": redact(f["error"]) if isinstance(f["error"], str) else f["error"],
                           "at": _t(f["finished_at"])} for f in failures.to_dict("records")],
-            "redis_configured": bool(settings.redis_url),
+            "redis_configured": bool(settings.redis_url), "timezone": settings.timezone,
             "recommender": _recommender(settings)})
 
 
@@ -150,7 +150,13 @@ def _t(value) -> str:
     return "-" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _lock_line(lock: dict[str, Any] | None) -> str:
+def _local(text: str | None, tz: str) -> str:
+    """A stored UTC time as an operator reads it: local, with its offset (JSON keeps UTC)."""
+    return "-" if text in (None, "-") else pd.Timestamp(text).tz_convert(tz).isoformat(timespec="seconds")
+
+
+def _lock_line(lock: dict[str, Any] | None, tz: str = "UTC") -> str:
+    _t = lambda value: _local(value, tz)               # noqa: E731 - the lock's times, local
     state = (lock or {}).get("state", "never")
     if state == "never":
         return "lock: never taken"
@@ -167,7 +173,8 @@ def _lock_line(lock: dict[str, Any] | None) -> str:
 
 def format_status(status: dict[str, Any]) -> str:
     lines = []
-    lines.append(_lock_line(status["lock"]))
+    tz = status.get("timezone", "UTC")
+    lines.append(_lock_line(status["lock"], tz))
     newest = status["runs"][0] if status["runs"] else None
     feed = f"newest run {newest['hour']} version {newest['version'] or '-'}" if newest else "no runs yet"
     if status["redis_configured"]:
@@ -187,7 +194,7 @@ def format_status(status: dict[str, Any]) -> str:
         if versions and (target == "file" or status["redis_configured"]):
             lines.append(f"pending {target} publish (retried by the next run): {', '.join(versions[:5])}")
     for f in status["failures"]:
-        lines.append(f"failed attempt: hour {f['hour']} at stage {f['stage']} ({f['at']}): {f['error']}")
+        lines.append(f"failed attempt: hour {f['hour']} at stage {f['stage']} ({_local(f['at'], tz)}): {f['error']}")
     if status.get("recommender"):
         lines.extend(_recommender_lines(status["recommender"]))
     return "\n".join(lines)
