@@ -57,6 +57,7 @@ REJECT_COLUMNS = ["kind", "source", "line", "reason", "raw"]
 MAX_RAW_CHARS = 2000
 MAX_REASON_CHARS = 500
 SAMPLE_ROWS = 20                        # rejected records kept per file to suggest a mapping
+VALIDATE_ROWS = 20_000                  # raw rows validated together over their columns
 FILE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
 __all__ = ["IngestError", "InputFileError", "RowError", "IngestSettings", "IngestBatch", "read_posts",
            "read_query_counts", "check_files", "validate_post", "validate_query_count", "posts_in_hour",
@@ -338,11 +339,12 @@ def _read(paths, validate: Callable[[dict], dict], kind: str, mapping: Callable[
 
 def _read_chunks(paths, validate: Callable[[dict], dict], accept: Callable[[list], tuple], kind: str,
                  mapping: Callable[[dict], dict] | None, sink: Callable[[dict, str], None],
-                 chunk_rows: int = 20_000) -> _Read:
+                 chunk_rows: int | None = None) -> _Read:
     """:func:`_read` deciding over a chunk's columns first: ``accept(records)`` returns which records
     certainly pass ``validate`` as they are and their validated columns; only the others go through
     ``validate`` one by one (so every reject is made by the same code as in :func:`_read`). ``sink``
     receives each chunk's valid rows as columns in line order (with ``_line``) and the file."""
+    chunk_rows = chunk_rows or VALIDATE_ROWS
     out = _Read(files=[str(p) for p in expand_paths(paths)])
     for path in out.files:
         count = out.per_file[path] = FileCount()

@@ -229,42 +229,44 @@ def _timestamps(values: pa.Array, floor: bool = False) -> tuple[np.ndarray, pd.S
     return times.notna().to_numpy(), times
 
 
+_KINDS = {type(None): 0, int: 1, float: 2, str: 3}
+
+
 def _numbers(values: list, whole: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(which values certainly pass ``_number`` unchanged, which are missing, the numbers with 0 where missing)."""
+    """(which values certainly pass ``_number`` unchanged, which are missing, the numbers with 0 where
+    missing), decided per Python type over arrays: ints, floats and numeric texts."""
     n = len(values)
-    nothing = (np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.int64 if whole else np.float64))
-    try:
-        arr = pa.array(values)
-    except (pa.ArrowException, OverflowError, TypeError, ValueError):
-        if not any(type(v) is str for v in values):
-            return nothing
-        # mixed types (some counts as text): the text ones here, the others per row
-        is_str = np.fromiter((type(v) is str for v in values), bool, n)
-        ok, missing, number = _numbers([v if s else None for v, s in zip(values, is_str)], whole)
-        return ok & is_str, missing & is_str, number
-    missing = arr.is_null().to_numpy(zero_copy_only=False)
-    kind = arr.type
-    if pa.types.is_null(kind):
-        return np.ones(n, bool), missing, nothing[2]
-    if pa.types.is_string(kind):
-        empty = pc.fill_null(pc.equal(arr, ""), False).to_numpy(zero_copy_only=False)
-        pattern = _WHOLE_RE2 if whole else _DECIMAL_RE2
-        good = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
-        number = pc.cast(pc.if_else(good, arr, pa.scalar("0")), pa.int64() if whole else pa.float64())
-        missing = missing | empty
-        return good.to_numpy(zero_copy_only=False) | missing, missing, number.to_numpy(zero_copy_only=False)
-    if kind == pa.int64():
-        number = pc.fill_null(arr, 0).to_numpy()
-        ok = number >= 0
-        return ok, missing, number if whole else number.astype(np.float64)
-    if kind == pa.float64() and not whole:
-        number = pc.fill_null(arr, 0.0).to_numpy(zero_copy_only=False)
-        with np.errstate(invalid="ignore"):
-            ok = np.isfinite(number) & (number >= 0) & (number < 1e18)
-        if ok.any() and not all(type(v) in (float, int) or v is None for v in values):
-            return nothing
-        return ok, missing, np.where(number == 0, 0.0, number)       # -0.0 or 0.0 is 0.0
-    return nothing
+    kinds = np.fromiter((_KINDS.get(type(v), 4) for v in values), np.int8, n)
+    missing = kinds == 0
+    ok = missing.copy()
+    number = np.zeros(n, np.int64 if whole else np.float64)
+    for kind in (1, 2, 3):
+        at = np.flatnonzero(kinds == kind)
+        if not len(at):
+            continue
+        some = values if len(at) == n else [values[i] for i in at.tolist()]
+        if kind == 1:
+            try:
+                arr = np.array(some, dtype=np.int64)
+                fine = arr >= 0
+            except OverflowError:                   # an int beyond 64 bits: those go per row
+                fine = np.array([0 <= v <= MAX_COUNT for v in some], bool)
+                arr = np.array([v if f else 0 for v, f in zip(some, fine)], dtype=np.int64)
+            ok[at], number[at] = fine, arr if whole else arr.astype(np.float64)
+        elif kind == 2 and not whole:
+            arr = np.array(some, dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                ok[at] = np.isfinite(arr) & (arr >= 0) & (arr < 1e18)
+            number[at] = np.where(arr == 0, 0.0, arr)                 # -0.0 or 0.0 is 0.0
+        elif kind == 3:
+            arr = pa.array(some, type=pa.string())
+            empty = pc.equal(arr, "").to_numpy(zero_copy_only=False)
+            good = pc.match_substring_regex(arr, _WHOLE_RE2 if whole else _DECIMAL_RE2)
+            parsed = pc.cast(pc.if_else(good, arr, pa.scalar("0")), pa.int64() if whole else pa.float64())
+            missing[at] = empty
+            ok[at] = good.to_numpy(zero_copy_only=False) | empty
+            number[at] = np.where(empty, 0, parsed.to_numpy(zero_copy_only=False))
+    return ok, missing, number
 
 
 def accept_posts(recs: list, max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
