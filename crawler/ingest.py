@@ -259,11 +259,12 @@ def _csv_rows(path: Path, fh) -> Iterator[tuple[int, Any, str]]:
             yield line, RowError(f"invalid CSV: {exc}"), ""
             continue
         line, start = start, reader.line_num + 1
-        raw = ",".join(row)[:MAX_RAW_CHARS]
-        if not any(cell.strip() for cell in row):
+        joined = ",".join(row)
+        raw = joined[:MAX_RAW_CHARS]
+        if not joined.replace(",", "").strip() and not any(cell.strip() for cell in row):
             continue
-        if any(_has_surrogates(cell) for cell in row):
-            data = ",".join(row).encode("utf-8", "surrogateescape")
+        if _has_surrogates(joined):               # a cell not UTF-8 (the commas are ASCII)
+            data = joined.encode("utf-8", "surrogateescape")
             yield line, _not_utf8(data, len(data) - len(data.lstrip(bytes(range(128))))), \
                 raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             continue
