@@ -23,6 +23,11 @@ surrogates). A file that cannot be read at all raises :class:`IngestError` namin
 fewer than ``min_accepted_share`` of its rows valid, raises :class:`InputFileError` whose one
 line names the file and its top reject reasons; the caller then publishes nothing.
 
+Rows are validated a chunk (:data:`VALIDATE_ROWS`) at a time: the chunk's columns decide, with
+Arrow compute and ``pandas.to_datetime``, which rows certainly pass every rule as they are
+(:func:`crawler.validation.accept_posts`); only the others go through the per-row validation,
+so every reject, its line and raw text come from the same code as ever.
+
 The field rules (ids, channel names, URLs, what every database can store) are in
 :mod:`issues.field_rules`; docs/input-validation.md lists them with every reason and setting.
 Field mappings (``mapping=``) turn another source's fields into the Post contract in one
