@@ -405,9 +405,12 @@ def _validate_chunk(chunk, path, validate, accept, kind, mapping, sink, out: _Re
         merged = {}
         for name, values in columns.items():
             extra = [row[name] for row in slow_rows]
-            if isinstance(values, pd.Series):
-                extra = pd.to_datetime(pd.Series(extra, dtype=object), utc=True).dt.as_unit("us")
-                values = pd.concat([values, extra], ignore_index=True).iloc[order].reset_index(drop=True)
+            if isinstance(values, pd.Series):     # times: the finer unit of both (a Parquet file's may be ns)
+                extra = pd.to_datetime(pd.Series(extra, dtype=object), utc=True)
+                unit = max((values.dt.unit, extra.dt.unit), key=["s", "ms", "us", "ns"].index) if len(values) \
+                    else extra.dt.unit
+                values = pd.concat([values.dt.as_unit(unit), extra.dt.as_unit(unit)],
+                                   ignore_index=True).iloc[order].reset_index(drop=True)
             elif isinstance(values, np.ndarray):
                 values = np.concatenate([values, np.asarray(extra, dtype=values.dtype)])[order]
             else:
@@ -480,6 +483,8 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
                     for i in long.tolist():
                         values[i] = _cut(values[i], limit)
                     frame[name] = pd.Series(values, dtype=frame[name].dtype)
+        if not len(frame):
+            return
         if map_chunk is None:
             frames.append(frame)
             return

@@ -285,3 +285,29 @@ def test_the_chunked_query_read_equals_the_row_by_row_read(tmp_path, monkeypatch
     pd.testing.assert_frame_equal(fast.accepted, slow.accepted)
     pd.testing.assert_frame_equal(fast.rejects, slow.rejects)
     assert fast.per_file == slow.per_file and fast.samples == slow.samples
+
+
+def test_the_chunked_read_of_csv_and_parquet_posts_equals_the_row_by_row_read(tmp_path, monkeypatch):
+    rng = random.Random(7)
+    good = [_good(i, rng) for i in range(30)]
+    rows = good + [dict(good[3], title="다시")] + [dict(g, post_id=f"c{i}", recommend_count=str(i), editor_score="")
+                                                   for i, g in enumerate(good[:5])]
+    rows += [dict(good[1], post_id="n1", published_at="2026-05-04T10:00:00"), dict(good[1], post_id="n2", channel="-x"),
+             dict(good[1], post_id="n3", recommend_count="-3"), dict(good[1], post_id="n4", title="", body=" ")]
+    csv_path = tmp_path / "posts.csv"
+    pd.DataFrame(rows).astype(str).replace("nan", "").to_csv(csv_path, index=False)
+    parquet_path = tmp_path / "posts.parquet"
+    times = [pd.Timestamp("2026-05-04T10:00:00.123456789+09:00"), pd.Timestamp("2026-05-04T10:01:00+09:00")]
+    pd.DataFrame([dict(g, published_at=times[i % 2], recommend_count=i) for i, g in enumerate(good)]).to_parquet(parquet_path)
+    only_dups = _jsonl(tmp_path / "dups.jsonl", good[:5] + good[:3])         # the last chunk holds only duplicates
+    monkeypatch.setattr(ingest, "VALIDATE_ROWS", 4)
+    cases = [([csv_path], {}), ([parquet_path], {}), ([only_dups], {"map_chunk": len, "chunk_rows": 5})]
+    fast = [read_posts(paths, **options) for paths, options in cases]
+    monkeypatch.setattr(ingest, "accept_posts", _nothing_accepted(accept_posts))
+    slow = [read_posts(paths, **options) for paths, options in cases]
+    for got, want in zip(fast, slow):
+        assert got.summary == want.summary and got.mapped == want.mapped
+        pd.testing.assert_frame_equal(got.accepted, want.accepted)
+        pd.testing.assert_frame_equal(got.rejects, want.rejects)
+    assert fast[0].summary == {"read": 40, "accepted": 35, "rejected": 5}
+    assert str(fast[1].accepted["published_at"].dtype) == "datetime64[ns, UTC]" and fast[2].mapped == [5]
