@@ -23,6 +23,11 @@ surrogates). A file that cannot be read at all raises :class:`IngestError` namin
 fewer than ``min_accepted_share`` of its rows valid, raises :class:`InputFileError` whose one
 line names the file and its top reject reasons; the caller then publishes nothing.
 
+Rows are validated a chunk (:data:`VALIDATE_ROWS`) at a time: the chunk's columns decide, with
+Arrow compute and ``pandas.to_datetime``, which rows certainly pass every rule as they are
+(:func:`crawler.validation.accept_posts`); only the others go through the per-row validation,
+so every reject, its line and raw text come from the same code as ever.
+
 The field rules (ids, channel names, URLs, what every database can store) are in
 :mod:`issues.field_rules`; docs/input-validation.md lists them with every reason and setting.
 Field mappings (``mapping=``) turn another source's fields into the Post contract in one
@@ -36,12 +41,15 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from itertools import repeat
 from typing import Any, Callable, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from issues.field_rules import RowError, reason_group, show, storable, storable_limits
-from crawler.validation import parse_timestamp, validate_post, validate_query_count
+from crawler.validation import (accept_posts, accept_query_counts, parse_timestamp, validate_post,
+                                validate_query_count)
 from keywords.errors import InputError
 
 POST_COLUMNS = [
@@ -54,6 +62,7 @@ REJECT_COLUMNS = ["kind", "source", "line", "reason", "raw"]
 MAX_RAW_CHARS = 2000
 MAX_REASON_CHARS = 500
 SAMPLE_ROWS = 20                        # rejected records kept per file to suggest a mapping
+VALIDATE_ROWS = 20_000                  # raw rows validated together over their columns
 FILE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
 __all__ = ["IngestError", "InputFileError", "RowError", "IngestSettings", "IngestBatch", "read_posts",
            "read_query_counts", "check_files", "validate_post", "validate_query_count", "posts_in_hour",
@@ -255,11 +264,12 @@ def _csv_rows(path: Path, fh) -> Iterator[tuple[int, Any, str]]:
             yield line, RowError(f"invalid CSV: {exc}"), ""
             continue
         line, start = start, reader.line_num + 1
-        raw = ",".join(row)[:MAX_RAW_CHARS]
-        if not any(cell.strip() for cell in row):
+        joined = ",".join(row)
+        raw = joined[:MAX_RAW_CHARS]
+        if not joined.replace(",", "").strip() and not any(cell.strip() for cell in row):
             continue
-        if any(_has_surrogates(cell) for cell in row):
-            data = ",".join(row).encode("utf-8", "surrogateescape")
+        if _has_surrogates(joined):               # a cell not UTF-8 (the commas are ASCII)
+            data = joined.encode("utf-8", "surrogateescape")
             yield line, _not_utf8(data, len(data) - len(data.lstrip(bytes(range(128))))), \
                 raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             continue
@@ -333,6 +343,87 @@ def _read(paths, validate: Callable[[dict], dict], kind: str, mapping: Callable[
     return out
 
 
+def _read_chunks(paths, validate: Callable[[dict], dict], accept: Callable[[list], tuple], kind: str,
+                 mapping: Callable[[dict], dict] | None, sink: Callable[[dict, str], None],
+                 chunk_rows: int | None = None) -> _Read:
+    """:func:`_read` deciding over a chunk's columns first: ``accept(records)`` returns which records
+    certainly pass ``validate`` as they are and their validated columns; only the others go through
+    ``validate`` one by one (so every reject is made by the same code as in :func:`_read`). ``sink``
+    receives each chunk's valid rows as columns in line order (with ``_line``) and the file."""
+    chunk_rows = chunk_rows or VALIDATE_ROWS
+    out = _Read(files=[str(p) for p in expand_paths(paths)])
+    for path in out.files:
+        count = out.per_file[path] = FileCount()
+        samples = out.samples[path] = []
+        chunk: list[tuple[int, Any, str]] = []
+        for item in iter_raw_rows(Path(path)):
+            chunk.append(item)
+            if len(chunk) >= chunk_rows:
+                _validate_chunk(chunk, path, validate, accept, kind, mapping, sink, out, count, samples)
+                chunk = []
+        if chunk:
+            _validate_chunk(chunk, path, validate, accept, kind, mapping, sink, out, count, samples)
+    return out
+
+
+def _validate_chunk(chunk, path, validate, accept, kind, mapping, sink, out: _Read, count: FileCount,
+                    samples: list) -> None:
+    out.rows += len(chunk)
+    count.rows += len(chunk)
+    recs = []
+    for _, rec, _ in chunk:
+        if mapping is not None and not isinstance(rec, RowError):
+            try:
+                rec = _mapped(mapping, rec)
+            except RowError as exc:
+                rec = exc
+        recs.append(rec)
+    fast, columns = accept(recs)
+    lines = np.fromiter((line for line, _, _ in chunk), np.int64, len(chunk))
+    slow_rows: list[dict] = []
+    slow_at: list[int] = []
+    for i in np.flatnonzero(~fast).tolist():
+        line, rec, raw = chunk[i]
+        try:
+            if isinstance(recs[i], RowError):
+                raise recs[i]
+            row = validate(recs[i])
+        except RowError as exc:
+            out.bad.append(reject_record(kind, path, line, str(exc), raw or _dump(rec)))
+            if isinstance(rec, dict) and len(samples) < SAMPLE_ROWS:
+                samples.append(rec)
+            continue
+        note = row.pop("_dropped", None)
+        if note:
+            out.dropped.append(reject_record("url", path, line, note, raw or _dump(rec)))
+        slow_rows.append(row)
+        slow_at.append(i)
+    count.valid += int(fast.sum()) + len(slow_rows)
+    if slow_rows:                       # merge the per-row results into the columns, in line order
+        at = np.concatenate([np.flatnonzero(fast), np.asarray(slow_at, np.int64)])
+        order = np.argsort(at, kind="stable")
+        merged = {}
+        for name, values in columns.items():
+            extra = [row[name] for row in slow_rows]
+            if isinstance(values, pd.Series):     # times: the finer unit of both (a Parquet file's may be ns)
+                extra = pd.to_datetime(pd.Series(extra, dtype=object), utc=True)
+                unit = max((values.dt.unit, extra.dt.unit), key=["s", "ms", "us", "ns"].index) if len(values) \
+                    else extra.dt.unit
+                values = pd.concat([values.dt.as_unit(unit), extra.dt.as_unit(unit)],
+                                   ignore_index=True).iloc[order].reset_index(drop=True)
+            elif isinstance(values, np.ndarray):
+                values = np.concatenate([values, np.asarray(extra, dtype=values.dtype)])[order]
+            else:
+                both = values + extra
+                values = [both[j] for j in order.tolist()]
+            merged[name] = values
+        columns, kept = merged, np.sort(at)
+    else:
+        kept = np.flatnonzero(fast)
+    columns["_line"] = lines[kept]
+    sink(columns, path)
+
+
 def _mapped(mapping: Callable[[dict], dict] | None, rec: dict) -> dict:
     if mapping is None:
         return rec
@@ -359,44 +450,95 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
     ``batch.mapped`` and ``batch.accepted`` has no ``body`` column: no body outlives its chunk (a
     ``map_chunk`` with a ``close()`` method is closed after the last chunk)."""
     limits = storable_limits()
-    first_seen: dict[str, str] = {}
-    unique: list[dict] = []
+    first_seen: dict[str, tuple[str, int]] = {}
+    duplicates: list[dict] = []
+    pending: list[pd.DataFrame] = []           # valid first rows not yet handed to the map
     frames: list[pd.DataFrame] = []
     mapped: list = []
 
-    def flush() -> None:
-        frame = _post_frame(unique)
-        unique.clear()
+    def flush(frame: pd.DataFrame) -> None:
         if map_chunk is not None:
             mapped.append(map_chunk(frame))
             frame = frame.drop(columns="body")
         frames.append(frame)
 
-    def keep(row: dict, read: _Read) -> None:
-        where = f"{row['_source_file']}:{row['_line']}"
-        if row["post_id"] in first_seen:
-            read.bad.append(reject_record("post", row["_source_file"], row["_line"],
-                                          f"duplicate post_id {show(row['post_id'], 200)} (first at "
-                                          f"{first_seen[row['post_id']]})",
-                                          json.dumps({k: row[k] for k in ("post_id", "title")}, ensure_ascii=False)))
+    def keep(columns: dict, path: str) -> None:
+        ids, lines = columns["post_id"], columns["_line"]
+        seen = np.fromiter((i in first_seen for i in ids), bool, len(ids))
+        dup = pd.Series(ids, dtype=object).duplicated().to_numpy() | seen
+        first = np.flatnonzero(~dup)
+        first_seen.update(zip([ids[i] for i in first.tolist()], zip(repeat(path), lines[first].tolist())))
+        for i in np.flatnonzero(dup).tolist():
+            where = "%s:%d" % first_seen[ids[i]]
+            duplicates.append(reject_record("post", path, int(lines[i]),
+                                            f"duplicate post_id {show(ids[i], 200)} (first at {where})",
+                                            json.dumps({"post_id": ids[i], "title": columns["title"][i]},
+                                                       ensure_ascii=False)))
+        frame = _chunk_frame(columns, first if dup.any() else None, path)
+        for name, limit in (("title", title_chars), ("body", body_chars)):
+            if limit is not None:
+                long = np.flatnonzero(frame[name].str.len().to_numpy() > limit)
+                if len(long):
+                    values = frame[name].tolist()
+                    for i in long.tolist():
+                        values[i] = _cut(values[i], limit)
+                    frame[name] = pd.Series(values, dtype=frame[name].dtype)
+        if not len(frame):
             return
-        first_seen[row["post_id"]] = where
-        row["title"], row["body"] = _cut(row["title"], title_chars), _cut(row["body"], body_chars)
-        unique.append(row)
-        if map_chunk is not None and len(unique) >= chunk_rows:
-            flush()
+        if map_chunk is None:
+            frames.append(frame)
+            return
+        pending.append(frame)
+        held = sum(len(f) for f in pending)
+        if held >= chunk_rows:                   # the map gets chunks of exactly chunk_rows posts
+            whole = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
+            pending.clear()
+            cut = held - held % chunk_rows
+            for start in range(0, cut, chunk_rows):
+                flush(whole.iloc[start:start + chunk_rows].reset_index(drop=True))
+            if cut < held:
+                pending.append(whole.iloc[cut:].reset_index(drop=True))
 
-    read = _read(paths, lambda r: validate_post(r, max_text_chars, earliest, latest, limits), "post", mapping,
-                 sink=keep)
-    if unique or not frames:
-        flush()
+    read = _read_chunks(paths, lambda r: validate_post(r, max_text_chars, earliest, latest, limits),
+                        lambda recs: accept_posts(recs, max_text_chars, earliest, latest, limits), "post", mapping,
+                        sink=keep)
+    if map_chunk is not None and (pending or not frames):
+        flush(pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0] if pending
+              else _post_frame([]))
     if hasattr(map_chunk, "close"):          # a mapper working in the background: wait for its last chunk
         map_chunk.close()
+    frames = [f for f in frames if len(f)] or frames[:1] or [_post_frame([])]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    batch = IngestBatch(frame, pd.DataFrame(read.bad, columns=REJECT_COLUMNS), read.rows, read.files,
+    if map_chunk is not None and "body" in frame:
+        frame = frame.drop(columns="body")
+    order = {path: n for n, path in enumerate(read.files)}
+    bad = sorted(read.bad + duplicates, key=lambda r: (order[r["source"]], r["line"])) if duplicates else read.bad
+    batch = IngestBatch(frame, pd.DataFrame(bad, columns=REJECT_COLUMNS), read.rows, read.files,
                         pd.DataFrame(read.dropped, columns=REJECT_COLUMNS), read.per_file, read.samples)
     batch.mapped = mapped if map_chunk is not None else None
     return batch
+
+
+def _chunk_frame(columns: dict, pick: np.ndarray | None, path: str) -> pd.DataFrame:
+    """A chunk's valid posts as the frame :func:`_post_frame` would make of them."""
+    def take(values):
+        if pick is None:
+            return values
+        if isinstance(values, pd.Series):
+            return values.iloc[pick].reset_index(drop=True)
+        if isinstance(values, np.ndarray):
+            return values[pick]
+        return [values[i] for i in pick.tolist()]
+
+    if pick is not None and len(pick) == 0 or not len(columns["_line"]):
+        return _post_frame([])
+    data = {name: take(columns[name]) for name in POST_COLUMNS if name != "published_at"}
+    frame = pd.DataFrame(data)
+    frame.insert(POST_COLUMNS.index("published_at"), "published_at", take(columns["published_at"]))
+    frame["_source_file"] = path
+    frame["_line"] = np.asarray(take(columns["_line"]), np.int64)
+    frame = frame.astype({"recommend_count": "int64", "editor_score": "float64", "_source_file": "str"})
+    return frame
 
 
 def _post_frame(rows: list[dict]) -> pd.DataFrame:
@@ -411,24 +553,24 @@ def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dic
     """Read and validate query counts; the same query in the same hour is summed (every
     ``chunk_rows`` rows, so a file of distinct queries is held as columns, not as row dicts)."""
     limits = storable_limits()
-    columns: dict[str, list] = {c: [] for c in QUERY_COLUMNS}
+    held: list[pd.DataFrame] = []
     parts: list[pd.DataFrame] = []
 
     def summed() -> pd.DataFrame:
-        frame = pd.DataFrame(columns, columns=QUERY_COLUMNS)
-        frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
-        frame = frame.astype({"count": "int64"})
-        for values in columns.values():
-            values.clear()
+        frame = pd.concat(held, ignore_index=True) if len(held) > 1 else held[0] if held else \
+            pd.DataFrame({"hour": pd.to_datetime(pd.Series([], dtype=object), utc=True),
+                          "query": pd.Series([], dtype="str"), "count": pd.Series([], dtype="int64")})
+        held.clear()
         return frame.groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
 
-    def keep(row: dict, read: _Read) -> None:          # rows as columns, summed every chunk_rows
-        for c in QUERY_COLUMNS:
-            columns[c].append(row[c])
-        if len(columns["query"]) >= chunk_rows:
+    def keep(columns: dict, path: str) -> None:          # rows as columns, summed every chunk_rows
+        held.append(pd.DataFrame({"hour": columns["hour"], "query": pd.Series(columns["query"], dtype="str"),
+                                  "count": np.asarray(columns["count"], np.int64)}))
+        if sum(len(f) for f in held) >= chunk_rows:
             parts.append(summed())
 
-    read = _read(paths, lambda r: validate_query_count(r, limits), "query", mapping, sink=keep)
+    read = _read_chunks(paths, lambda r: validate_query_count(r, limits), lambda recs: accept_query_counts(recs, limits),
+                        "query", mapping, sink=keep)
     parts.append(summed())
     frame = parts[0] if len(parts) == 1 else \
         pd.concat(parts, ignore_index=True).groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()

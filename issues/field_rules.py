@@ -170,6 +170,93 @@ def http_url(value: str) -> str:
     return url
 
 
+# ---------------------------------------------------------------- the same rules over whole columns
+# Each returns a boolean mask of the values that CERTAINLY pass the per-row rule above unchanged (a
+# conservative test: a value it cannot vouch for is False and goes to the per-row rule, which then
+# gives the reason). Columns are Arrow string arrays (RE2 regexes; a lone surrogate cannot be in one).
+def _re2_class(ranges) -> str:
+    return "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges if b < 0xD800 or a > 0xDFFF)
+
+
+_INVISIBLE_RE2 = "[" + _re2_class(_INVISIBLE_RANGES) + "]"
+_INVISIBLE_NOT_BREAK_RE2 = "[" + _re2_class([(0x0, 0x8), (0xB, 0xC), (0xE, 0x1F)] + list(_INVISIBLE_RANGES[1:])) + "]"
+_SAFE_ID_RE2 = "^[!#$%&'()*+,\\-./0-9:;=?@A-Z\\[\\]^_a-z{|}~\\p{L}\\p{N}]+$"
+_SAFE_CHANNEL_RE2 = "^[A-Za-z0-9\\x{ac00}-\\x{d7a3}][A-Za-z0-9\\x{ac00}-\\x{d7a3}_.\\-]*$"
+_SAFE_URL_RE2 = ("^https?://[A-Za-z0-9.\\-_~:@%]+(?:[/?#][!#$%&'()*+,\\-./0-9:;=?@A-Z\\[\\]_a-z~]*)?$")
+_VISIBLE_RE2 = "[\\p{L}\\p{N}\\p{P}\\p{S}]"
+_WORD_RE2 = "[^\\p{Z}" + _INVISIBLE_RE2[1:] + "+"
+_QUERY_RE2 = f"^{_WORD_RE2}(?: {_WORD_RE2})*$"
+
+
+def _fits(values, limit: int | None):
+    import pyarrow.compute as pc
+
+    return None if limit is None else pc.less_equal(pc.utf8_length(values), limit)
+
+
+def _all(*masks):
+    import numpy as np
+    import pyarrow.compute as pc
+
+    out = None
+    for mask in masks:
+        if mask is None:
+            continue
+        mask = pc.fill_null(mask, False)
+        out = mask if out is None else pc.and_(out, mask)
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def plain_texts_ok(values, limit: int | None = None):
+    """Texts :func:`strip_invisible` leaves as they are (no invisible character; NUL included) and
+    within ``limit`` characters: a title, a source, a query before its spaces are collapsed."""
+    import pyarrow.compute as pc
+
+    return _all(pc.invert(pc.match_substring_regex(values, _INVISIBLE_RE2)), _fits(values, limit))
+
+
+def body_texts_ok(values, limit: int | None = None):
+    """Bodies :func:`strip_invisible` with ``keep_breaks`` leaves as they are (tabs and line breaks only)."""
+    import pyarrow.compute as pc
+
+    return _all(pc.invert(pc.match_substring_regex(values, _INVISIBLE_NOT_BREAK_RE2)), _fits(values, limit))
+
+
+def visible_texts(values):
+    """Texts holding a letter, digit, punctuation or symbol: never blank after ``str.strip``."""
+    import pyarrow.compute as pc
+
+    return _all(pc.match_substring_regex(values, _VISIBLE_RE2))
+
+
+def identifiers_ok(values, limit: int):
+    """Ids :func:`identifier` accepts unchanged (no space at either end, nothing forbidden)."""
+    import pyarrow.compute as pc
+
+    return _all(pc.match_substring_regex(values, _SAFE_ID_RE2), _fits(values, limit))
+
+
+def channel_names_ok(values, limit: int):
+    """Channel names :func:`channel_name` accepts (ASCII letters, digits and Hangul syllables first)."""
+    import pyarrow.compute as pc
+
+    return _all(pc.match_substring_regex(values, _SAFE_CHANNEL_RE2), _fits(values, limit))
+
+
+def http_urls_ok(values):
+    """URLs :func:`http_url` returns unchanged (lower-case http(s), a host, no character it would encode)."""
+    import pyarrow.compute as pc
+
+    return _all(pc.match_substring_regex(values, _SAFE_URL_RE2), _fits(values, storable_limits().url))
+
+
+def queries_ok(values, limit: int):
+    """Queries :func:`strip_invisible` and collapsing their spaces leave as they are, within ``limit``."""
+    import pyarrow.compute as pc
+
+    return _all(pc.match_substring_regex(values, _QUERY_RE2), _fits(values, limit))
+
+
 def reason_group(reason: str) -> str:
     """The kind of a reject reason: values quoted in it (other than field names) become ``'…'``
     and the detail after ``": "`` or ``" ("`` goes.
