@@ -42,6 +42,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from jobs.runner.faults import checkpoint
+from jobs.store.bulk import insert_rows
 from jobs.store.errors import StoreError, database_errors, describe, redact_url
 from jobs.store.lock import check_fence
 from jobs.store.migrate import Upgrade, upgrade_database
@@ -84,6 +85,20 @@ def sqlite_file(url: str) -> Path | None:
             or parsed.query.get("mode") == "memory":
         return None
     return Path(parsed.database)
+
+
+def _stat_columns(stats: pd.DataFrame, hour: datetime) -> dict:
+    """The ``keyword_stats`` columns of an hour's stats as lists of plain Python values (NaN: NULL)."""
+    names = [c.name for c in keyword_stats.c if c.name != "hour"]
+    frame = stats.reindex(columns=names)
+    columns: dict[str, Any] = {"hour": hour}
+    for name in names:
+        values = frame[name]
+        if name in ("is_issue", "masked"):
+            columns[name] = [bool(v) for v in values.tolist()]
+        else:                                   # missing (NaN) is NULL, on PostgreSQL too
+            columns[name] = values.astype(object).where(values.notna(), None).tolist()
+    return columns
 
 
 def to_db_time(ts: Any) -> datetime:
@@ -255,15 +270,11 @@ class IssueStore:
         the transaction roll back with :class:`jobs.store.lock.LockLostError` if the run lock changed hands.
         """
         h = to_db_time(hour)
-        stat_cols = [c.name for c in keyword_stats.c if c.name != "hour"]
-        stat_records = [dict(zip(stat_cols, row), hour=h) for row in
-                        stats.reindex(columns=stat_cols).itertuples(index=False, name=None)]
-        for rec in stat_records:
-            rec["is_issue"], rec["masked"] = bool(rec["is_issue"]), bool(rec["masked"])
+        stat_columns = _stat_columns(stats, h)
         activity_records = [{"hour": h, "channel": c, "posts": int(n)} for c, n in activity.items()]
         q = queries.loc[queries["count"] >= query_min_count] if queries is not None and len(queries) else []
-        query_records = [] if len(q) == 0 else [
-            {"hour": h, "query": str(a)[:400], "count": int(b)} for a, b in q[["query", "count"]].itertuples(index=False)]
+        query_columns = {"hour": h, "query": [] if len(q) == 0 else q["query"].astype(str).str.slice(0, 400).tolist(),
+                         "count": [] if len(q) == 0 else q["count"].astype("int64").tolist()}
         issue_records = [{
             "hour": h, "channel": r.channel, "rank": int(r.rank), "issue_id": r.issue_id, "keyword": r.keyword,
             "title": r.title, "title_source": r.title_source, "score": float(r.score),
@@ -283,8 +294,9 @@ class IssueStore:
                 conn.execute(table.delete().where(table.c.hour == h))
             conn.execute(runs.delete().where(runs.c.hour == h))
             check_fence(conn, fence)        # after the first write: ordered against a takeover
-            for table, records in ((keyword_stats, stat_records), (channel_activity, activity_records),
-                                   (query_stats, query_records), (issues, issue_records),
+            insert_rows(conn, keyword_stats, stat_columns)            # the hour's big tables: driver speed
+            insert_rows(conn, query_stats, query_columns)
+            for table, records in ((channel_activity, activity_records), (issues, issue_records),
                                    (bundles, bundle_records), (override_firings, firing_records)):
                 if records:
                     conn.execute(table.insert(), records)
