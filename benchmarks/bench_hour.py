@@ -6,17 +6,17 @@
 
 Writes (seeded, into ``--workdir``, default a folder under /tmp) an hour of ``--posts`` posts of
 about 2 KB of Korean text each in 8 channels, built from the shipped dictionary's keywords and
-filler words, and ``--queries`` distinct search queries with counts; then runs ``issuewire run``
-on a fresh SQLite in a subprocess (``python -m jobs.cli.main``, ``PYTHONPATH`` = this checkout,
-``ISSUEWIRE_ENGINE__NAME`` = ``--engine``) under ``/usr/bin/time -v`` and prints its wall time,
-peak RSS, the seconds, main-process CPU seconds and peak RSS so far of every stage (from the
-run's JSON log lines) and the ratio of the wall time to a bare Aho-Corasick scan (ahocorasick-rs,
-the dictionary's surfaces) of the same titles and bodies measured here, in the same script. With several engines (``--engine local,spark``,
-Spark at ``--spark-master``, default ``local[2]``) each runs the same hour and the feed of each
-is compared with the first's; ``--parts N`` writes the posts as N files, as a cluster holds an
-hour (Spark reads a file in one task). ``peak_rss`` is what ``time -v`` reports (the processes it
-waits for); "all processes" is the peak of the summed RSS of every process the run started,
-sampled from /proc (Spark's JVM and Python workers included).
+filler words, and ``--queries`` distinct search queries with counts; then runs ``issuewire run`` on
+a fresh SQLite in a subprocess (``python -m jobs.cli.main``, ``PYTHONPATH`` = this checkout,
+``ISSUEWIRE_ENGINE__NAME`` = ``--engine``) under ``/usr/bin/time -v`` and prints its wall time, peak
+RSS, the seconds, main-process CPU seconds and peak RSS so far of every stage (from the run's JSON
+log lines) and the ratio of the wall time to a bare Aho-Corasick scan (ahocorasick-rs, the
+dictionary's surfaces) of the same titles and bodies measured here, in the same script. With several
+engines (``--engine local,spark``, Spark at ``--spark-master``, default ``local[2]``) each runs the
+same hour and the feed of each is compared with the first's; ``--parts N`` writes the posts as N
+files, as a cluster holds an hour (Spark reads a file in one task). ``peak_rss`` is what ``time -v``
+reports (the processes it waits for); "all processes" is the peak of the summed RSS of every process
+the run started, sampled from /proc (Spark's JVM and Python workers included).
 """
 from __future__ import annotations
 
