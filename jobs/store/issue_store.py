@@ -195,16 +195,28 @@ class IssueStore:
         series = df.set_index("keyword")["df"].astype("int64") if len(df) else pd.Series(dtype="int64")
         return series, int(n["n"].iloc[0] or 0)
 
-    def query_history(self, hour: pd.Timestamp, hours: int = 24) -> pd.Series:
-        """Mean count per completed hour of each stored query over the last ``hours`` hours."""
+    def query_history(self, hour: pd.Timestamp, hours: int = 24, queries: list[str] | None = None) -> pd.Series:
+        """Mean count per completed hour of each stored query over the last ``hours`` hours; with
+        ``queries``, of those queries only (read by primary key, 500 at a time: what titling asks
+        for, :data:`titling.titles.QueryHistory`, instead of every query a portal stored that day)."""
         since = pd.Timestamp(hour) - pd.Timedelta(hours=hours)
         n_hours = len(self.completed_hours(before=hour, since=since, statuses=("ok",)))
-        if n_hours == 0:
+        if n_hours == 0 or queries is not None and not len(queries):
             return pd.Series(dtype=float)
-        frame = self._frame(sa.select(query_stats.c.query, sa.func.sum(query_stats.c.count).label("total"))
-                            .where(query_stats.c.hour >= to_db_time(since), query_stats.c.hour < to_db_time(hour))
-                            .group_by(query_stats.c.query))
+        within = (query_stats.c.hour >= to_db_time(since), query_stats.c.hour < to_db_time(hour))
+        select = sa.select(query_stats.c.query, sa.func.sum(query_stats.c.count).label("total")).where(*within)
+        if queries is None:
+            frames = [self._frame(select.group_by(query_stats.c.query))]
+        else:
+            asked = sorted({str(q)[:400] for q in queries})
+            frames = [self._frame(select.where(query_stats.c.query.in_(chunk)).group_by(query_stats.c.query))
+                      for chunk in _chunks(asked, 500)]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return (frame.set_index("query")["total"].astype(float) / n_hours) if len(frame) else pd.Series(dtype=float)
+
+    def query_history_lookup(self, hour: pd.Timestamp, hours: int = 24):
+        """:meth:`query_history` of ``hour`` as a lookup of given queries (for ``HourInputs.query_history``)."""
+        return lambda queries: self.query_history(hour, hours, queries=queries)
 
     def previous_issues(self, hour: pd.Timestamp, within_hours: int) -> pd.DataFrame:
         lo = to_db_time(pd.Timestamp(hour) - pd.Timedelta(hours=within_hours))
