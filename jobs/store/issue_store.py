@@ -32,12 +32,14 @@ half-written. Database errors leave this module as :class:`StoreError`
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -85,6 +87,19 @@ def sqlite_file(url: str) -> Path | None:
             or parsed.query.get("mode") == "memory":
         return None
     return Path(parsed.database)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """The cyclic garbage collector paused: millions of fresh row tuples (which hold no cycles)
+    would otherwise trigger full collections over every object of the process, again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _stat_columns(stats: pd.DataFrame, hour: datetime) -> dict:
@@ -167,19 +182,49 @@ class IssueStore:
             pd.DatetimeIndex(wanted))
         db_hours = [to_db_time(h) for h in run_hours]
         c = keyword_stats.c
-        stats = self._frame(sa.select(c.hour, c.keyword, c.channel, c.authors, c.posts, c.query_volume,
-                                      c.expected, c.expected_posts, c.expected_queries, c.masked, c.is_issue)
-                            .where(c.hour.in_(db_hours)))
+        stats = self._hourly_stats(run_hours, [c.keyword, c.channel, c.authors, c.posts, c.query_volume, c.expected,
+                                               c.expected_posts, c.expected_queries, c.masked, c.is_issue])
         activity = self._frame(sa.select(channel_activity).where(channel_activity.c.hour.in_(db_hours)))
-        for frame in (stats, activity):
-            if len(frame):
-                frame["hour"] = from_db_time(frame["hour"])
+        if len(activity):
+            activity["hour"] = from_db_time(activity["hour"])
         if stats.empty:
             stats = pd.DataFrame(columns=["hour", "keyword", "channel", "authors", "posts", "query_volume", "expected",
                                           "expected_posts", "expected_queries", "masked", "is_issue"])
         if activity.empty:
             activity = pd.DataFrame(columns=["hour", "channel", "posts"])
         return stats, run_hours, activity
+
+    def _hourly_stats(self, hours: pd.DatetimeIndex, columns: list) -> pd.DataFrame:
+        """``keyword_stats`` rows of ``hours``, read one hour at a time (``hour`` first, then
+        ``columns``, rows by keyword and channel): the hour is not read or parsed per row, and each
+        keyword and channel string is kept once, so a portal's state of a few hundred thousand
+        (keyword, channel) rows an hour over the baseline's ~35 hours reads in seconds and holds
+        ~0.1 KB a row instead of ~0.8 KB."""
+        names = [col.name for col in columns]
+        shared: dict[str, str] = {}
+        parts: dict[str, list] = {name: [] for name in names}
+        counts: list[int] = []
+        with self.errors("reading"), self.engine.connect() as conn, _no_cyclic_gc():
+            for hour in hours:
+                result = conn.execute(sa.select(*columns).where(keyword_stats.c.hour == to_db_time(hour))
+                                      .order_by(keyword_stats.c.keyword, keyword_stats.c.channel))
+                rows = result.cursor.fetchall()      # the driver's rows: no per-row result processing
+                counts.append(len(rows))
+                if not rows:
+                    continue
+                for name, values in zip(names, zip(*rows)):
+                    if name in ("keyword", "channel"):
+                        values = [shared.setdefault(v, v) for v in values]
+                    parts[name].extend(values)
+        if not sum(counts):
+            return pd.DataFrame(columns=["hour"] + names)
+        frame = pd.DataFrame({name: pd.Series(values, dtype=object if name in ("keyword", "channel") else None)
+                              for name, values in parts.items()})
+        for name, column in zip(names, columns):             # SQLite gives booleans as 0/1
+            if isinstance(column.type, sa.Boolean) and frame[name].notna().all():
+                frame[name] = frame[name].astype(bool)
+        frame.insert(0, "hour", pd.DatetimeIndex(np.repeat(pd.DatetimeIndex(hours).tz_convert("UTC"), counts)))
+        return frame
 
     def doc_freq(self, hour: pd.Timestamp, window_days: int) -> tuple[pd.Series, int]:
         """Posts per keyword (home) and posts in all over the completed hours of the window."""
