@@ -242,20 +242,23 @@ class IssueStore:
 
     def query_history(self, hour: pd.Timestamp, hours: int = 24, queries: list[str] | None = None) -> pd.Series:
         """Mean count per completed hour of each stored query over the last ``hours`` hours; with
-        ``queries``, of those queries only (read by primary key, 500 at a time: what titling asks
-        for, :data:`titling.titles.QueryHistory`, instead of every query a portal stored that day)."""
+        ``queries``, of those queries only (what titling asks for, :data:`titling.titles.QueryHistory`,
+        instead of every query a portal stored that day): read 500 at a time by primary key, each
+        (hour, query) one index seek."""
         since = pd.Timestamp(hour) - pd.Timedelta(hours=hours)
         n_hours = len(self.completed_hours(before=hour, since=since, statuses=("ok",)))
         if n_hours == 0 or queries is not None and not len(queries):
             return pd.Series(dtype=float)
-        within = (query_stats.c.hour >= to_db_time(since), query_stats.c.hour < to_db_time(hour))
-        select = sa.select(query_stats.c.query, sa.func.sum(query_stats.c.count).label("total")).where(*within)
+        total = sa.func.sum(query_stats.c.count).label("total")
         if queries is None:
-            frames = [self._frame(select.group_by(query_stats.c.query))]
+            within = (query_stats.c.hour >= to_db_time(since), query_stats.c.hour < to_db_time(hour))
+            frames = [self._frame(sa.select(query_stats.c.query, total).where(*within).group_by(query_stats.c.query))]
         else:
+            stored = [to_db_time(h) for h in self.completed_hours(before=hour, since=since)]
             asked = sorted({str(q)[:400] for q in queries})
-            frames = [self._frame(select.where(query_stats.c.query.in_(chunk)).group_by(query_stats.c.query))
-                      for chunk in _chunks(asked, 500)]
+            frames = [self._frame(sa.select(query_stats.c.query, total)
+                                  .where(query_stats.c.hour.in_(stored), query_stats.c.query.in_(chunk))
+                                  .group_by(query_stats.c.query)) for chunk in _chunks(asked, 500)]
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return (frame.set_index("query")["total"].astype(float) / n_hours) if len(frame) else pd.Series(dtype=float)
 
