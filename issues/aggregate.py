@@ -117,51 +117,92 @@ def _group_authors(codes: HourCodes, duplicate_group: pd.Series) -> np.ndarray:
 
 
 def _ordered_sums(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group (0..n_groups-1): the sum of ``values`` (NaN skipped) in array order, by pandas'
-    group-by sum (compensated), so the result is the bit-exact sum a group-by gives."""
-    out = np.zeros((n_groups,) + values.shape[1:])
-    if groups.size:
-        summed = pd.DataFrame(values.reshape(groups.size, -1)).groupby(groups, sort=False).sum()
-        out[summed.index.to_numpy()] = summed.to_numpy().reshape((len(summed),) + values.shape[1:])
-    return out
+    """Per group (0..n_groups-1; -1: none): the sum of ``values`` (columns; NaN skipped) in array
+    order by pandas' group-by sum (compensated), so it is the bit-exact sum a group-by of the
+    rows in that order gives; the groups as a categorical, so pandas does not hash them again."""
+    values = values[:, None] if values.ndim == 1 else values
+    if groups.size == 0 or n_groups == 0:
+        return np.zeros((n_groups, values.shape[1]))
+    key = pd.Categorical.from_codes(groups, categories=pd.RangeIndex(n_groups))
+    return pd.DataFrame(values).groupby(key, observed=False, sort=True).sum().to_numpy()
 
 
-def _runs(*keys: np.ndarray) -> np.ndarray:
+def _run_starts(*keys: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal consecutive ``keys`` tuples."""
     n = keys[0].size
     change = np.zeros(n, dtype=bool)
     if n:
         change[0] = True
         for key in keys:
-            change[1:] |= key[1:] != key[:-1]
+            np.not_equal(key[1:], key[:-1], out=change[1:], where=~change[1:])
     return np.flatnonzero(change)
 
 
-def _author_signals(key: np.ndarray, author: np.ndarray, new_post: np.ndarray, row: np.ndarray,
-                    group_of_run, n_groups: int, n_rows: int, influence: np.ndarray, level: list):
-    """Per group: distinct authors, top author's posts, and the entropy and influence sums over the
-    (group, author) runs of the sorted rows (``key``: the run's group-defining key)."""
-    starts = _runs(key, author)
+def _author_signals(group: np.ndarray, author: np.ndarray, new_post: np.ndarray, row: np.ndarray,
+                    n_groups: int, n_rows: int, influence: np.ndarray):
+    """Per group: distinct authors, the top author's distinct posts, and the entropy and influence
+    sums, from rows sorted by (group, author, post); ``new_post`` marks a row's first (group, post),
+    ``row`` is its position in the input."""
+    starts = _run_starts(group, author)
     n_posts = np.add.reduceat(new_post, starts) if starts.size else np.zeros(0, np.int64)
-    run_author = author[starts]
-    group = group_of_run(starts)
+    run_author, run_group = author[starts], group[starts]
     known = run_author >= 0
-    authors = np.bincount(group[known], minlength=n_groups)
+    everyone = bool(known.all())
+    known_group = run_group if everyone else run_group[known]
+    known_posts = n_posts if everyone else n_posts[known]
+    authors = np.bincount(known_group, minlength=n_groups)
     top = np.zeros(n_groups, dtype=np.int64)
-    np.maximum.at(top, group[known], n_posts[known])
-    total = np.bincount(group[known], weights=n_posts[known], minlength=n_groups).astype(np.int64)
-    # the sums run over the (group, author) pairs in order of first appearance in the rows
+    np.maximum.at(top, known_group, known_posts)
+    total = np.bincount(known_group, weights=known_posts, minlength=n_groups)
+    del known_group, known_posts
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = n_posts / total.astype(np.int64)[run_group]
+        term = -(share * np.log(share))
+        if not everyone:
+            term[~known] = np.nan
+    del share
+    weight = influence[run_author]
+    # the old group-bys summed the (group, author) pairs in order of their first row
     first_row = np.minimum.reduceat(row, starts) if starts.size else np.zeros(0, np.int64)
-    slot = np.full(n_rows, -1, dtype=np.int64)
-    slot[first_row] = np.arange(starts.size)
+    slot = np.full(n_rows, -1, dtype=np.int32 if starts.size < 2**31 else np.int64)
+    slot[first_row] = np.arange(starts.size, dtype=slot.dtype)
     order = slot[slot >= 0]
-    del slot
-    with np.errstate(divide="ignore", invalid="ignore"):      # groups of only unknown authors
-        share = n_posts[order] / total[group[order]]
-        term = np.where(known[order], -(share * np.log(share)), np.nan)
-    weight = np.where(known[order], influence[run_author[order]], 0.0)
-    sums = _ordered_sums(np.column_stack([term, weight]), group[order], n_groups)
-    level.append((authors, top, sums[:, 0], sums[:, 1]))
+    del slot, first_row
+    group_order = run_group[order]
+    entropy = _ordered_sums(term[order], group_order, n_groups)[:, 0]
+    # a group of zero weights sums to 0: only groups with an influential author need the sum
+    weighted = np.bincount(run_group, weights=weight != 0, minlength=n_groups) > 0
+    influential = np.zeros(n_groups)
+    if weighted.any():
+        pick = order[weighted[group_order]]
+        influential = _ordered_sums(weight[pick], run_group[pick], n_groups)[:, 0]
+    return authors, top, entropy, influential
+
+
+def _sorted_rows(keyword: np.ndarray, post: np.ndarray, author: np.ndarray, channel: np.ndarray, n_kw: int):
+    """The rows sorted by (keyword, author, channel, post): keyword, author, channel, input row
+    and whether the row is the first of its (keyword, post), each in sorted order; one ``np.sort``
+    of packed 64-bit keys (keyword, post's rank by (author, channel, post), row) when they fit."""
+    n_rows, n_posts = post.size, author.size
+    by_rank = np.lexsort((np.arange(n_posts), channel, author))
+    rank = np.empty(n_posts, dtype=np.int64)
+    rank[by_rank] = np.arange(n_posts)
+    row_bits, rank_bits = max(int(n_rows - 1).bit_length(), 1), max(int(n_posts - 1).bit_length(), 1)
+    fits = max(n_kw - 1, 1).bit_length() + rank_bits + row_bits <= 63
+    if fits:
+        packed = np.sort((keyword << (rank_bits + row_bits)) | (rank[post] << row_bits) | np.arange(n_rows))
+        row = (packed & ((1 << row_bits) - 1)).astype(np.int32 if n_rows < 2**31 else np.int64)
+        packed >>= row_bits                                # (keyword, rank)
+    else:                                                  # too many bits: a lexsort
+        row = np.lexsort((np.arange(n_rows), rank[post], keyword))
+        packed = keyword[row] * n_posts + rank[post[row]]
+    del rank
+    new_post = np.ones(n_rows, dtype=np.int64)
+    np.not_equal(packed[1:], packed[:-1], out=new_post[1:], casting="unsafe")
+    s_kw = packed >> rank_bits if fits else packed // n_posts
+    ranked = packed & ((1 << rank_bits) - 1) if fits else packed % n_posts
+    del packed
+    return s_kw, author[by_rank][ranked], channel[by_rank][ranked], row, new_post
 
 
 def _frame(keywords: np.ndarray, posts, authors, title_hits, score_sum, channels, top, entropy, influence):
@@ -195,59 +236,42 @@ def aggregate_keyword_stats(post_keywords: pd.DataFrame, posts: pd.DataFrame,
     in_title = (post_keywords["title_hits"].to_numpy()[kept] > 0)
     score = post_keywords["score"].to_numpy(dtype=float)[kept]
     del kept
-    n_rows, n_kw, n_ch, n_posts = post.size, len(codes.keywords), len(codes.channels), author.size
+    n_rows, n_kw, n_ch = post.size, len(codes.keywords), max(len(codes.channels), 1)
     channel = codes.channel
-    # posts ranked by (author, channel, post): sorting rows by (keyword, rank) makes (keyword,
-    # author) and (keyword, author, channel) runs contiguous
-    by_rank = np.lexsort((np.arange(n_posts), channel, author))
-    rank = np.empty(n_posts, dtype=np.int64)
-    rank[by_rank] = np.arange(n_posts)
-    row_bits, rank_bits = max(int(n_rows - 1).bit_length(), 1), max(int(n_posts - 1).bit_length(), 1)
-    if int(max(n_kw - 1, 1)).bit_length() + rank_bits + row_bits <= 63:
-        packed = np.sort((keyword << (rank_bits + row_bits)) | (rank[post] << row_bits) | np.arange(n_rows))
-        row = packed & ((1 << row_bits) - 1)
-        s_kw = packed >> (rank_bits + row_bits)
-        s_post = by_rank[(packed >> row_bits) & ((1 << rank_bits) - 1)]
-        del packed
-    else:                                                  # too many bits: a lexsort
-        row = np.lexsort((np.arange(n_rows), rank[post], keyword))
-        s_kw, s_post = keyword[row], post[row]
-    new_post = np.zeros(n_rows, dtype=np.int64)
-    new_post[_runs(s_kw, s_post)] = 1                      # first row of each distinct (keyword, post)
-    s_author, s_channel = author[s_post], channel[s_post]
-    distinct = new_post.astype(bool)
-    levels = []
-    # home: groups are keyword codes
-    _author_signals(s_kw, s_author, new_post, row, lambda starts: s_kw[starts], n_kw, n_rows, influence, levels)
-    # channels: groups are keyword * n_ch + channel (rows without a channel are in home only)
-    with_channel = s_channel >= 0
-    cg = np.where(with_channel, s_kw * max(n_ch, 1) + s_channel, -1)
-    used = np.zeros(n_kw * max(n_ch, 1), dtype=bool)
-    used[cg[with_channel]] = True
+    s_kw, s_author, s_channel, row, new_post = _sorted_rows(keyword, post, author, channel, n_kw)
+    home_posts = np.bincount(s_kw, weights=new_post, minlength=n_kw).astype(np.int64)
+    h_authors, h_top, h_entropy, h_influence = _author_signals(s_kw, s_author, new_post, row, n_kw, n_rows,
+                                                               influence)
+    # channel groups: the (keyword, channel) pairs used, numbered in order; rows without a channel
+    # are in home only
+    if (s_channel < 0).any():
+        has = np.flatnonzero(s_channel >= 0)
+        s_kw, s_channel, s_author, new_post, row = s_kw[has], s_channel[has], s_author[has], new_post[has], row[has]
+    s_cg = s_kw * n_ch + s_channel
+    del s_kw
+    used = np.zeros(n_kw * n_ch, dtype=bool)
+    used[s_cg] = True
     dense = np.cumsum(used) - 1
-    n_cg = int(used.sum())
-    cgd = np.where(with_channel, dense[np.maximum(cg, 0)], -1)
-    keep = np.flatnonzero(with_channel)
-    _author_signals(np.where(with_channel, cgd, -1)[keep], s_author[keep], new_post[keep], row[keep],
-                    lambda starts: cgd[keep][starts], n_cg, n_rows, influence, levels)
-    # posts and channels per group from the distinct (keyword, post) entries
-    home_posts = np.bincount(s_kw[distinct], minlength=n_kw)
-    cg_posts = np.bincount(cgd[distinct & with_channel], minlength=n_cg)
     cg_codes = np.flatnonzero(used)
-    cg_kw, cg_ch = cg_codes // max(n_ch, 1), cg_codes % max(n_ch, 1)
+    n_cg = cg_codes.size
+    s_cg = dense[s_cg]
+    del s_channel
+    cg_posts = np.bincount(s_cg, weights=new_post, minlength=n_cg).astype(np.int64)
+    c_authors, c_top, c_entropy, c_influence = _author_signals(s_cg, s_author, new_post, row, n_cg, n_rows,
+                                                               influence)
+    del s_cg, s_author, new_post, row
+    cg_kw, cg_ch = cg_codes // n_ch, cg_codes % n_ch
     home_channels = np.bincount(cg_kw, minlength=n_kw)
-    del s_kw, s_post, s_author, s_channel, row, new_post, distinct, cg, cgd, keep
     # row sums in input order
-    row_cg = np.full(n_rows, -1, dtype=np.int64)
-    has_ch = channel[post] >= 0
-    row_cg[has_ch] = dense[keyword[has_ch] * max(n_ch, 1) + channel[post[has_ch]]]
+    row_channel = channel[post]
+    has_ch = row_channel >= 0
+    row_cg = np.where(has_ch, dense[keyword * n_ch + row_channel], -1)
     home_title = np.bincount(keyword[in_title], minlength=n_kw)
     cg_title = np.bincount(row_cg[in_title & has_ch], minlength=n_cg)
-    home_score = _ordered_sums(score, keyword, n_kw)
-    cg_score = _ordered_sums(score[has_ch], row_cg[has_ch], n_cg)
+    home_score = _ordered_sums(score, keyword, n_kw)[:, 0]
+    cg_score = _ordered_sums(score, row_cg, n_cg)[:, 0]
     seen = np.flatnonzero(home_posts > 0)
     kw_values = pd.Index(codes.keywords.to_numpy(dtype=object))
-    (h_authors, h_top, h_entropy, h_influence), (c_authors, c_top, c_entropy, c_influence) = levels
     home = _frame(kw_values.take(seen), home_posts[seen], h_authors[seen], home_title[seen], home_score[seen],
                   home_channels[seen], h_top[seen], h_entropy[seen], h_influence[seen])
     home.insert(1, "channel", HOME)
