@@ -64,10 +64,11 @@ class HourCodes:
     authors: pd.Index
 
 
-def _factorize(values) -> tuple[np.ndarray, pd.Index]:
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object) if not isinstance(values, np.ndarray)
-                                  or values.dtype != object else values)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1: missing) and the distinct values, as objects (pandas infers their dtype again
+    when they become the result's columns, as its group-by did)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return codes.astype(np.int64, copy=False), pd.Index(uniques, dtype=object)
 
 
 def _post_rows(post_index: pd.Index, ids: pd.Series) -> np.ndarray:
@@ -86,9 +87,9 @@ def encode_hour(post_keywords: pd.DataFrame, posts: pd.DataFrame) -> HourCodes:
     post_index = pd.Index(posts["post_id"].to_numpy(dtype=object), dtype=object)
     if not post_index.is_unique:
         raise ValueError("posts: post_id is not unique (each post_keywords row must find one post)")
-    keyword, keywords = _factorize(post_keywords["keyword"].to_numpy(dtype=object))
-    channel, channels = _factorize(posts["channel"].to_numpy(dtype=object))
-    author, authors = _factorize(posts["author_id"].to_numpy(dtype=object))
+    keyword, keywords = _factorize(post_keywords["keyword"])
+    channel, channels = _factorize(posts["channel"])
+    author, authors = _factorize(posts["author_id"])
     return HourCodes(post_index, _post_rows(post_index, post_keywords["post_id"]), keyword, keywords,
                      channel, channels, author, authors)
 
@@ -100,7 +101,7 @@ def _group_authors(codes: HourCodes, duplicate_group: pd.Series) -> np.ndarray:
     if not duplicate_group.index.is_unique:
         raise ValueError("duplicate_group: a post_id appears twice")
     member = codes.post_index.get_indexer(duplicate_group.index.to_numpy(dtype=object))
-    group, _ = _factorize(duplicate_group.to_numpy(dtype=object))
+    group, _ = _factorize(duplicate_group)
     keep = (member >= 0) & (group >= 0)
     if not keep.any():
         return author

@@ -133,3 +133,19 @@ def test_duplicate_post_ids_are_refused():
     pk, posts, _, _ = random_hour(10)
     with pytest.raises(ValueError, match="post_id is not unique"):
         aggregate_keyword_stats(pk, pd.concat([posts, posts.iloc[:1]]))
+
+
+def test_candidate_posts_and_previous_flags_as_the_string_lookups():
+    from issues.seeds import candidate_posts, previous_hour_flags
+    from issues.spam import posts_of_keywords
+
+    pk, posts, volume, influential = random_hour(11)
+    codes = encode_hour(pk, posts)
+    for wanted in (["키워드0", "키워드3", "한번만"], [], ["없는말"]):
+        expected = posts["post_id"].isin(posts_of_keywords(pk, wanted)).to_numpy()
+        np.testing.assert_array_equal(candidate_posts(codes, wanted), expected)
+    stats = aggregate_keyword_stats(pk, posts, volume, influential, codes=codes)
+    before = {("키워드0", "home"), ("키워드1", "c2"), ("없는말", "home")}
+    expected = [(k, c) in before for k, c in zip(stats["keyword"], stats["channel"])]
+    assert previous_hour_flags(stats, before).tolist() == expected and sum(expected) == 2
+    assert not previous_hour_flags(stats, set()).any()
