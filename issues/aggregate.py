@@ -191,14 +191,20 @@ def _sorted_rows(keyword: np.ndarray, post: np.ndarray, author: np.ndarray, chan
     row_bits, rank_bits = max(int(n_rows - 1).bit_length(), 1), max(int(n_posts - 1).bit_length(), 1)
     fits = max(n_kw - 1, 1).bit_length() + rank_bits + row_bits <= 63
     if fits:
-        packed = np.sort((keyword << (rank_bits + row_bits)) | (rank[post] << row_bits) | np.arange(n_rows))
+        packed = keyword << (rank_bits + row_bits)
+        rank_part = rank[post]
+        rank_part <<= row_bits
+        packed |= rank_part
+        del rank_part
+        packed |= np.arange(n_rows)
+        packed.sort()
         row = (packed & ((1 << row_bits) - 1)).astype(np.int32 if n_rows < 2**31 else np.int64)
         packed >>= row_bits                                # (keyword, rank)
     else:                                                  # too many bits: a lexsort
         row = np.lexsort((np.arange(n_rows), rank[post], keyword))
         packed = keyword[row] * n_posts + rank[post[row]]
     del rank
-    new_post = np.ones(n_rows, dtype=np.int64)
+    new_post = np.ones(n_rows, dtype=np.int32)
     np.not_equal(packed[1:], packed[:-1], out=new_post[1:], casting="unsafe")
     s_kw = packed >> rank_bits if fits else packed // n_posts
     ranked = packed & ((1 << rank_bits) - 1) if fits else packed % n_posts
@@ -231,11 +237,14 @@ def aggregate_keyword_stats(post_keywords: pd.DataFrame, posts: pd.DataFrame,
     influence = pd.Series(codes.authors.to_numpy(dtype=object)).map(weights).fillna(0.0).to_numpy(dtype=float)
     influence = np.append(influence, 0.0)                  # code -1 (no author) weighs 0
     # the rows that find their post and have a keyword (what the old inner merge + group-by kept)
-    kept = np.flatnonzero((codes.post_row >= 0) & (codes.keyword >= 0))
-    post = codes.post_row[kept]
-    keyword = codes.keyword[kept]
-    in_title = (post_keywords["title_hits"].to_numpy()[kept] > 0)
-    score = post_keywords["score"].to_numpy(dtype=float)[kept]
+    kept = (codes.post_row >= 0) & (codes.keyword >= 0)
+    every = bool(kept.all())
+    post = codes.post_row if every else codes.post_row[kept]
+    keyword = codes.keyword if every else codes.keyword[kept]
+    in_title = post_keywords["title_hits"].to_numpy() > 0
+    score = post_keywords["score"].to_numpy(dtype=float)
+    if not every:
+        in_title, score = in_title[kept], score[kept]
     del kept
     n_rows, n_kw, n_ch = post.size, len(codes.keywords), max(len(codes.channels), 1)
     channel = codes.channel
