@@ -16,7 +16,6 @@ same results, and prints median seconds and the peak resident memory each step a
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import pandas as pd
 
 from issues import aggregate as new_aggregate
 from issues import near_duplicates as new_near_duplicates
+from issues.seeds import candidate_posts
 from issues.spam import posts_of_keywords
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,11 +109,12 @@ def main(argv=None) -> int:
     print(f"near-duplicate groups: {len(groups)} posts in {groups.nunique()} groups", flush=True)
     candidates = pk["keyword"].value_counts().index[:300]
 
-    def new_lookup():
-        codes = new_aggregate.encode_hour(pk, posts)
-        return codes, _candidate_mask(codes, candidates)
-
-    codes = new_lookup()[0]
+    encode_times = []
+    for _ in range(args.repeats):
+        seconds, peak, codes = measure(lambda: new_aggregate.encode_hour(pk, posts))
+        encode_times.append(seconds)
+    print(f"encode_hour (new, once per hour): {statistics.median(encode_times):.2f}s, peak +{peak / 2**20:.0f} MiB",
+          flush=True)
     steps = {
         "aggregate_keyword_stats": (
             lambda: old_aggregate.aggregate_keyword_stats(pk, posts, volume, influential),
@@ -123,10 +124,11 @@ def main(argv=None) -> int:
             lambda: new_aggregate.aggregate_keyword_stats(pk, posts, volume, influential, groups, codes=codes)),
         "duplicate_groups": (lambda: old_near_duplicates.duplicate_groups(signatures, 0.7),
                              lambda: new_near_duplicates.duplicate_groups(signatures, 0.7)),
-        "candidate posts (encode + mask)": (
+        "candidate posts, codes given": (
             lambda: posts["post_id"].isin(posts_of_keywords(pk, candidates)).to_numpy(),
-            lambda: new_lookup()[1]),
+            lambda: candidate_posts(codes, candidates)),
     }
+    medians = {}
     print(f"{'step':48s} {'old s':>8s} {'new s':>8s} {'speed-up':>8s} {'old peak MiB':>13s} {'new peak MiB':>13s}")
     for name, (old, new) in steps.items():
         times = {"old": [], "new": []}
@@ -142,13 +144,14 @@ def main(argv=None) -> int:
         old_s, new_s = statistics.median(times["old"]), statistics.median(times["new"])
         print(f"{name:48s} {old_s:8.2f} {new_s:8.2f} {old_s / new_s:7.1f}x {peaks['old'] / 2**20:13.0f} "
               f"{peaks['new'] / 2**20:13.0f}  {'same' if same else 'DIFFERENT'}", flush=True)
+        medians[name] = (old_s, new_s)
         results.clear()
+    old_total = sum(m[0] for m in medians.values())
+    new_total = (statistics.median(encode_times) + medians["aggregate_keyword_stats, groups, codes given"][1]
+                 + sum(m[1] for n, m in medians.items() if n != "aggregate_keyword_stats"))
+    print(f"find_seeds' share (2 aggregations, groups, lookup; new: encode once): old {old_total:.1f}s, "
+          f"new {new_total:.1f}s, {old_total / new_total:.1f}x")
     return 0
-
-
-def _candidate_mask(codes, candidates) -> np.ndarray:
-    from issues.seeds import candidate_posts
-    return candidate_posts(codes, candidates)
 
 
 def _same(old, new) -> bool:
