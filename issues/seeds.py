@@ -26,6 +26,8 @@ prior is ``prior_authors_per_hour`` scaled by its type's use this hour (:func:`i
 ``prior_authors_per_hour``. ``was_issue`` (published in the previous hour) drives the detector's
 hysteresis; with ``two_hour`` each row also gets the previous hour's distinct authors and
 expectation from the history (:func:`previous_hour_counts`) for the detector's two-hour window.
+The hour's ids are turned into integer codes once (:func:`issues.aggregate.encode_hour`); both
+aggregations and the candidates' posts (:func:`candidate_posts`) work on them.
 """
 from __future__ import annotations
 
@@ -34,10 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from issues.aggregate import aggregate_keyword_stats, channel_activity
+from issues.aggregate import HourCodes, aggregate_keyword_stats, channel_activity, encode_hour
 from issues.baseline import AuthorBaseline, type_prior_rates
 from issues.detect import BurstDetector, DetectSettings
-from issues.spam import near_duplicate_groups, posts_of_keywords
+from issues.spam import near_duplicate_groups
 
 
 @dataclass
@@ -68,6 +70,32 @@ def previous_hour_counts(history: pd.DataFrame, hour: pd.Timestamp) -> pd.DataFr
         .astype(float)
 
 
+def candidate_posts(codes: HourCodes, keywords) -> np.ndarray:
+    """Per post (row of the encoded ``posts``): does it mention one of ``keywords``.
+
+    >>> codes = encode_hour(pd.DataFrame({"post_id": ["p1", "p2", "p2"], "keyword": ["비", "눈", "비"]}),
+    ...                     pd.DataFrame({"post_id": ["p0", "p1", "p2"], "channel": "news", "author_id": "a"}))
+    >>> candidate_posts(codes, ["눈"]).tolist()
+    [False, False, True]
+    """
+    wanted = np.append(codes.keywords.isin(list(keywords)), False)       # code -1 (no keyword): not wanted
+    rows = wanted[codes.keyword] & (codes.post_row >= 0)
+    mask = np.zeros(codes.author.size, dtype=bool)
+    mask[codes.post_row[rows]] = True
+    return mask
+
+
+def previous_hour_flags(stats: pd.DataFrame, before: set[tuple[str, str]]) -> np.ndarray:
+    """Per row of ``stats``: was its (keyword, channel) an issue in the previous hour.
+
+    >>> previous_hour_flags(pd.DataFrame({"keyword": ["비", "눈"], "channel": "home"}), {("눈", "home")}).tolist()
+    [False, True]
+    """
+    if not before or stats.empty:
+        return np.zeros(len(stats), dtype=bool)
+    return pd.MultiIndex.from_arrays([stats["keyword"], stats["channel"]]).isin(list(before))
+
+
 def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: pd.Series, inputs,
                n_keywords: int, settings: DetectSettings,
                influential: pd.Series | None = None, keyword_types: pd.Series | None = None,
@@ -87,9 +115,11 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     ran_before = (hour - pd.Timedelta(hours=1)) in pd.DatetimeIndex(inputs.run_hours)
     previous = previous_hour_counts(inputs.history, hour) if d.two_hour and ran_before else None
 
+    codes = encode_hour(post_keywords, posts) if len(post_keywords) else None
+
     def score(duplicate_group=None) -> pd.DataFrame:
-        stats = aggregate_keyword_stats(post_keywords, posts, query_volume, influential, duplicate_group)
-        was = [(k, c) in before for k, c in zip(stats["keyword"], stats["channel"])]
+        stats = aggregate_keyword_stats(post_keywords, posts, query_volume, influential, duplicate_group, codes=codes)
+        was = previous_hour_flags(stats, before)
         if previous is not None:
             at = pd.MultiIndex.from_arrays([stats["keyword"], stats["channel"]])
             stats = stats.assign(prev_authors=previous["authors"].reindex(at).to_numpy(float),
@@ -101,8 +131,7 @@ def find_seeds(post_keywords: pd.DataFrame, posts: pd.DataFrame, query_volume: p
     candidates = scored.loc[scored["passed"], "keyword"].unique()
     duplicates = 0
     if len(candidates):
-        ids = posts_of_keywords(post_keywords, candidates)
-        mask = posts["post_id"].isin(ids).to_numpy()
+        mask = candidate_posts(codes, candidates)
         groups = near_duplicate_groups(posts.loc[mask], threshold=d.duplicate_threshold, mask_digits=d.mask_digits,
                                        signatures=None if signatures is None else signatures[mask])
         duplicates = len(groups)
