@@ -289,8 +289,15 @@ def keyword_query_volume(queries: pd.DataFrame, matcher) -> pd.Series:
     """
     if queries is None or len(queries) == 0:
         return pd.Series(dtype="int64", name="query_volume").rename_axis("keyword")
-    hits = matcher.find_many(_clean(queries["query"]))[["doc", "keyword"]].drop_duplicates()
+    hits = matcher.scan(_clean(queries["query"]))
     counts = queries["count"].fillna(0).astype("int64").to_numpy()
-    hits["count"] = counts[hits["doc"].to_numpy()]
-    volume = hits.groupby("keyword")["count"].sum().astype("int64")
-    return volume.rename("query_volume").rename_axis("keyword")
+    # each (keyword, query) once, sorted by keyword id (= by keyword: ids are in sorted order)
+    pair = np.sort(hits.keyword * max(len(queries), 1) + hits.doc)
+    pair = pair[np.append(True, pair[1:] != pair[:-1])] if pair.size else pair
+    keyword, doc = np.divmod(pair, max(len(queries), 1))
+    new = np.ones(keyword.size, dtype=bool)
+    new[1:] = keyword[1:] != keyword[:-1]
+    starts = np.flatnonzero(new)
+    volume = np.add.reduceat(counts[doc], starts) if starts.size else np.zeros(0, dtype=np.int64)
+    index = pd.Index(matcher.canon[keyword[starts]], name="keyword")
+    return pd.Series(volume.astype(np.int64), index=index, name="query_volume")

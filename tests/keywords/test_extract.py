@@ -142,3 +142,13 @@ def test_order_of_unsorted_pairs_or_nan_scores_falls_back_to_the_whole_sort():
     ranks, inverse = np.unique(score, return_inverse=True)
     key = (post * len(ranks) + (len(ranks) - 1 - inverse)) * 4 + kw
     assert np.array_equal(_order(post, score, kw, 2, 4), np.argsort(key))
+
+
+def test_keyword_query_volume_counts_a_query_once_per_keyword_and_sums_exactly(matcher):
+    q = pd.DataFrame({"query": ["일본 일본 총선", "일본여행 일본", "총선", None, "자민당"],
+                      "count": [2**40, 5, 7, 9, None]})
+    volume = keyword_query_volume(q, matcher)
+    assert volume.to_dict() == {"일본": 2**40 + 5, "총선": 2**40 + 7, "자민당": 0}
+    assert volume.dtype == "int64" and volume.name == "query_volume" and volume.index.name == "keyword"
+    assert volume.index.tolist() == sorted(volume.index)
+    assert keyword_query_volume(q.iloc[3:4], matcher).empty
