@@ -55,10 +55,13 @@ def extract_keywords(inputs: HourInputs, tools: HourTools, settings: ExtractSett
         query_volume = keyword_query_volume(queries, tools.matcher)
         post_keywords = KeywordExtractor(tools.matcher, settings).extract(posts, inputs.doc_freq, inputs.n_docs,
                                                                          query_volume)
-    blocked = post_keywords["keyword"].isin(rules.blocked_keywords)
-    firings = [fired_rule(rules, "block", k, HOME, "keyword removed from the hour")
-               for k in sorted(set(post_keywords.loc[blocked, "keyword"]))]
-    post_keywords = post_keywords.loc[~blocked]
+    firings = []
+    if rules.blocked_keywords:                      # else neither a scan nor a copy of the hour's rows
+        blocked = post_keywords["keyword"].isin(rules.blocked_keywords)
+        firings = [fired_rule(rules, "block", k, HOME, "keyword removed from the hour")
+                   for k in sorted(set(post_keywords.loc[blocked, "keyword"]))]
+        if blocked.any():
+            post_keywords = post_keywords.loc[~blocked]
     return Extraction(posts, queries, post_keywords, query_volume, signatures), firings
 
 
