@@ -15,8 +15,9 @@ from titling.overrides import parse_overrides
 
 WORDS = ["압승", "과반", "개헌", "연립", "출구조사", "도쿄", "의석", "단독"]
 # 일본 is in two posts only (no seed), yet the operators merge the seeds 자민당 and 총선 into it;
-# 고양이 and 날씨 are pinned without being seeds; 도쿄 is in one post and plays no part
+# 고양이 and 날씨 are pinned without being seeds; 도쿄 is in one post and plays no part (but in EMPTY_PINS)
 RULES = "merge 일본 <= 자민당, 총선\npin home 고양이 => 고양이 사진\npin news 날씨\n"
+EMPTY_PINS = "pin sports 도쿄\npin home 길고양이\n"        # no post in that channel / no such keyword
 
 
 def _hour():
@@ -39,7 +40,7 @@ def _whole_hour(found, extraction, rules):
                     extraction.signatures)
 
 
-@pytest.mark.parametrize("rules", [RULES, ""])
+@pytest.mark.parametrize("rules", [RULES, "", RULES + EMPTY_PINS])
 def test_the_feed_from_the_seeds_rows_is_the_feed_from_the_whole_hour(monkeypatch, rules):
     inputs, tools, settings = _hour()
     inputs = replace(inputs, overrides=parse_overrides(rules, "o.txt"))
