@@ -211,15 +211,15 @@ class KeywordExtractor:
         return pd.DataFrame({
             "post_id": pd.Series(ids[post], dtype=object),
             "keyword": pd.Series(self.matcher.canon[kw[order]], dtype=object),
-            "title_hits": pairs.title_hits[order].astype(np.int64),
-            "body_hits": pairs.body_hits[order].astype(np.int64),
+            "title_hits": pairs.title_hits[order].astype(np.int64, copy=False),
+            "body_hits": pairs.body_hits[order].astype(np.int64, copy=False),
             "first_pos": pairs.first_pos[order],
             "tf": tf[order],
-            "idf": idf[order].astype(np.float64),
+            "idf": idf[order].astype(np.float64, copy=False),
             "position_weight": position_weight[order],
-            "popularity": popularity[order].astype(np.float64),
-            "score": score[order].astype(np.float64),
-        })
+            "popularity": popularity[order].astype(np.float64, copy=False),
+            "score": score[order].astype(np.float64, copy=False),
+        }, copy=False)                     # fresh arrays: one block each, no consolidating copy
 
 
 def _order(post: np.ndarray, score: np.ndarray, kw: np.ndarray, n_posts: int, n_kw: int):
