@@ -268,7 +268,7 @@ def bundle_issues(merged: Merged, extraction: Extraction, seed: SeedRows, tools:
     """Each ranked issue's bundle (:func:`clustering.bundle.bundle_posts`); titles HTML-escaped and
     cut to what the store keeps (:func:`issues.field_rules.storable_limits`)."""
     title_chars = storable_limits().issue_title
-    candidates = _BundleCandidates(merged, extraction, seed)
+    candidates = _BundleCandidates(extraction, seed)
     issues, rows = [], []
     for issue in merged.issues:
         members = [issue.keyword, *issue.facets]
@@ -289,7 +289,7 @@ class _BundleCandidates:
     and its posts (of its channel), taken from :class:`SeedRows` by index instead of scanning the
     hour; an issue reaching beyond them (never, by construction) reads the whole hour as before."""
 
-    def __init__(self, merged: Merged, extraction: Extraction, seed: SeedRows):
+    def __init__(self, extraction: Extraction, seed: SeedRows):
         self.extraction, self.seed = extraction, seed
         ck = seed.channel_keywords
         self.rows_of = {k: g for k, g in ck[["post_id", "keyword", "score"]].groupby("keyword", sort=False)}
