@@ -6,17 +6,17 @@
 
 Writes (seeded, into ``--workdir``, default a folder under /tmp) an hour of ``--posts`` posts of
 about 2 KB of Korean text each in 8 channels, built from the shipped dictionary's keywords and
-filler words, and ``--queries`` distinct search queries with counts; then runs ``issuewire run``
-on a fresh SQLite in a subprocess (``python -m jobs.cli.main``, ``PYTHONPATH`` = this checkout,
-``ISSUEWIRE_ENGINE__NAME`` = ``--engine``) under ``/usr/bin/time -v`` and prints its wall time,
-peak RSS, the seconds of every stage (from the run's JSON log lines) and the ratio of the wall
-time to a bare Aho-Corasick scan (ahocorasick-rs, the dictionary's surfaces) of the same titles
-and bodies measured here, in the same script. With several engines (``--engine local,spark``,
-Spark at ``--spark-master``, default ``local[2]``) each runs the same hour and the feed of each
-is compared with the first's; ``--parts N`` writes the posts as N files, as a cluster holds an
-hour (Spark reads a file in one task). ``peak_rss`` is what ``time -v`` reports (the processes it
-waits for); "all processes" is the peak of the summed RSS of every process the run started,
-sampled from /proc (Spark's JVM and Python workers included).
+filler words, and ``--queries`` distinct search queries with counts; then runs ``issuewire run`` on
+a fresh SQLite in a subprocess (``python -m jobs.cli.main``, ``PYTHONPATH`` = this checkout,
+``ISSUEWIRE_ENGINE__NAME`` = ``--engine``) under ``/usr/bin/time -v`` and prints its wall time, peak
+RSS, the seconds, main-process CPU seconds and peak RSS so far of every stage (from the run's JSON
+log lines) and the ratio of the wall time to a bare Aho-Corasick scan (ahocorasick-rs, the
+dictionary's surfaces) of the same titles and bodies measured here, in the same script. With several
+engines (``--engine local,spark``, Spark at ``--spark-master``, default ``local[2]``) each runs the
+same hour and the feed of each is compared with the first's; ``--parts N`` writes the posts as N
+files, as a cluster holds an hour (Spark reads a file in one task). ``peak_rss`` is what ``time -v``
+reports (the processes it waits for); "all processes" is the peak of the summed RSS of every process
+the run started, sampled from /proc (Spark's JVM and Python workers included).
 """
 from __future__ import annotations
 
@@ -207,7 +207,7 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
     cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr))
     peak_kib = int(rss.group(1)) if rss else __import__("resource").getrusage(
         __import__("resource").RUSAGE_CHILDREN).ru_maxrss
-    stages = {}
+    stages, peaks, cpus = {}, {}, {}
     for line in proc.stderr.splitlines():
         if line.startswith("{"):
             try:
@@ -216,10 +216,13 @@ def run_hour(posts_path: Path, queries_path: Path, workdir: Path, engine: str,
                 continue
             if event.get("event") == "stage":
                 stages[event["stage"]] = round(float(event["seconds"]), 1)
+                cpus[event["stage"]] = round(float(event.get("cpu_seconds", 0.0)), 1)
+                peaks[event["stage"]] = round(float(event.get("peak_rss_mib", 0)) / 1024, 2)
     db.unlink(missing_ok=True)
     feeds = sorted(workdir.glob(f"feed-{engine}-*.json"))
     document = json.loads(feeds[-1].read_text(encoding="utf-8")) if feeds else None
-    return {"wall": wall, "cpu": cpu, "peak_gib": peak_kib / 2**20, "stages": stages,
+    return {"wall": wall, "cpu": cpu, "peak_gib": peak_kib / 2**20, "stages": stages, "stage_cpu": cpus,
+            "stage_peak_gib": peaks,
             "summary": proc.stdout.strip(), "feed": document, "tree_gib": tree.peak_kib / 2**20}
 
 
@@ -255,6 +258,9 @@ def main(argv=None) -> int:
               f"ratio wall/wall={result['wall'] / scan:.1f}x cpu/cpu={result['cpu'] / max(scan_cpu, 1e-9):.1f}x "
               f"(load average {load:.1f} on {os.cpu_count()} cores)")
         print("stages: " + " ".join(f"{k}={v}" for k, v in result["stages"].items()))
+        print("  main process CPU s: " + " ".join(f"{k}={v}" for k, v in result["stage_cpu"].items()))
+        print("  main process peak RSS after the stage, GiB: "
+              + " ".join(f"{k}={v}" for k, v in result["stage_peak_gib"].items()))
         print(result["summary"])
         if first is None:
             first = (engine, result["feed"])

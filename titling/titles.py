@@ -8,6 +8,12 @@
     >>> titles = TitleChooser(matcher, TitleSettings()).choose(["임재범"], queries_now, query_history)
     >>> titles.loc["임재범", "title"], titles.loc["임재범", "title_source"], int(titles.loc["임재범", "title_query_count"])
     ('나는가수다 임재범', 'query', 160)
+    >>> asked = []                               # or a lookup, asked only for the candidates' queries
+    >>> def lookup(queries):
+    ...     asked.extend(queries)
+    ...     return query_history.reindex(queries).dropna()
+    >>> TitleChooser(matcher, TitleSettings()).choose(["임재범"], queries_now, lookup).loc["임재범", "title"], sorted(asked)
+    ('나는가수다 임재범', ['나는가수다 임재범', '임재범 나이', '임재범이 나는가수다'])
 
 Candidates are the hour's queries that contain an issue keyword or one of its aliases at a word
 start (particles allowed after it), found in one Aho-Corasick pass (ahocorasick-rs, an automaton
@@ -17,7 +23,8 @@ candidate: spacing, particles and word order do not matter ('나는가수다 임
 
     log1p(count) x surge ** surge_exponent x context_lift ** lift_exponent
 
-* ``surge = (count + 1) / (mean count over the stored history hours + 1)`` (popular *and* rising);
+* ``surge = (count + 1) / (mean count over the stored history hours + 1)`` (popular *and* rising;
+  the history is a Series or a lookup asked for the candidates only, :data:`QueryHistory`);
 * ``context_lift``: the geometric mean over the query's context words (the words that are not
   the keyword) of how over-represented the word is in the titles of the issue's posts against all
   the hour's post titles, shrunk towards 1 (:func:`context_lift`); 1 when the query is the keyword alone or there
@@ -38,7 +45,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Union
 
 import ahocorasick_rs
 import numpy as np
@@ -52,6 +59,12 @@ from keywords.particles import strip_particle as _strip_particle
 
 CONTEXT_BACKENDS = _TAGGERS + ("none",)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+#: A query's mean count per hour over the last day: a Series (query -> mean), or a lookup called
+#: with the candidate queries that returns that Series for them (the runner's, over the store, so
+#: a portal's millions of stored queries are not read to title a few hundred issues).
+QueryHistory = Union[pd.Series, Callable[[list], pd.Series]]
 
 
 @dataclass(frozen=True)
@@ -123,11 +136,16 @@ def _words_of(query: str) -> list[str]:
 _MESSY = re.compile(_CONTROL.pattern + r"|\s\s|^\s|\s$|[^\S ]")
 
 
-def _baseline(queries: pd.Series, history: pd.Series | None) -> np.ndarray:
+def _baseline(queries: pd.Series, history: QueryHistory | None) -> np.ndarray:
     """Each query's mean count in the history hours (0 when unseen): one Arrow ``index_in`` of the
-    (large) history index against the (small) set of candidate queries."""
+    (large) history index against the (small) set of candidate queries. ``history`` may be a
+    lookup (:data:`QueryHistory`), asked once for the candidates' distinct queries."""
     out = np.zeros(len(queries))
-    if history is None or history.empty or not len(queries):
+    if history is None or not len(queries):
+        return out
+    if callable(history):
+        history = history(pd.unique(queries.to_numpy(dtype=object)).tolist())
+    if history is None or history.empty:
         return out
     values = history.index.array
     keys = values._pa_array if hasattr(values, "_pa_array") else pa.array(history.index.to_numpy(dtype=object))
@@ -142,7 +160,7 @@ def _baseline(queries: pd.Series, history: pd.Series | None) -> np.ndarray:
     return per_unique[pd.Index(unique).get_indexer(queries.to_numpy(dtype=object))]
 
 
-def query_candidates(queries_now: pd.DataFrame | None, query_history: pd.Series | None, matcher,
+def query_candidates(queries_now: pd.DataFrame | None, query_history: QueryHistory | None, matcher,
                      settings: TitleSettings, keywords: Iterable[str] | None = None) -> pd.DataFrame:
     """Qualifying (keyword, query) pairs with count, surge and ``score`` (popularity x surge), best first.
 
@@ -312,7 +330,7 @@ class TitleChooser:
         return " ".join(kept)[: self.settings.max_title_chars]
 
     def choose(self, keywords: Iterable[str], queries_now: pd.DataFrame | None,
-               query_history: pd.Series | None, posts: pd.DataFrame | None = None,
+               query_history: QueryHistory | None, posts: pd.DataFrame | None = None,
                post_sets: dict[str, frozenset] | None = None) -> pd.DataFrame:
         """Index keyword -> ``title`` (plain text; :func:`html_title` publishes it), ``title_source``
         ('query', 'keyword' or 'blocked' when even the keyword is blocked), ``title_query_count``."""

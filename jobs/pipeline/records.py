@@ -19,6 +19,7 @@ from issues.reduce import MappedHour
 from keywords.matcher import KeywordMatcher
 from titling.blocklist import TitleBlocklist
 from titling.overrides import Overrides
+from titling.titles import QueryHistory
 
 NAMED_ENTITY_TYPES = ("person", "organisation", "place", "event", "product")
 ISSUE_COLUMNS = ["channel", "rank", "issue_id", "keyword", "title", "title_source", "score", "facets",
@@ -40,7 +41,7 @@ class HourInputs:
         columns=["hour", "keyword", "channel", "authors", "expected", "masked", "is_issue"]))
     run_hours: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([], tz="UTC"))
     activity_history: pd.DataFrame | None = None
-    query_history: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    query_history: QueryHistory = field(default_factory=lambda: pd.Series(dtype=float))   # or a lookup
     previous_issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["hour", "keyword", "issue_id", "onset"]))
     overrides: Overrides = field(default_factory=Overrides)

@@ -181,7 +181,7 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
         doc_freq, n_docs = store.doc_freq(hour, s.idf_window_days)
         inputs = HourInputs(hour=hour, posts=posts, queries=queries, doc_freq=doc_freq, n_docs=n_docs,
                             history=history, run_hours=run_hours, activity_history=activity,
-                            query_history=store.query_history(hour, 24),
+                            query_history=store.query_history_lookup(hour, 24),
                             previous_issues=store.previous_issues(hour, s.detect.continue_hours),
                             overrides=overrides)
         log_counts.update(history_rows=len(history), history_hours=len(run_hours), idf_docs=n_docs)

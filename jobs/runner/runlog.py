@@ -11,11 +11,16 @@
     >>> first, second = (json.loads(line) for line in lines.stream.getvalue().splitlines())
     >>> first["event"], first["hour"], first["stage"], first["posts_read"], list(stages.seconds)
     ('stage', '2026-05-04T17:00Z', 'ingest', 1200, ['ingest'])
+    >>> first["peak_rss_mib"] > 0 and first["cpu_seconds"] >= 0
+    True
     >>> second["error"]
     'database postgresql://iw:***@db/x unavailable'
 
 Every finished stage logs, on the ``issuewire.run`` logger, a record whose message is JSON:
-``{"event": "stage", "hour": "...Z", "stage": "ingest", "seconds": 0.41, "posts_read": 1200}``;
+``{"event": "stage", "hour": "...Z", "stage": "ingest", "seconds": 0.41, "cpu_seconds": 0.39,
+"peak_rss_mib": 212, "posts_read": 1200}`` (``cpu_seconds``: this process's CPU time in the stage,
+worker processes not counted; ``peak_rss_mib``: the process's peak resident memory so far, so the
+first stage where it jumps is the one that needed the memory);
 a failure logs ``{"event": "run_failed", "stage": ..., "error": ...}`` and a finished hour
 ``{"event": "run_done", ...}``. :func:`configure_json_logs` (called by the CLI) sends these lines
 to stderr, one per line; :attr:`StageLog.current` is the stage an error happened in, for the
@@ -26,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import resource
 import sys
 import time
 from typing import Any
@@ -53,11 +59,17 @@ class StageLog:
         """Time a stage; the dict it yields becomes the stage's counts in its log line."""
         self.current = name
         counts: dict[str, Any] = {}
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         yield counts
         self.seconds[name] = time.perf_counter() - started
-        self.event("stage", stage=name, seconds=round(self.seconds[name], 4), **counts)
+        self.event("stage", stage=name, seconds=round(self.seconds[name], 4),
+                   cpu_seconds=round(time.process_time() - started_cpu, 4), peak_rss_mib=peak_rss_mib(), **counts)
         self.current = None
+
+
+def peak_rss_mib() -> int:
+    """This process's peak resident set size so far, in MiB (``getrusage``; Linux reports KiB)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 class _StderrJsonHandler(logging.Handler):
