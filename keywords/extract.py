@@ -211,27 +211,60 @@ class KeywordExtractor:
         return pd.DataFrame({
             "post_id": pd.Series(ids[post], dtype=object),
             "keyword": pd.Series(self.matcher.canon[kw[order]], dtype=object),
-            "title_hits": pairs.title_hits[order].astype(np.int64),
-            "body_hits": pairs.body_hits[order].astype(np.int64),
+            "title_hits": pairs.title_hits[order].astype(np.int64, copy=False),
+            "body_hits": pairs.body_hits[order].astype(np.int64, copy=False),
             "first_pos": pairs.first_pos[order],
             "tf": tf[order],
-            "idf": idf[order].astype(np.float64),
+            "idf": idf[order].astype(np.float64, copy=False),
             "position_weight": position_weight[order],
-            "popularity": popularity[order].astype(np.float64),
-            "score": score[order].astype(np.float64),
-        })
+            "popularity": popularity[order].astype(np.float64, copy=False),
+            "score": score[order].astype(np.float64, copy=False),
+        }, copy=False)                     # fresh arrays: one block each, no consolidating copy
 
 
 def _order(post: np.ndarray, score: np.ndarray, kw: np.ndarray, n_posts: int, n_kw: int):
-    """Indices ordering by post, score descending, keyword id: one integer sort of
-    ``(post * R + R - 1 - score rank) * K + keyword`` (R distinct scores, K keywords)
-    when that fits in int64, else a three-key lexsort."""
+    """Indices ordering by post, score descending, keyword id.
+
+    Pairs come sorted by (post, keyword) (:meth:`KeywordExtractor.pairs`, and the map's per-post
+    lists, :mod:`issues.reduce`): then only each post's block needs sorting, by score descending
+    and stably (so equal scores keep keyword order). Blocks of the same length are sorted together
+    as the rows of one matrix, a few dozen small NumPy sorts instead of one over every pair.
+    Otherwise (or with a NaN score) one integer sort of ``(post * R + R - 1 - score rank) * K +
+    keyword`` (R distinct scores, K keywords) when that fits in int64, else a three-key lexsort.
+
+    >>> _order(np.array([0, 0, 0, 1]), np.array([1.0, 3.0, 1.0, 2.0]), np.array([2, 5, 7, 1]), 2, 8).tolist()
+    [1, 0, 2, 3]
+    """
+    if post.size and _sorted_pairs(post, kw) and not np.isnan(score).any():
+        return _order_blocks(post, score)
     ranks, inverse = np.unique(score, return_inverse=True)
     r, k = max(len(ranks), 1), max(n_kw, 1)
     if n_posts * r * k < 2**62:
         key = (post.astype(np.int64) * r + (r - 1 - inverse.reshape(-1))) * k + kw
         return np.argsort(key)  # keys are unique: no stability needed
     return np.lexsort((kw, -score, post))
+
+
+def _sorted_pairs(post: np.ndarray, kw: np.ndarray) -> bool:
+    """(post, keyword) strictly increasing."""
+    step = np.diff(post)
+    return bool(((step > 0) | ((step == 0) & (np.diff(kw) > 0))).all())
+
+
+def _order_blocks(post: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Pairs sorted by (post, keyword): each post's block stably by score descending."""
+    n = post.size
+    new = np.ones(n, dtype=bool)
+    new[1:] = post[1:] != post[:-1]
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.append(starts, n))
+    out = np.arange(n)
+    negative = -score
+    for length in np.unique(lengths[lengths > 1]).tolist():
+        block = starts[lengths == length][:, None] + np.arange(length)
+        within = np.argsort(negative[block], axis=1, kind="stable")
+        out[block] = np.take_along_axis(block, within, axis=1)
+    return out
 
 
 def _dense(values: pd.Series | None, index: pd.Index, kw: np.ndarray) -> np.ndarray:
@@ -256,8 +289,15 @@ def keyword_query_volume(queries: pd.DataFrame, matcher) -> pd.Series:
     """
     if queries is None or len(queries) == 0:
         return pd.Series(dtype="int64", name="query_volume").rename_axis("keyword")
-    hits = matcher.find_many(_clean(queries["query"]))[["doc", "keyword"]].drop_duplicates()
+    hits = matcher.scan(_clean(queries["query"]))
     counts = queries["count"].fillna(0).astype("int64").to_numpy()
-    hits["count"] = counts[hits["doc"].to_numpy()]
-    volume = hits.groupby("keyword")["count"].sum().astype("int64")
-    return volume.rename("query_volume").rename_axis("keyword")
+    # each (keyword, query) once, sorted by keyword id (= by keyword: ids are in sorted order)
+    pair = np.sort(hits.keyword * max(len(queries), 1) + hits.doc)
+    pair = pair[np.append(True, pair[1:] != pair[:-1])] if pair.size else pair
+    keyword, doc = np.divmod(pair, max(len(queries), 1))
+    new = np.ones(keyword.size, dtype=bool)
+    new[1:] = keyword[1:] != keyword[:-1]
+    starts = np.flatnonzero(new)
+    volume = np.add.reduceat(counts[doc], starts) if starts.size else np.zeros(0, dtype=np.int64)
+    index = pd.Index(matcher.canon[keyword[starts]], name="keyword")
+    return pd.Series(volume.astype(np.int64), index=index, name="query_volume")

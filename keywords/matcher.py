@@ -152,7 +152,7 @@ class KeywordMatcher:
         [0, 3]
         """
         texts = list(texts)
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         empty = np.zeros(0, dtype=np.int64)
         if self._automaton is None or not texts:
             return Hits(empty, empty, empty, empty, lengths)

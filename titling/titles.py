@@ -290,12 +290,18 @@ class TitleChooser:
         self.settings = settings
         self.display_form = display_form or (lambda k: k)
         self.blocklist = blocklist
+        self._displayed: dict[str, str] = {}
 
     def _blocked(self, title: str) -> bool:
         return self.blocklist is not None and self.blocklist.blocks(title)
 
     def _display(self, word: str) -> str:
         """A word that is a dictionary surface (possibly with a particle) in its display form."""
+        if word not in self._displayed:
+            self._displayed[word] = self._display_of(word)
+        return self._displayed[word]
+
+    def _display_of(self, word: str) -> str:
         hits = self.matcher.find(word)
         if hits and hits[0][1] == 0:
             keyword, _, end = hits[0]
@@ -357,7 +363,10 @@ class TitleChooser:
                 by_kw.setdefault(kw, []).append((query, count, share))
         titles_of = {}
         if posts is not None and len(posts) and post_sets:
-            title_by_id = dict(zip(posts["post_id"].astype(str), posts["title"].fillna("").astype(str)))
+            wanted = set().union(*(post_sets.get(k, ()) for k in keywords))
+            ids = posts["post_id"].astype(str)
+            mine = ids.isin(wanted).to_numpy()          # the keywords' posts only, not the hour's
+            title_by_id = dict(zip(ids.loc[mine].tolist(), posts.loc[mine, "title"].fillna("").astype(str).tolist()))
             titles_of = {k: [title_by_id[i] for i in sorted(post_sets.get(k, ())) if i in title_by_id][:200]
                          for k in keywords}
         rows = []

@@ -1,4 +1,4 @@
-"""One hour, as the design draws it: extract -> seeds -> titles -> merge -> overrides -> warm-up -> rank and bundle.
+"""One hour, as the design draws it: extract -> seeds -> seed rows -> titles -> merge -> overrides -> warm-up -> rank and bundle.
 
     >>> from dictionaries import KeywordDictionary
     >>> from jobs.settings import Settings
@@ -27,7 +27,7 @@ from jobs.pipeline.records import (FIRING_COLUMNS, ISSUE_COLUMNS, HourInputs, Ho
                                    Merged)
 from jobs.pipeline.stages import (apply_overrides, bundle_issues, choose_titles, continue_issues,
                                   extract_keywords, find_hour_seeds, hold_back_bare_words, merge_issues,
-                                  rank_issues, signals)
+                                  rank_issues, seed_rows, signals)
 from jobs.settings import Settings
 
 __all__ = ["HourInputs", "HourResult", "HourTools", "run_hour_core"]
@@ -38,12 +38,13 @@ def run_hour_core(inputs: HourInputs, tools: HourTools, settings: Settings) -> H
     rules = inputs.overrides.active_at(inputs.hour)
     extraction, blocked = extract_keywords(inputs, tools, settings.extract, rules)
     found = find_hour_seeds(extraction, inputs, tools, settings.detect)
-    titles = choose_titles(found, extraction, inputs, tools, settings.title)
-    merged, merges = merge_issues(found, extraction, titles, tools, settings, rules)
+    rows = seed_rows(found, extraction, rules)
+    titles = choose_titles(found, extraction, rows, inputs, tools, settings.title)
+    merged, merges = merge_issues(found, extraction, rows, titles, tools, settings, rules)
     edited, edits = apply_overrides(merged, rules)
     edited = hold_back_bare_words(edited, found, tools, settings.detect)
     ranked, pins = rank_issues(continue_issues(edited, inputs, settings.detect), rules, settings.detect.top_n)
-    issues, bundles = bundle_issues(ranked, extraction, tools, settings.bundle)
+    issues, bundles = bundle_issues(ranked, extraction, rows, tools, settings.bundle)
     return _result(inputs, extraction, found, ranked, issues, bundles, blocked + merges + edits + pins,
                    settings.detect.warmup_history_hours)
 

@@ -82,8 +82,19 @@ class Extraction:
     queries: pd.DataFrame
     post_keywords: pd.DataFrame          # keywords.extract.OUTPUT_COLUMNS, blocked keywords removed
     query_volume: pd.Series              # keyword -> summed count of the queries containing it
-    channel_keywords: pd.DataFrame       # post_keywords with each post's channel
     signatures: np.ndarray | None = None  # near-duplicate signatures row-aligned with posts (mapped hours)
+
+
+@dataclass
+class SeedRows:
+    """What the stages after the seeds read of the hour: only the keywords that can reach the feed
+    (the seeds, the pins and the operators' merge representatives) and the posts they are in, so
+    that titles, merge and bundles cost in proportion to the seeds, not to the hour's rows."""
+
+    keywords: frozenset[str]             # the seeds' keywords, pinned keywords, merge representatives
+    channel_keywords: pd.DataFrame       # their post_keywords rows (post_id, keyword, score) with the post's channel
+    posts: pd.DataFrame                  # the posts having any of them (every column), in the hour's order
+    signatures: np.ndarray | None = None  # those posts' near-duplicate signatures (mapped hours)
 
 
 @dataclass(frozen=True, eq=False)

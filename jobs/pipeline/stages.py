@@ -3,15 +3,18 @@
     >>> issue_id_for("무기징역", pd.Timestamp("2026-02-19T07:00Z"))
     '8cba4ea92190'
 
-extract -> seeds -> titles -> merge -> overrides -> continue -> rank -> bundle. Each stage returns
-its own record (:mod:`jobs.pipeline.records`), and a stage where override rules act also the
-rules it fired (rows of ``override_firings``); nothing is shared or mutated between stages.
+extract -> seeds -> seed rows -> titles -> merge -> overrides -> continue -> rank -> bundle. Each
+stage returns its own record (:mod:`jobs.pipeline.records`), and a stage where override rules act
+also the rules it fired (rows of ``override_firings``); nothing is shared or mutated between
+stages. After the seeds, the stages read only :class:`~jobs.pipeline.records.SeedRows`: the rows
+of the keywords that can reach the feed, a few hundred of the hour's tens of thousands.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from clustering.bundle import BundleSettings, bundle_posts
@@ -21,7 +24,7 @@ from issues.aggregate import HOME
 from issues.detect import BurstDetector, DetectSettings
 from issues.lifecycle import issue_state, ranking_score
 from issues.seeds import FoundSeeds, find_seeds
-from jobs.pipeline.records import BUNDLE_COLUMNS, Extraction, HourInputs, HourTools, Issue, Merged
+from jobs.pipeline.records import BUNDLE_COLUMNS, Extraction, HourInputs, HourTools, Issue, Merged, SeedRows
 from keywords.context import ContextSettings, context_candidates
 from keywords.extract import ExtractSettings, KeywordExtractor, keyword_query_volume
 from titling.overrides import Overrides, fired_rule
@@ -52,12 +55,14 @@ def extract_keywords(inputs: HourInputs, tools: HourTools, settings: ExtractSett
         query_volume = keyword_query_volume(queries, tools.matcher)
         post_keywords = KeywordExtractor(tools.matcher, settings).extract(posts, inputs.doc_freq, inputs.n_docs,
                                                                          query_volume)
-    blocked = post_keywords["keyword"].isin(rules.blocked_keywords)
-    firings = [fired_rule(rules, "block", k, HOME, "keyword removed from the hour")
-               for k in sorted(set(post_keywords.loc[blocked, "keyword"]))]
-    post_keywords = post_keywords.loc[~blocked]
-    channel_keywords = post_keywords.merge(posts[["post_id", "channel"]], on="post_id")
-    return Extraction(posts, queries, post_keywords, query_volume, channel_keywords, signatures), firings
+    firings = []
+    if rules.blocked_keywords:                      # else neither a scan nor a copy of the hour's rows
+        blocked = post_keywords["keyword"].isin(rules.blocked_keywords)
+        firings = [fired_rule(rules, "block", k, HOME, "keyword removed from the hour")
+                   for k in sorted(set(post_keywords.loc[blocked, "keyword"]))]
+        if blocked.any():
+            post_keywords = post_keywords.loc[~blocked]
+    return Extraction(posts, queries, post_keywords, query_volume, signatures), firings
 
 
 def find_hour_seeds(extraction: Extraction, inputs: HourInputs, tools: HourTools,
@@ -70,13 +75,41 @@ def find_hour_seeds(extraction: Extraction, inputs: HourInputs, tools: HourTools
     return replace(found, seeds=found.seeds.loc[~found.seeds["keyword"].isin(tools.evergreen)])
 
 
-def choose_titles(found: FoundSeeds, extraction: Extraction, inputs: HourInputs, tools: HourTools,
-                  settings: TitleSettings) -> pd.DataFrame:
+def seed_rows(found: FoundSeeds, extraction: Extraction, rules: Overrides) -> SeedRows:
+    """The rows the later stages read: the ``post_keywords`` of the seeds, the pinned keywords and
+    the operators' merge representatives (a representative that is no seed still counts in its
+    bundle), each with its post's channel, and the posts they are in (one pass over the hour)."""
+    keywords = frozenset(found.seeds["keyword"]) | {p.keyword for p in rules.pins} | set(rules.merges.values())
+    pk, posts = extraction.post_keywords, extraction.posts
+    rows = pk.loc[pk["keyword"].isin(keywords).to_numpy(), ["post_id", "keyword", "score"]]
+    ids = pd.Index(posts["post_id"])
+    if ids.is_unique:
+        where = ids.get_indexer(rows["post_id"])
+        found_post = where >= 0                      # an inner join: rows of unknown posts go
+        rows = rows.loc[found_post].assign(channel=posts["channel"].to_numpy()[where[found_post]])
+        at = np.unique(where[found_post])
+    else:
+        rows = rows.merge(posts[["post_id", "channel"]], on="post_id")
+        at = np.flatnonzero(posts["post_id"].isin(rows["post_id"]).to_numpy())
+    sig = extraction.signatures
+    return SeedRows(keywords, rows.reset_index(drop=True), posts.iloc[at].reset_index(drop=True),
+                    None if sig is None else sig[at])
+
+
+def _post_sets(rows: pd.DataFrame, keywords=None) -> dict[str, frozenset]:
+    """keyword -> its posts' ids (of ``keywords`` only, when given)."""
+    if keywords is not None:
+        rows = rows.loc[rows["keyword"].isin(keywords).to_numpy()]
+    return {k: frozenset(v) for k, v in rows.groupby("keyword")["post_id"]}
+
+
+def choose_titles(found: FoundSeeds, extraction: Extraction, rows: SeedRows, inputs: HourInputs,
+                  tools: HourTools, settings: TitleSettings) -> pd.DataFrame:
     """keyword -> title, title_source from the hour's queries (:class:`titling.titles.TitleChooser`)."""
-    home_sets = {k: frozenset(v) for k, v in extraction.channel_keywords.groupby("keyword")["post_id"]}
+    keywords = found.seeds["keyword"].unique()
+    home_sets = _post_sets(rows.channel_keywords, keywords)
     chooser = TitleChooser(tools.matcher, settings, tools.dictionary.display_form, tools.blocklist)
-    return chooser.choose(found.seeds["keyword"].unique(), extraction.queries, inputs.query_history,
-                          extraction.posts, home_sets)
+    return chooser.choose(keywords, extraction.queries, inputs.query_history, extraction.posts, home_sets)
 
 
 def hour_channels(posts: pd.DataFrame, rules: Overrides) -> list[str]:
@@ -84,20 +117,20 @@ def hour_channels(posts: pd.DataFrame, rules: Overrides) -> list[str]:
     return [HOME] + sorted((set(posts["channel"]) | {p.channel for p in rules.pins}) - {HOME})
 
 
-def merge_issues(found: FoundSeeds, extraction: Extraction, titles: pd.DataFrame, tools: HourTools,
-                 settings, rules: Overrides) -> tuple[Merged, list[dict]]:
+def merge_issues(found: FoundSeeds, extraction: Extraction, rows: SeedRows, titles: pd.DataFrame,
+                 tools: HourTools, settings, rules: Overrides) -> tuple[Merged, list[dict]]:
     """Per channel, seeds that are one issue become one (:func:`clustering.merge.merge_seeds`);
     each issue is titled from its query title, else from the facets and context nouns of its
     posts' titles (:func:`titling.titles.context_title`), else its keyword."""
     channels = hour_channels(extraction.posts, rules)
-    seeds, ck = found.seeds, extraction.channel_keywords
+    seeds, ck = found.seeds, rows.channel_keywords
     title_of = titles["title"].to_dict()
-    title_by_post = dict(zip(extraction.posts["post_id"], extraction.posts["title"].fillna("").astype(str)))
+    title_by_post = dict(zip(rows.posts["post_id"], rows.posts["title"].fillna("").astype(str)))
     merged, post_sets = {}, {}
     for channel in channels:
         ch_seeds = seeds.loc[seeds["channel"] == channel].reset_index(drop=True)
-        ch_pk = ck if channel == HOME else ck.loc[ck["channel"] == channel]
-        post_sets[channel] = {k: frozenset(v) for k, v in ch_pk.groupby("keyword")["post_id"]}
+        ch_pk = ck if channel == HOME else ck.loc[(ck["channel"] == channel).to_numpy()]
+        post_sets[channel] = _post_sets(ch_pk)      # the seeds' and pins' sets (rank_issues reads the pins')
         merged[channel] = (ch_seeds, merge_seeds(ch_seeds, post_sets[channel], title_of, settings.merge,
                                                  rules.merges, tools.named_entities, tools.common_words))
     context = issue_context(merged, titles, title_by_post, tools, settings.title)
@@ -230,20 +263,17 @@ def rank_issues(merged: Merged, rules: Overrides, top_n: int) -> tuple[Merged, l
     return replace(merged, issues=ranked), firings
 
 
-def bundle_issues(merged: Merged, extraction: Extraction, tools: HourTools,
+def bundle_issues(merged: Merged, extraction: Extraction, seed: SeedRows, tools: HourTools,
                   settings: BundleSettings) -> tuple[list[Issue], pd.DataFrame]:
     """Each ranked issue's bundle (:func:`clustering.bundle.bundle_posts`); titles HTML-escaped and
     cut to what the store keeps (:func:`issues.field_rules.storable_limits`)."""
-    posts = extraction.posts
     title_chars = storable_limits().issue_title
-    sig = extraction.signatures
-    masks = {c: None if c == HOME else (posts["channel"] == c).to_numpy() for c in merged.channels}
-    by_channel = {c: (posts, sig) if m is None else (posts.loc[m], None if sig is None else sig[m])
-                  for c, m in masks.items()}
+    candidates = _BundleCandidates(extraction, seed)
     issues, rows = [], []
     for issue in merged.issues:
-        channel_posts, channel_sig = by_channel[issue.channel]
-        bundle = bundle_posts(issue.post_ids, [issue.keyword, *issue.facets], extraction.post_keywords,
+        members = [issue.keyword, *issue.facets]
+        post_keywords, channel_posts, channel_sig = candidates.of(issue.channel, issue.post_ids, members)
+        bundle = bundle_posts(issue.post_ids, members, post_keywords,
                               channel_posts, settings, tools.influential, signatures=channel_sig)
         issues.append(replace(issue, title=html_title(issue.title, title_chars) or html_title(issue.keyword, title_chars),
                               post_ids=bundle["post_id"].tolist()))
@@ -252,6 +282,47 @@ def bundle_issues(merged: Merged, extraction: Extraction, tools: HourTools,
                          "post_id": b.post_id, "title": b.title, "author_id": b.author_id,
                          "url": b.url, "bundle_score": round(float(b.bundle_score), 6)})
     return issues, pd.DataFrame(rows, columns=BUNDLE_COLUMNS)
+
+
+class _BundleCandidates:
+    """Per issue, the rows :func:`clustering.bundle.bundle_posts` reads: its members' keyword rows
+    and its posts (of its channel), taken from :class:`SeedRows` by index instead of scanning the
+    hour; an issue reaching beyond them (never, by construction) reads the whole hour as before."""
+
+    def __init__(self, extraction: Extraction, seed: SeedRows):
+        self.extraction, self.seed = extraction, seed
+        ck = seed.channel_keywords
+        self.rows_of = {k: g for k, g in ck[["post_id", "keyword", "score"]].groupby("keyword", sort=False)}
+        ids = pd.Index(seed.posts["post_id"])
+        self.position = ids if ids.is_unique else None
+        self.channel = seed.posts["channel"].to_numpy()
+        self._whole: dict[str, tuple] = {}
+
+    def of(self, channel: str, post_ids, members: list[str]):
+        """(post_keywords, posts, signatures) for one issue of ``channel``."""
+        if self.position is None or not all(m in self.seed.keywords for m in members):
+            return (self.extraction.post_keywords, *self._channel_posts(channel))
+        at = self.position.get_indexer(list(post_ids))
+        if (at < 0).any():
+            return (self.extraction.post_keywords, *self._channel_posts(channel))
+        at = np.sort(at)
+        if channel != HOME:
+            at = at[self.channel[at] == channel]
+        frames = [self.rows_of[m] for m in dict.fromkeys(members) if m in self.rows_of]
+        # in the hour's row order, so a post's relevance is summed in the same order as over the hour
+        post_keywords = pd.concat(frames).sort_index() if frames else self.seed.channel_keywords.iloc[:0]
+        sig = self.seed.signatures
+        return post_keywords, self.seed.posts.iloc[at], None if sig is None else sig[at]
+
+    def _channel_posts(self, channel: str):
+        if channel not in self._whole:
+            posts, sig = self.extraction.posts, self.extraction.signatures
+            if channel == HOME:
+                self._whole[channel] = (posts, sig)
+            else:
+                m = (posts["channel"] == channel).to_numpy()
+                self._whole[channel] = (posts.loc[m], None if sig is None else sig[m])
+        return self._whole[channel]
 
 
 def signals(lead: pd.Series | None) -> dict[str, float]:

@@ -108,3 +108,47 @@ def test_keyword_query_volume(matcher):
                       "count": [10, 3, 7, 100]})
     assert keyword_query_volume(q, matcher).to_dict() == {"일본": 10, "자민당": 3, "총선": 10}
     assert keyword_query_volume(q.iloc[:0], matcher).empty
+
+
+def _reference_order(post, score, kw):
+    """By post, score descending, keyword ascending: the plain three-key sort."""
+    return np.lexsort((kw, -score, post))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_order_of_pairs_sorted_by_post_equals_the_three_key_sort(seed):
+    rng = np.random.default_rng(seed)
+    per_post = rng.integers(1, 40, 500)
+    per_post[::7] = 1
+    per_post[3] = 300                                    # one long block
+    post = np.repeat(np.arange(per_post.size), per_post)
+    kw = np.concatenate([np.sort(rng.choice(1000, n, replace=False)) for n in per_post])
+    score = rng.choice([0.5, 1.0, 1.5, 2.25, 0.0, -0.0], post.size) + (rng.random(post.size) < 0.5) * rng.random(post.size)
+    from keywords.extract import _order, _sorted_pairs
+    assert _sorted_pairs(post, kw)
+    assert np.array_equal(_order(post, score, kw, per_post.size, 1000), _reference_order(post, score, kw))
+
+
+def test_order_of_unsorted_pairs_or_nan_scores_falls_back_to_the_whole_sort():
+    from keywords.extract import _order, _sorted_pairs
+    rng = np.random.default_rng(5)
+    pair = rng.permutation(1500)                          # distinct (post, keyword) pairs, shuffled
+    post, kw = pair // 30, pair % 30
+    score = rng.choice([1.0, 2.0, 3.0], pair.size)
+    assert not _sorted_pairs(post, kw)
+    assert np.array_equal(_order(post, score, kw, 50, 30), _reference_order(post, score, kw))
+    post, kw = np.array([0, 0, 0, 1]), np.array([1, 2, 3, 0])
+    score = np.array([1.0, np.nan, 2.0, 1.0])              # the integer-key sort puts NaN first, as before
+    ranks, inverse = np.unique(score, return_inverse=True)
+    key = (post * len(ranks) + (len(ranks) - 1 - inverse)) * 4 + kw
+    assert np.array_equal(_order(post, score, kw, 2, 4), np.argsort(key))
+
+
+def test_keyword_query_volume_counts_a_query_once_per_keyword_and_sums_exactly(matcher):
+    q = pd.DataFrame({"query": ["일본 일본 총선", "일본여행 일본", "총선", None, "자민당"],
+                      "count": [2**40, 5, 7, 9, None]})
+    volume = keyword_query_volume(q, matcher)
+    assert volume.to_dict() == {"일본": 2**40 + 5, "총선": 2**40 + 7, "자민당": 0}
+    assert volume.dtype == "int64" and volume.name == "query_volume" and volume.index.name == "keyword"
+    assert volume.index.tolist() == sorted(volume.index)
+    assert keyword_query_volume(q.iloc[3:4], matcher).empty
