@@ -36,6 +36,7 @@ declared place; see :mod:`crawler.mappings`.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 import json
@@ -65,6 +66,7 @@ MAX_REASON_CHARS = 500
 SAMPLE_ROWS = 20                        # rejected records kept per file to suggest a mapping
 VALIDATE_ROWS = 20_000                  # raw rows validated together over their columns
 FILE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
+QUERY_BLOCK_BYTES = 16 << 20            # query-count CSV bytes parsed by Arrow at a time
 __all__ = ["IngestError", "InputFileError", "RowError", "IngestSettings", "IngestBatch", "read_posts",
            "read_query_counts", "check_files", "validate_post", "validate_query_count", "posts_in_hour",
            "queries_in_hour", "expand_paths", "iter_raw_rows", "parse_timestamp"]
@@ -262,6 +264,11 @@ def _csv_rows(path: Path, fh) -> Iterator[tuple[int, Any, str]]:
             ",".join(header).encode("utf-8", "surrogateescape"), 0)).split(":")[0][len("invalid UTF-8"):])
     if len(set(header)) != len(header):
         raise IngestError(path, "line 1: duplicate column names in the CSV header")
+    yield from _csv_data_rows(reader, header)
+
+
+def _csv_data_rows(reader, header: list[str], before: int = 0) -> Iterator[tuple[int, Any, str]]:
+    """The rows of a CSV reader past the header; its lines are the file's after ``before`` lines."""
     start = reader.line_num + 1
     while True:
         try:
@@ -270,9 +277,10 @@ def _csv_rows(path: Path, fh) -> Iterator[tuple[int, Any, str]]:
             return
         except csv.Error as exc:
             line, start = start, reader.line_num + 1
-            yield line, RowError(f"invalid CSV: {exc}"), ""
+            yield before + line, RowError(f"invalid CSV: {exc}"), ""
             continue
         line, start = start, reader.line_num + 1
+        line += before
         joined = ",".join(row)
         raw = joined[:MAX_RAW_CHARS]
         if not joined.replace(",", "").strip() and not any(cell.strip() for cell in row):
@@ -392,14 +400,21 @@ def _validate_chunk(chunk, path, validate, accept, kind, mapping, sink, out: _Re
         recs.append(rec)
     fast, columns = accept(recs)
     lines = np.fromiter((line for line, _, _ in chunk), np.int64, len(chunk))
+    slow = ((i, *chunk[i], recs[i]) for i in np.flatnonzero(~fast).tolist())
+    _settle_chunk(fast, columns, lines, slow, path, validate, kind, sink, out, count, samples)
+
+
+def _settle_chunk(fast: np.ndarray, columns: dict, lines: np.ndarray, slow: Iterable[tuple], path, validate, kind,
+                  sink, out: _Read, count: FileCount, samples: list) -> None:
+    """A chunk's rows ``accept`` passed (``fast``, their ``columns``) joined in line order by the
+    others validated one by one: ``slow`` gives ``(position, line, record, raw, mapped record)``."""
     slow_rows: list[dict] = []
     slow_at: list[int] = []
-    for i in np.flatnonzero(~fast).tolist():
-        line, rec, raw = chunk[i]
+    for i, line, rec, raw, mapped_rec in slow:
         try:
-            if isinstance(recs[i], RowError):
-                raise recs[i]
-            row = validate(recs[i])
+            if isinstance(mapped_rec, RowError):
+                raise mapped_rec
+            row = validate(mapped_rec)
         except RowError as exc:
             out.bad.append(reject_record(kind, path, line, str(exc), raw or _dump(rec)))
             if isinstance(rec, dict) and len(samples) < SAMPLE_ROWS:
@@ -663,9 +678,11 @@ def _post_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None,
-                      chunk_rows: int = 500_000) -> IngestBatch:
+                      chunk_rows: int = 500_000, block_bytes: int | None = None) -> IngestBatch:
     """Read and validate query counts; the same query in the same hour is summed (every
-    ``chunk_rows`` rows, so a file of distinct queries is held as columns, not as row dicts)."""
+    ``chunk_rows`` rows, so a file of distinct queries is held as columns, not as row dicts).
+    Plain CSV files are parsed by Arrow in blocks of about ``block_bytes`` where that gives the
+    rows Python's reader gives (:mod:`crawler.query_csv`), with the same rejects and lines."""
     limits = storable_limits()
     held: list[pd.DataFrame] = []
     parts: list[pd.DataFrame] = []
@@ -683,8 +700,17 @@ def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dic
         if sum(len(f) for f in held) >= chunk_rows:
             parts.append(summed())
 
-    read = _read_chunks(paths, lambda r: validate_query_count(r, limits), lambda recs: accept_query_counts(recs, limits),
-                        "query", mapping, sink=keep)
+    validate = functools.partial(validate_query_count, limits=limits)
+
+    def read_csv(path: str, out: _Read, count: FileCount, samples: list) -> bool:     # by Arrow where it can
+        if mapping is not None or Path(path).suffix.lower() != ".csv":
+            return False
+        from crawler.query_csv import read_query_csv
+
+        return read_query_csv(path, out, count, samples, validate, keep, limits, block_bytes or QUERY_BLOCK_BYTES)
+
+    read = _read_chunks(paths, validate, lambda recs: accept_query_counts(recs, limits), "query", mapping, sink=keep,
+                        read_file=read_csv)
     parts.append(summed())
     frame = parts[0] if len(parts) == 1 else \
         pd.concat(parts, ignore_index=True).groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()
