@@ -114,10 +114,11 @@ def map_chunk_for(tools, settings, paths=()):
 
 
 def map_processes_for(engine: EngineSettings, paths=()) -> int:
-    """``[engine] map_processes``; -1 (the default): two on a machine of two cores or more (one
-    reads and maps each block while this process reads the query counts) when the posts ``paths``
+    """``[engine] map_processes``; -1 (the default): ``min(2, cores)`` when the posts ``paths``
     hold more than one block of :data:`crawler.post_blocks.BLOCK_BYTES`, else none (a small hour
-    is not worth starting processes for).
+    is not worth the seconds of starting processes). Two keep both cores of the 2-core host busy
+    reading, validating and mapping blocks (this process only joins their results and reads the
+    query counts meanwhile) and bound the memory: each holds the matcher and about two blocks.
 
     >>> map_processes_for(EngineSettings(map_processes=3)), map_processes_for(EngineSettings(), ["/no/such/file"])
     (3, 0)
