@@ -100,3 +100,25 @@ def test_a_file_with_no_valid_post_read_in_blocks(tmp_path):
     here, blocks = _reads([path], 4)
     _same(here, blocks)
     assert blocks.summary == {"read": 2, "accepted": 0, "rejected": 2}
+
+
+def test_read_inputs_reads_queries_while_posts_are_read_and_keeps_the_error_order(tmp_path):
+    from crawler.ingest import IngestError, InputFileError, check_files
+    from jobs.runner.context import RunContext
+    from jobs.settings import Settings
+
+    posts, queries = tmp_path / "posts.jsonl", tmp_path / "queries.csv"
+    _write(posts, _hostile_lines())
+    queries.write_text("hour,query,count\n2026-05-05T18:00:00+09:00,지진,3\n", encoding="utf-8")
+    ctx = RunContext(Settings(db_url="sqlite://"))
+    post_batch, query_batch = ctx.read_inputs([str(posts)], [str(queries)])
+    assert post_batch is ctx.read("posts", [str(posts)]) and query_batch is ctx.read("queries", [str(queries)])
+    assert ctx.read_inputs([str(posts)])[1] is None
+    with pytest.raises(IngestError, match="no-such-posts"):
+        ctx.read_inputs([str(tmp_path / "no-such-posts.jsonl")], [str(tmp_path / "no-such-queries.csv")])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{}\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="bad.jsonl"):          # the posts' check before the queries' error
+        ctx.read_inputs([str(bad)], [str(tmp_path / "no-such-queries.csv")], check_files)
+    with pytest.raises(IngestError, match="no-such-queries"):
+        ctx.read_inputs([str(posts)], [str(tmp_path / "no-such-queries.csv")], check_files)
