@@ -7,7 +7,8 @@ Each ``--checkout PATH:PROCESSES`` runs in its own subprocess (``PYTHONPATH`` = 
 ``[engine] map_processes`` = PROCESSES) what ``issuewire run`` does in its ingest stage: a fresh
 ``RunContext`` reads the posts (mapped as they are read) and the query counts, the overlapped way
 (``RunContext.read_inputs``) where the checkout has it. Prints the wall and CPU seconds (this
-process and its children) and peak RSS of each run, their medians, and the counts read, which
+process and its children), the peak RSS of its largest process and the peak summed RSS of
+all its processes (:class:`benchmarks.bench_hour.TreeMemory`) of each run, their medians, and the counts read, which
 must agree between checkouts.
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from benchmarks.bench_hour import TreeMemory
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -56,18 +59,21 @@ def main(argv=None) -> int:
         for checkout in args.checkout:             # interleaved: a busy moment hits both alike
             path, processes = checkout.rsplit(":", 1)
             env = dict(os.environ, PYTHONPATH=str(Path(path).resolve()))
-            proc = subprocess.run([sys.executable, "-c", _CHILD, args.posts, args.queries, processes], env=env,
-                                  capture_output=True, text=True, cwd="/tmp")
+            with TreeMemory() as tree:
+                proc = subprocess.run([sys.executable, "-c", _CHILD, args.posts, args.queries, processes], env=env,
+                                      capture_output=True, text=True, cwd="/tmp")
             if proc.returncode:
                 sys.stderr.write(proc.stderr[-3000:])
                 return 1
             result = json.loads(proc.stdout.strip().splitlines()[-1])
+            result["tree_gib"] = tree.peak_kib / 2**20
             runs[checkout].append(result)
             print(checkout, json.dumps(result), flush=True)
     for checkout, results in runs.items():
         print(f"{checkout}: median wall {statistics.median(r['wall'] for r in results):.1f} s, "
               f"cpu {statistics.median(r['cpu'] for r in results):.1f} s, "
-              f"peak {statistics.median(r['peak_gib'] for r in results):.2f} GiB (of {len(results)} runs)")
+              f"peak {statistics.median(r['peak_gib'] for r in results):.2f} GiB (one process), "
+              f"{statistics.median(r['tree_gib'] for r in results):.2f} GiB (all processes) (of {len(results)} runs)")
     return 0
 
 
