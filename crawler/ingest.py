@@ -481,7 +481,7 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
     ``fn`` and ``processes``) has those processes read plain JSONL files too, in blocks of about
     ``block_bytes`` (:mod:`crawler.post_blocks`): parsed, validated, cut and mapped there, with
     the same rows, rejects and lines as a read here. Their posts in ``batch.accepted`` are then
-    the mapped tables' columns (Arrow-backed strings, not a second copy)."""
+    the mapped tables' columns (the same Arrow strings, not a second copy)."""
     limits = storable_limits()
     first_seen: dict[str, tuple[str, int]] = {}
     duplicates: list[dict] = []
@@ -613,12 +613,12 @@ def _block_reader(map_chunk, mapping, title_chars, body_chars, block_bytes, opti
         return None
     from crawler.post_blocks import BLOCK_BYTES, PostBlockJob, PostBlockReader
 
-    job = PostBlockJob(options, fn, mapping, title_chars, body_chars)
     try:
-        pickle.dumps(job)
+        pickle.dumps(mapping)
     except Exception:  # noqa: BLE001 - e.g. a mapping that is a closure: read here, map in the workers
         return None
-    return PostBlockReader(job, processes, block_bytes or BLOCK_BYTES)
+    return PostBlockReader(PostBlockJob(options, fn, mapping, title_chars, body_chars), processes,
+                           block_bytes or BLOCK_BYTES)
 
 
 def _joined_blocks(frames: list) -> list:
@@ -636,13 +636,14 @@ def _joined_blocks(frames: list) -> list:
 
 
 def _block_frame(part: tuple) -> pd.DataFrame:
-    """The slim posts of a file read in blocks: the mapped tables' columns (strings stay Arrow's)."""
+    """The slim posts of a file read in blocks: the mapped tables' columns (their Arrow strings, not a copy)."""
     import pyarrow as pa
 
     tables, source, lines, path = part
     table = pa.concat_tables(tables).select([c for c in POST_COLUMNS if c not in ("body", "source")])
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    frame["source"] = pd.Series(source, dtype=object)
+    text = pd.StringDtype("pyarrow", na_value=np.nan)           # pandas' "str", as a read here gives
+    frame = table.to_pandas(types_mapper={pa.string(): text}.get)
+    frame["source"] = pd.Series(source, dtype=text)
     frame["_source_file"] = path
     frame["_line"] = np.concatenate(lines).astype(np.int64)
     return frame.astype({"_source_file": "str"})
