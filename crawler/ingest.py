@@ -536,8 +536,12 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
             samples.extend(block.samples[:SAMPLE_ROWS - len(samples)])
             table = block.mapped
             titles = table.column("title")
-            dup = _mark_duplicates(table.column("post_id").to_pylist(), block.line,
-                                   lambda i: block.titles[i] if i in block.titles else titles[i].as_py(), path, first_seen, duplicates)
+
+            def title_of(i: int) -> str:           # as validated, before the cut (a duplicate's raw text)
+                return block.titles[i] if i in block.titles else titles[i].as_py()
+
+            dup = _mark_duplicates(table.column("post_id").to_pylist(), block.line, title_of, path, first_seen,
+                                   duplicates)
             source, lines = block.source, block.line
             if dup.any():
                 keep_at = np.flatnonzero(~dup)

@@ -40,8 +40,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from crawler.ingest import (VALIDATE_ROWS, FileCount, _chunk_frame, _cut_texts, _jsonl_rows, _Read, _validate_chunk,
-                            accept_posts, validate_post)
+from crawler.ingest import (VALIDATE_ROWS, FileCount, IngestError, _chunk_frame, _cut_texts, _jsonl_rows, _Read,
+                            _validate_chunk, accept_posts, validate_post)
 
 __all__ = ["BLOCK_BYTES", "PostBlock", "PostBlockJob", "PostBlockReader", "line_blocks", "read_post_block"]
 
@@ -111,9 +111,12 @@ class PostBlock:
 
 def read_post_block(job: PostBlockJob, path: str, offset: int, length: int) -> PostBlock:
     """One block of a JSONL file read, validated, cut and mapped (module docstring)."""
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        data = fh.read(length)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read: {exc}") from None
     options = job.validate_options
     validate, accept = partial(validate_post, **options), partial(accept_posts, **options)
     out, count, samples, frames = _Read(files=[path]), FileCount(), [], []
@@ -181,7 +184,10 @@ class PostBlockReader:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_start_worker, initargs=(self.job,))
-        todo = deque(line_blocks(path, self.block_bytes))
+        try:
+            todo = deque(line_blocks(path, self.block_bytes))
+        except OSError as exc:
+            raise IngestError(path, f"cannot be read: {exc}") from None
         running: deque[Future] = deque()
         lines = 0
         try:

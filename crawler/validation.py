@@ -332,7 +332,7 @@ def accept_query_texts(hour: pa.Array, query: pa.Array, count: pa.Array,
     ([True, False, False], ['2026-05-05 09:00:00+00:00'], [7])
     """
     limits = limits or storable_limits()
-    ok = field_rules.queries_ok(query, limits.query) & pc.fill_null(pc.is_valid(hour), False).to_numpy(zero_copy_only=False)
+    ok = field_rules.queries_ok(query, limits.query) & pc.is_valid(hour).to_numpy(zero_copy_only=False)
     timed, hours = _timestamps(hour, floor=True)
     good = pc.fill_null(pc.match_substring_regex(count, _WHOLE_RE2), False)
     counts = pc.cast(pc.if_else(good, count, pa.scalar("0")), pa.int64()).to_numpy(zero_copy_only=False)

@@ -142,7 +142,8 @@ class RunContext:
                     earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
                     latest=latest_post_time(s),
                     title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars,
-                    map_chunk=map_chunk_for(self.tools, s, paths), chunk_rows=s.engine.chunk_rows)  # bodies dropped (#13)
+                    map_chunk=map_chunk_for(self.tools, s, paths),      # bodies dropped (#13)
+                    chunk_rows=s.engine.chunk_rows)
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]

@@ -119,3 +119,11 @@ def test_read_inputs_reads_queries_while_posts_are_read_and_keeps_the_error_orde
         ctx.read_inputs([str(bad)], [str(tmp_path / "no-such-queries.csv")], check_files)
     with pytest.raises(IngestError, match="no-such-queries"):
         ctx.read_inputs([str(posts)], [str(tmp_path / "no-such-queries.csv")], check_files)
+
+
+def test_a_file_that_cannot_be_read_is_one_error_naming_it(tmp_path):
+    from crawler.ingest import IngestError
+    from crawler.post_blocks import PostBlockJob, read_post_block
+
+    with pytest.raises(IngestError, match="folder.jsonl: cannot be read"):
+        read_post_block(PostBlockJob({}, map_chunk=len), str(tmp_path / "folder.jsonl"), 0, 10)
