@@ -36,9 +36,11 @@ declared place; see :mod:`crawler.mappings`.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 import json
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from itertools import repeat
@@ -64,6 +66,7 @@ MAX_REASON_CHARS = 500
 SAMPLE_ROWS = 20                        # rejected records kept per file to suggest a mapping
 VALIDATE_ROWS = 20_000                  # raw rows validated together over their columns
 FILE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
+QUERY_BLOCK_BYTES = 16 << 20            # query-count CSV bytes parsed by Arrow at a time
 __all__ = ["IngestError", "InputFileError", "RowError", "IngestSettings", "IngestBatch", "read_posts",
            "read_query_counts", "check_files", "validate_post", "validate_query_count", "posts_in_hour",
            "queries_in_hour", "expand_paths", "iter_raw_rows", "parse_timestamp"]
@@ -75,6 +78,9 @@ class IngestError(InputError):
     def __init__(self, path: str | Path, reason: str):
         self.path, self.reason = str(path), reason
         super().__init__(f"{path}: {reason}")
+
+    def __reduce__(self):               # raised in a worker process, re-raised in the reader
+        return (IngestError, (self.path, self.reason))
 
 
 class InputFileError(IngestError):
@@ -88,6 +94,9 @@ class InputFileError(IngestError):
         more = f" | and {len(problems) - 3} more file(s)" if len(problems) > 3 else ""
         self.path, self.reason = problems[0][0], " | ".join(text for _, text in problems[:3]) + more
         Exception.__init__(self, self.reason)
+
+    def __reduce__(self):
+        return (InputFileError, (self.problems,))
 
 
 @dataclass(frozen=True)
@@ -216,6 +225,8 @@ def _not_utf8(raw: bytes, at: int) -> RowError:
 
 
 def _jsonl_rows(fh) -> Iterator[tuple[int, Any, str]]:
+    """``(line, record_or_error, raw_text)`` of the lines of a binary file (or a block of one:
+    :mod:`crawler.post_blocks` numbers from the block's first line)."""
     for lineno, raw in enumerate(fh, start=1):
         try:
             text = raw.decode("utf-8")
@@ -253,6 +264,11 @@ def _csv_rows(path: Path, fh) -> Iterator[tuple[int, Any, str]]:
             ",".join(header).encode("utf-8", "surrogateescape"), 0)).split(":")[0][len("invalid UTF-8"):])
     if len(set(header)) != len(header):
         raise IngestError(path, "line 1: duplicate column names in the CSV header")
+    yield from _csv_data_rows(reader, header)
+
+
+def _csv_data_rows(reader, header: list[str], before: int = 0) -> Iterator[tuple[int, Any, str]]:
+    """The rows of a CSV reader past the header; its lines are the file's after ``before`` lines."""
     start = reader.line_num + 1
     while True:
         try:
@@ -261,9 +277,10 @@ def _csv_rows(path: Path, fh) -> Iterator[tuple[int, Any, str]]:
             return
         except csv.Error as exc:
             line, start = start, reader.line_num + 1
-            yield line, RowError(f"invalid CSV: {exc}"), ""
+            yield before + line, RowError(f"invalid CSV: {exc}"), ""
             continue
         line, start = start, reader.line_num + 1
+        line += before
         joined = ",".join(row)
         raw = joined[:MAX_RAW_CHARS]
         if not joined.replace(",", "").strip() and not any(cell.strip() for cell in row):
@@ -345,16 +362,19 @@ def _read(paths, validate: Callable[[dict], dict], kind: str, mapping: Callable[
 
 def _read_chunks(paths, validate: Callable[[dict], dict], accept: Callable[[list], tuple], kind: str,
                  mapping: Callable[[dict], dict] | None, sink: Callable[[dict, str], None],
-                 chunk_rows: int | None = None) -> _Read:
+                 chunk_rows: int | None = None, read_file: Callable[..., bool] | None = None) -> _Read:
     """:func:`_read` deciding over a chunk's columns first: ``accept(records)`` returns which records
     certainly pass ``validate`` as they are and their validated columns; only the others go through
     ``validate`` one by one (so every reject is made by the same code as in :func:`_read`). ``sink``
-    receives each chunk's valid rows as columns in line order (with ``_line``) and the file."""
+    receives each chunk's valid rows as columns in line order (with ``_line``) and the file.
+    ``read_file(path, read, count, samples)`` may read a file another way (True: it did)."""
     chunk_rows = chunk_rows or VALIDATE_ROWS
     out = _Read(files=[str(p) for p in expand_paths(paths)])
     for path in out.files:
         count = out.per_file[path] = FileCount()
         samples = out.samples[path] = []
+        if read_file is not None and read_file(path, out, count, samples):
+            continue
         chunk: list[tuple[int, Any, str]] = []
         for item in iter_raw_rows(Path(path)):
             chunk.append(item)
@@ -380,14 +400,21 @@ def _validate_chunk(chunk, path, validate, accept, kind, mapping, sink, out: _Re
         recs.append(rec)
     fast, columns = accept(recs)
     lines = np.fromiter((line for line, _, _ in chunk), np.int64, len(chunk))
+    slow = ((i, *chunk[i], recs[i]) for i in np.flatnonzero(~fast).tolist())
+    _settle_chunk(fast, columns, lines, slow, path, validate, kind, sink, out, count, samples)
+
+
+def _settle_chunk(fast: np.ndarray, columns: dict, lines: np.ndarray, slow: Iterable[tuple], path, validate, kind,
+                  sink, out: _Read, count: FileCount, samples: list) -> None:
+    """A chunk's rows ``accept`` passed (``fast``, their ``columns``) joined in line order by the
+    others validated one by one: ``slow`` gives ``(position, line, record, raw, mapped record)``."""
     slow_rows: list[dict] = []
     slow_at: list[int] = []
-    for i in np.flatnonzero(~fast).tolist():
-        line, rec, raw = chunk[i]
+    for i, line, rec, raw, mapped_rec in slow:
         try:
-            if isinstance(recs[i], RowError):
-                raise recs[i]
-            row = validate(recs[i])
+            if isinstance(mapped_rec, RowError):
+                raise mapped_rec
+            row = validate(mapped_rec)
         except RowError as exc:
             out.bad.append(reject_record(kind, path, line, str(exc), raw or _dump(rec)))
             if isinstance(rec, dict) and len(samples) < SAMPLE_ROWS:
@@ -441,19 +468,25 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
                max_text_chars: int = 1_000_000, earliest: pd.Timestamp | None = None,
                latest: pd.Timestamp | None = None, title_chars: int | None = IngestSettings.title_chars,
                body_chars: int | None = IngestSettings.body_chars, map_chunk: Callable[[pd.DataFrame], Any] | None = None,
-               chunk_rows: int = 50_000) -> IngestBatch:
+               chunk_rows: int = 50_000, block_bytes: int | None = None) -> IngestBatch:
     """Read and validate posts from files; duplicates of a post_id after its first row are rejected.
 
     ``title_chars`` / ``body_chars`` cut the accepted posts' texts (``IngestSettings``; None: uncut).
     With ``map_chunk`` (e.g. :func:`keywords.stream.map_posts` with its tools bound) the accepted
     posts are handed to it in chunks of ``chunk_rows`` as they are read, its results are kept in
     ``batch.mapped`` and ``batch.accepted`` has no ``body`` column: no body outlives its chunk (a
-    ``map_chunk`` with a ``close()`` method is closed after the last chunk)."""
+    ``map_chunk`` with a ``close()`` method is closed after the last chunk).
+
+    A ``map_chunk`` that maps in worker processes (``jobs.pipeline.engine.BackgroundMapper``: its
+    ``fn`` and ``processes``) has those processes read plain JSONL files too, in blocks of about
+    ``block_bytes`` (:mod:`crawler.post_blocks`): parsed, validated, cut and mapped there, with
+    the same rows, rejects and lines as a read here. Their posts in ``batch.accepted`` are then
+    the mapped tables' columns (the same Arrow strings, not a second copy)."""
     limits = storable_limits()
     first_seen: dict[str, tuple[str, int]] = {}
     duplicates: list[dict] = []
     pending: list[pd.DataFrame] = []           # valid first rows not yet handed to the map
-    frames: list[pd.DataFrame] = []
+    frames: list = []                          # slim frames, or (table, source, lines, path) of blocks
     mapped: list = []
 
     def flush(frame: pd.DataFrame) -> None:
@@ -462,27 +495,16 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
             frame = frame.drop(columns="body")
         frames.append(frame)
 
+    def flush_pending() -> None:
+        if pending:
+            flush(pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0])
+            pending.clear()
+
     def keep(columns: dict, path: str) -> None:
-        ids, lines = columns["post_id"], columns["_line"]
-        seen = np.fromiter((i in first_seen for i in ids), bool, len(ids))
-        dup = pd.Series(ids, dtype=object).duplicated().to_numpy() | seen
-        first = np.flatnonzero(~dup)
-        first_seen.update(zip([ids[i] for i in first.tolist()], zip(repeat(path), lines[first].tolist())))
-        for i in np.flatnonzero(dup).tolist():
-            where = "%s:%d" % first_seen[ids[i]]
-            duplicates.append(reject_record("post", path, int(lines[i]),
-                                            f"duplicate post_id {show(ids[i], 200)} (first at {where})",
-                                            json.dumps({"post_id": ids[i], "title": columns["title"][i]},
-                                                       ensure_ascii=False)))
-        frame = _chunk_frame(columns, first if dup.any() else None, path)
-        for name, limit in (("title", title_chars), ("body", body_chars)):
-            if limit is not None:
-                long = np.flatnonzero(frame[name].str.len().to_numpy() > limit)
-                if len(long):
-                    values = frame[name].tolist()
-                    for i in long.tolist():
-                        values[i] = _cut(values[i], limit)
-                    frame[name] = pd.Series(values, dtype=frame[name].dtype)
+        ids = columns["post_id"]
+        dup = _mark_duplicates(ids, columns["_line"], columns["title"].__getitem__, path, first_seen, duplicates)
+        frame = _cut_texts(_chunk_frame(columns, np.flatnonzero(~dup) if dup.any() else None, path),
+                           title_chars, body_chars)
         if not len(frame):
             return
         if map_chunk is None:
@@ -499,14 +521,49 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
             if cut < held:
                 pending.append(whole.iloc[cut:].reset_index(drop=True))
 
-    read = _read_chunks(paths, lambda r: validate_post(r, max_text_chars, earliest, latest, limits),
-                        lambda recs: accept_posts(recs, max_text_chars, earliest, latest, limits), "post", mapping,
-                        sink=keep)
+    reader = _block_reader(map_chunk, mapping, title_chars, body_chars, block_bytes,
+                           {"max_text_chars": max_text_chars, "earliest": earliest, "latest": latest, "limits": limits})
+
+    def read_blocks(path: str, out: _Read, count: FileCount, samples: list) -> bool:
+        if reader is None or not _plain_jsonl(Path(path)):
+            return False
+        flush_pending()                          # the mapped tables stay in line order
+        for block in reader.blocks(path):
+            out.rows += block.rows
+            count.rows, count.valid = count.rows + block.rows, count.valid + block.valid
+            out.bad.extend(block.bad)
+            out.dropped.extend(block.dropped)
+            samples.extend(block.samples[:SAMPLE_ROWS - len(samples)])
+            table = block.mapped
+            titles = table.column("title")
+
+            def title_of(i: int) -> str:           # as validated, before the cut (a duplicate's raw text)
+                return block.titles[i] if i in block.titles else titles[i].as_py()
+
+            dup = _mark_duplicates(table.column("post_id").to_pylist(), block.line, title_of, path, first_seen,
+                                   duplicates)
+            source, lines = block.source, block.line
+            if dup.any():
+                keep_at = np.flatnonzero(~dup)
+                table, lines, source = table.take(keep_at), lines[keep_at], [source[i] for i in keep_at.tolist()]
+            if table.num_rows:
+                mapped.append(table)
+                frames.append((table, source, lines, path))
+        return True
+
+    try:
+        read = _read_chunks(paths, lambda r: validate_post(r, max_text_chars, earliest, latest, limits),
+                            lambda recs: accept_posts(recs, max_text_chars, earliest, latest, limits), "post", mapping,
+                            sink=keep, read_file=read_blocks)
+    finally:
+        if reader is not None:
+            reader.close()
     if map_chunk is not None and (pending or not frames):
         flush(pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0] if pending
               else _post_frame([]))
     if hasattr(map_chunk, "close"):          # a mapper working in the background: wait for its last chunk
         map_chunk.close()
+    frames = [_block_frame(f) if isinstance(f, tuple) else f for f in _joined_blocks(frames)]
     frames = [f for f in frames if len(f)] or frames[:1] or [_post_frame([])]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if map_chunk is not None and "body" in frame:
@@ -517,6 +574,83 @@ def read_posts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | No
                         pd.DataFrame(read.dropped, columns=REJECT_COLUMNS), read.per_file, read.samples)
     batch.mapped = mapped if map_chunk is not None else None
     return batch
+
+
+def _mark_duplicates(ids: list, lines: np.ndarray, title_of: Callable[[int], str], path: str,
+                     first_seen: dict, duplicates: list) -> np.ndarray:
+    """Which of a chunk's valid posts repeat a ``post_id`` seen before (in ``first_seen`` or earlier
+    in the chunk): their rejects go to ``duplicates``, the first rows to ``first_seen``."""
+    seen = np.fromiter((i in first_seen for i in ids), bool, len(ids))
+    dup = pd.Series(ids, dtype=object).duplicated().to_numpy() | seen
+    first = np.flatnonzero(~dup)
+    first_seen.update(zip([ids[i] for i in first.tolist()], zip(repeat(path), np.asarray(lines)[first].tolist())))
+    for i in np.flatnonzero(dup).tolist():
+        where = "%s:%d" % first_seen[ids[i]]
+        duplicates.append(reject_record("post", path, int(lines[i]),
+                                        f"duplicate post_id {show(ids[i], 200)} (first at {where})",
+                                        json.dumps({"post_id": ids[i], "title": title_of(i)}, ensure_ascii=False)))
+    return dup
+
+
+def _cut_texts(frame: pd.DataFrame, title_chars: int | None, body_chars: int | None) -> pd.DataFrame:
+    """The accepted posts' titles and bodies cut to ``title_chars`` / ``body_chars`` (None: uncut)."""
+    for name, limit in (("title", title_chars), ("body", body_chars)):
+        if limit is not None:
+            long = np.flatnonzero(frame[name].str.len().to_numpy() > limit)
+            if len(long):
+                values = frame[name].tolist()
+                for i in long.tolist():
+                    values[i] = _cut(values[i], limit)
+                frame[name] = pd.Series(values, dtype=frame[name].dtype)
+    return frame
+
+
+def _plain_jsonl(path: Path) -> bool:
+    return path.suffix.lower() in (".jsonl", ".ndjson", ".json")
+
+
+def _block_reader(map_chunk, mapping, title_chars, body_chars, block_bytes, options: dict):
+    """A :class:`crawler.post_blocks.PostBlockReader` when ``map_chunk`` maps in worker processes
+    and the mapping can be sent to them, else None."""
+    processes, fn = getattr(map_chunk, "processes", 0), getattr(map_chunk, "fn", None)
+    if not processes or fn is None:
+        return None
+    from crawler.post_blocks import BLOCK_BYTES, PostBlockJob, PostBlockReader
+
+    try:
+        pickle.dumps(mapping)
+    except Exception:  # noqa: BLE001 - e.g. a mapping that is a closure: read here, map in the workers
+        return None
+    return PostBlockReader(PostBlockJob(options, fn, mapping, title_chars, body_chars), processes,
+                           block_bytes or BLOCK_BYTES)
+
+
+def _joined_blocks(frames: list) -> list:
+    """Consecutive block parts of one file joined into one (one conversion to pandas per file)."""
+    out: list = []
+    for f in frames:
+        if isinstance(f, tuple) and out and isinstance(out[-1], tuple) and out[-1][3] == f[3]:
+            tables, sources, lines, path = out[-1]
+            out[-1] = (tables + [f[0]], sources + f[1], lines + [f[2]], path)
+        elif isinstance(f, tuple):
+            out.append(([f[0]], list(f[1]), [f[2]], f[3]))
+        else:
+            out.append(f)
+    return out
+
+
+def _block_frame(part: tuple) -> pd.DataFrame:
+    """The slim posts of a file read in blocks: the mapped tables' columns (their Arrow strings, not a copy)."""
+    import pyarrow as pa
+
+    tables, source, lines, path = part
+    table = pa.concat_tables(tables).select([c for c in POST_COLUMNS if c not in ("body", "source")])
+    text = pd.StringDtype("pyarrow", na_value=np.nan)           # pandas' "str", as a read here gives
+    frame = table.to_pandas(types_mapper={pa.string(): text}.get)
+    frame["source"] = pd.Series(source, dtype=text)
+    frame["_source_file"] = path
+    frame["_line"] = np.concatenate(lines).astype(np.int64)
+    return frame.astype({"_source_file": "str"})
 
 
 def _chunk_frame(columns: dict, pick: np.ndarray | None, path: str) -> pd.DataFrame:
@@ -549,9 +683,11 @@ def _post_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dict] | None = None,
-                      chunk_rows: int = 500_000) -> IngestBatch:
+                      chunk_rows: int = 500_000, block_bytes: int | None = None) -> IngestBatch:
     """Read and validate query counts; the same query in the same hour is summed (every
-    ``chunk_rows`` rows, so a file of distinct queries is held as columns, not as row dicts)."""
+    ``chunk_rows`` rows, so a file of distinct queries is held as columns, not as row dicts).
+    Plain CSV files are parsed by Arrow in blocks of about ``block_bytes`` where that gives the
+    rows Python's reader gives (:mod:`crawler.query_csv`), with the same rejects and lines."""
     limits = storable_limits()
     held: list[pd.DataFrame] = []
     parts: list[pd.DataFrame] = []
@@ -569,8 +705,17 @@ def read_query_counts(paths: Iterable[str | Path], mapping: Callable[[dict], dic
         if sum(len(f) for f in held) >= chunk_rows:
             parts.append(summed())
 
-    read = _read_chunks(paths, lambda r: validate_query_count(r, limits), lambda recs: accept_query_counts(recs, limits),
-                        "query", mapping, sink=keep)
+    validate = functools.partial(validate_query_count, limits=limits)
+
+    def read_csv(path: str, out: _Read, count: FileCount, samples: list) -> bool:     # by Arrow where it can
+        if mapping is not None or Path(path).suffix.lower() != ".csv":
+            return False
+        from crawler.query_csv import read_query_csv
+
+        return read_query_csv(path, out, count, samples, validate, keep, limits, block_bytes or QUERY_BLOCK_BYTES)
+
+    read = _read_chunks(paths, validate, lambda recs: accept_query_counts(recs, limits), "query", mapping, sink=keep,
+                        read_file=read_csv)
     parts.append(summed())
     frame = parts[0] if len(parts) == 1 else \
         pd.concat(parts, ignore_index=True).groupby(["hour", "query"], as_index=False, sort=True)["count"].sum()

@@ -321,6 +321,27 @@ def accept_posts(recs: list, max_text_chars: int = 1_000_000, earliest: pd.Times
     return ok, columns
 
 
+def accept_query_texts(hour: pa.Array, query: pa.Array, count: pa.Array,
+                       limits: FieldLimits | None = None) -> tuple[np.ndarray, dict]:
+    """:func:`accept_query_counts` of records whose three fields are texts (a CSV's), given as Arrow
+    string arrays: no record dicts made.
+
+    >>> ok, columns = accept_query_texts(pa.array(["2026-05-05T18:20+09:00"] * 3), pa.array(["선물", " 선물", "꽃"]),
+    ...                                  pa.array(["7", "7", ""]))
+    >>> ok.tolist(), columns["hour"].astype(str).tolist(), columns["count"].tolist()
+    ([True, False, False], ['2026-05-05 09:00:00+00:00'], [7])
+    """
+    limits = limits or storable_limits()
+    ok = field_rules.queries_ok(query, limits.query) & pc.is_valid(hour).to_numpy(zero_copy_only=False)
+    timed, hours = _timestamps(hour, floor=True)
+    good = pc.fill_null(pc.match_substring_regex(count, _WHOLE_RE2), False)
+    counts = pc.cast(pc.if_else(good, count, pa.scalar("0")), pa.int64()).to_numpy(zero_copy_only=False)
+    ok &= timed & good.to_numpy(zero_copy_only=False)
+    pick = np.flatnonzero(ok)
+    return ok, {"hour": hours.iloc[pick].reset_index(drop=True), "query": query.take(pick).to_pylist(),
+                "count": counts[pick]}
+
+
 def accept_query_counts(recs: list, limits: FieldLimits | None = None) -> tuple[np.ndarray, dict]:
     """Which raw records :func:`validate_query_count` certainly accepts as they are, and their columns.
 

@@ -41,13 +41,13 @@ class EngineSettings:
     posts_path: tuple[str, ...] = ()      # where posts are when --posts is not given; {hour} becomes YYYYMMDDTHH (UTC)
     app_name: str = "issuewire"           # the Spark application's name
     chunk_rows: int = 50_000              # local engine: posts per chunk read and mapped: bounds the memory of the map
-    map_processes: int = 0                # local engine: worker processes mapping chunks while the next are read (0: in process)
+    map_processes: int = -1               # local engine: worker processes reading and mapping the posts (0: none; -1: 2 for a big hour)
 
     def __post_init__(self):
         if self.chunk_rows < 1:
             raise ValueError(f"chunk_rows must be >= 1, got {self.chunk_rows}")
-        if self.map_processes < 0:
-            raise ValueError(f"map_processes must be >= 0, got {self.map_processes}")
+        if self.map_processes < -1:
+            raise ValueError(f"map_processes must be >= -1, got {self.map_processes}")
         if self.name not in ENGINES:
             raise ValueError(f"name must be one of {', '.join(ENGINES)}, got {self.name!r}")
         conf = self.spark_conf

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
@@ -37,7 +38,7 @@ from jobs.engine import ENGINES, EngineSettings
 from keywords.extract import keyword_query_volume
 from keywords.stream import MapSettings, map_posts
 
-__all__ = ["BackgroundMapper", "resolved", "ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "hour_rows", "map_chunk_for", "map_settings",
+__all__ = ["BackgroundMapper", "resolved", "ENGINES", "EngineSettings", "LocalEngine", "chunks_of", "engine_for", "hour_rows", "map_chunk_for", "map_processes_for", "map_settings",
            "mapped_inputs"]
 
 def map_settings(settings) -> MapSettings:
@@ -103,11 +104,35 @@ def hour_rows(table: pa.Table, start: pd.Timestamp) -> pa.Table:
     return table.filter(pc.and_(pc.greater_equal(at, lo), pc.less(at, hi)))
 
 
-def map_chunk_for(tools, settings):
+def map_chunk_for(tools, settings, paths=()):
     """The map of one chunk with this run's tools and settings bound (for ``read_posts(map_chunk=...)``);
-    with ``[engine] map_processes`` it runs in worker processes (:class:`BackgroundMapper`)."""
+    with :func:`map_processes_for` worker processes it runs there (:class:`BackgroundMapper`), and
+    they read plain JSONL files too (:mod:`crawler.post_blocks`)."""
     fn = functools.partial(map_posts, tools=tools.matcher, settings=map_settings(settings))
-    return BackgroundMapper(fn, settings.engine.map_processes) if settings.engine.map_processes else fn
+    processes = map_processes_for(settings.engine, paths)
+    return BackgroundMapper(fn, processes) if processes else fn
+
+
+def map_processes_for(engine: EngineSettings, paths=()) -> int:
+    """``[engine] map_processes``; -1 (the default): ``min(2, cores)`` when the posts ``paths``
+    hold more than one block of :data:`crawler.post_blocks.BLOCK_BYTES`, else none (a small hour
+    is not worth the seconds of starting processes). Two keep both cores of the 2-core host busy
+    reading, validating and mapping blocks (this process only joins their results and reads the
+    query counts meanwhile) and bound the memory: each holds the matcher and about two blocks.
+
+    >>> map_processes_for(EngineSettings(map_processes=3)), map_processes_for(EngineSettings(), ["/no/such/file"])
+    (3, 0)
+    """
+    if engine.map_processes >= 0:
+        return engine.map_processes
+    from crawler.ingest import expand_paths
+    from crawler.post_blocks import BLOCK_BYTES
+
+    try:
+        size = sum(p.stat().st_size for p in expand_paths(paths))
+    except Exception:  # noqa: BLE001 - a path that cannot be read: the read itself says why
+        return 0
+    return min(2, os.cpu_count() or 1) if size > BLOCK_BYTES else 0
 
 
 class BackgroundMapper:

@@ -15,9 +15,10 @@ once (a file whose modification time or size changed is read again).
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
@@ -141,10 +142,36 @@ class RunContext:
                     earliest=pd.Timestamp(s.post_time_floor).tz_convert("UTC"),
                     latest=latest_post_time(s),
                     title_chars=s.ingest.title_chars, body_chars=s.ingest.body_chars,
-                    map_chunk=map_chunk_for(self.tools, s), chunk_rows=s.engine.chunk_rows)  # bodies dropped (#13)
+                    map_chunk=map_chunk_for(self.tools, s, paths),      # bodies dropped (#13)
+                    chunk_rows=s.engine.chunk_rows)
             else:
                 self._files[key] = read_query_counts(paths)
         return self._files[key]
+
+    def read_inputs(self, posts_paths: Sequence[str], queries_paths: Sequence[str] = (),
+                    check_posts: Callable[[IngestBatch], None] | None = None) -> tuple[IngestBatch, IngestBatch | None]:
+        """:meth:`read` of the posts and (if any paths) the query counts, the queries read here while
+        the posts are read (and mapped, by their worker processes) in a thread; then
+        ``check_posts(post_batch)``. Errors come in the order of a read of the posts, their check,
+        then the queries: a query file's error is raised after both."""
+        if not queries_paths:
+            post_batch = self.read("posts", posts_paths)
+            if check_posts is not None:
+                check_posts(post_batch)
+            return post_batch, None
+        self.tools                                    # built here, not in the thread
+        with ThreadPoolExecutor(1, thread_name_prefix="read-posts") as pool:
+            posts = pool.submit(self.read, "posts", posts_paths)
+            try:
+                queries, error = self.read("queries", queries_paths), None
+            except Exception as exc:  # noqa: BLE001 - raised once the posts are read
+                queries, error = None, exc
+            post_batch = posts.result()
+        if check_posts is not None:
+            check_posts(post_batch)
+        if error is not None:
+            raise error
+        return post_batch, queries
 
 
 def latest_post_time(settings: Settings) -> pd.Timestamp:

@@ -30,6 +30,7 @@ parsed input files, the DB engine, the Redis client) across the hours of a proce
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -150,12 +151,14 @@ def compute_hour(ctx: RunContext, hour: pd.Timestamp, posts_paths: Sequence[str]
     stages = stages or StageLog(hour)
     with stages.stage("ingest") as log_counts:
         posts_paths = list(posts_paths) or s.engine.posts_paths_for(hour)
+        check_posts = functools.partial(check_files, what="posts", min_accepted_share=s.ingest.min_accepted_share,
+                                        mapping_name=s.posts_mapping)
         if ctx.spark_job is not None:                # validated on the executors; accepted: the hour's posts
             post_batch = ctx.spark_job.read_posts(posts_paths, hour, latest_post_time(s))
-        else:
-            post_batch = ctx.read("posts", posts_paths)
-        check_files(post_batch, "posts", s.ingest.min_accepted_share, s.posts_mapping)
-        query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
+            check_posts(post_batch)
+            query_batch = ctx.read("queries", list(queries_paths)) if queries_paths else None
+        else:                                        # the queries read while the posts are read and mapped
+            post_batch, query_batch = ctx.read_inputs(posts_paths, list(queries_paths), check_posts)
         if query_batch is not None:
             check_files(query_batch, "queries", s.ingest.min_accepted_share)
         posts = posts_in_hour(post_batch.accepted, hour)

@@ -1,5 +1,6 @@
 """Posts mapped as they are read: the same rows, rejects and counts as one whole read, no body kept."""
 import functools
+import gzip
 import json
 
 import pandas as pd
@@ -64,8 +65,10 @@ def test_query_rows_summed_in_chunks_equal_one_sum(tmp_path):
 def test_mapping_in_worker_processes_gives_the_same_tables(tmp_path):
     from jobs.pipeline.engine import BackgroundMapper, resolved
 
-    path = tmp_path / "posts.jsonl"
-    _write(path)
+    plain = tmp_path / "posts.jsonl"
+    _write(plain)
+    path = tmp_path / "posts.jsonl.gz"            # read here, mapped by the workers (a plain file: tests/engine/test_post_blocks.py)
+    path.write_bytes(gzip.compress(plain.read_bytes()))
     matcher = KeywordMatcher({"지진": "지진"})
     inline = read_posts([path], map_chunk=lambda f: map_posts(f, matcher), chunk_rows=4)
     mapper = BackgroundMapper(functools.partial(map_posts, tools=matcher, settings=MapSettings()), processes=2)
