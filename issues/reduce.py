@@ -108,22 +108,28 @@ def reduce_mapped(tables: Iterable[pa.Table], matcher, settings: ExtractSettings
     """The hour's :class:`MappedHour` from its mapped chunks (see the module docstring)."""
     tables = [t for t in tables if t.num_rows] or [MAPPED_SCHEMA.empty_table()]
     table = pa.concat_tables(tables)
-    order = pc.sort_indices(table, sort_keys=[("published_at", "ascending"), ("post_id", "ascending")])
-    table = table.take(order)
+    order = pc.sort_indices(table.select(["published_at", "post_id"]),
+                            sort_keys=[("published_at", "ascending"), ("post_id", "ascending")])
     n = table.num_rows
-    signatures = signatures_of(table)
-    posts = table.select(SLIM_COLUMNS).to_pandas()
+    # the hour's order taken in two parts, each dropped once read: the peak holds one of them,
+    # not a second copy of every mapped row beside the chunks (which a backfill keeps for its hours)
+    slim = table.select(SLIM_COLUMNS + ["signature"]).take(order).combine_chunks()
+    signatures = signatures_of(slim)
+    posts = slim.select(SLIM_COLUMNS).to_pandas()
+    del slim
     for name in ("post_id", "channel", "author_id", "title", "url"):
         posts[name] = posts[name].astype(object)
-    kw_lists = table.column("keyword_ids").combine_chunks()
-    parents = pc.list_parent_indices(kw_lists).to_numpy() if n else np.zeros(0, dtype=np.int64)
+    hits = table.select(["keyword_ids", "title_hits", "body_hits", "first_pos"]).take(order).combine_chunks()
+    del table
+    parents = pc.list_parent_indices(hits.column("keyword_ids")).to_numpy() if n else np.zeros(0, dtype=np.int64)
 
     def flat(name: str, dtype) -> np.ndarray:
-        column = table.column(name).combine_chunks()
+        column = hits.column(name)
         return pc.list_flatten(column).to_numpy(zero_copy_only=False).astype(dtype) if n else np.zeros(0, dtype)
 
     pairs = Pairs(parents.astype(np.int64), flat("keyword_ids", np.int64), flat("title_hits", np.int64),
                   flat("body_hits", np.int64), flat("first_pos", np.float64))
+    del hits, parents
     extractor = KeywordExtractor(matcher, settings)
     n_kw = len(matcher.canon)
     df_now = np.bincount(pairs.keyword, minlength=n_kw)

@@ -184,18 +184,26 @@ class KeywordExtractor:
         if df_now is None:
             df_now = np.bincount(kw, minlength=n_kw)
         n_now = n_posts if n_now is None else n_now
-        df_hist = _dense(doc_freq, canon_index, kw)
-        tf_raw = s.title_weight * pairs.title_hits + pairs.body_hits
-        with np.errstate(divide="ignore"):
-            tf = np.where(tf_raw > 0, 1.0 + np.log(np.maximum(tf_raw, 1e-300)), 0.0)
-        idf = np.log((1.0 + n_docs + n_now) / (1.0 + df_hist + df_now[kw])) + 1.0
-        position_weight = 1.0 - s.position_decay * pairs.first_pos
-        if query_volume is not None and len(query_volume):
-            volume = np.clip(np.nan_to_num(_dense(query_volume, canon_index, kw)), 0, None)
-            popularity = 1.0 + s.popularity_weight * np.log1p(volume)
-        else:
-            popularity = np.ones(kw.size)
+        def factors(kw, title_hits, body_hits, first_pos):
+            """tf, idf, position weight and popularity of pairs, elementwise (the same float64
+            operations wherever the pairs are, so computing them again after the ordering gives
+            the same bits as ordering them)."""
+            df_hist = _dense(doc_freq, canon_index, kw)
+            tf_raw = s.title_weight * title_hits + body_hits
+            with np.errstate(divide="ignore"):
+                tf = np.where(tf_raw > 0, 1.0 + np.log(np.maximum(tf_raw, 1e-300)), 0.0)
+            idf = np.log((1.0 + n_docs + n_now) / (1.0 + df_hist + df_now[kw])) + 1.0
+            position_weight = 1.0 - s.position_decay * first_pos
+            if query_volume is not None and len(query_volume):
+                volume = np.clip(np.nan_to_num(_dense(query_volume, canon_index, kw)), 0, None)
+                popularity = 1.0 + s.popularity_weight * np.log1p(volume)
+            else:
+                popularity = np.ones(kw.size)
+            return tf, idf, position_weight, popularity
+
+        tf, idf, position_weight, popularity = factors(kw, pairs.title_hits, pairs.body_hits, pairs.first_pos)
         score = tf * idf * position_weight * popularity * self._weights[kw]
+        del tf, idf, position_weight, popularity          # the factors of the kept rows are made again below
         # by post, score descending, keyword ascending (keyword ids are in sorted order)
         order = _order(pairs.post, score, kw, n_posts, n_kw)
         post = pairs.post[order]
@@ -206,19 +214,23 @@ class KeywordExtractor:
             rank = np.arange(post.size) - np.repeat(starts, np.diff(np.append(starts, post.size)))
             order = order[rank < s.top_k]
             post = pairs.post[order]
+        score = score[order]
+        kw, title_hits, body_hits, first_pos = kw[order], pairs.title_hits[order], pairs.body_hits[order], \
+            pairs.first_pos[order]
+        tf, idf, position_weight, popularity = factors(kw, title_hits, body_hits, first_pos)
         ids = np.asarray(post_ids.astype(str) if hasattr(post_ids, "astype") else post_ids,
                          dtype=object)
         return pd.DataFrame({
             "post_id": pd.Series(ids[post], dtype=object),
-            "keyword": pd.Series(self.matcher.canon[kw[order]], dtype=object),
-            "title_hits": pairs.title_hits[order].astype(np.int64, copy=False),
-            "body_hits": pairs.body_hits[order].astype(np.int64, copy=False),
-            "first_pos": pairs.first_pos[order],
-            "tf": tf[order],
-            "idf": idf[order].astype(np.float64, copy=False),
-            "position_weight": position_weight[order],
-            "popularity": popularity[order].astype(np.float64, copy=False),
-            "score": score[order].astype(np.float64, copy=False),
+            "keyword": pd.Series(self.matcher.canon[kw], dtype=object),
+            "title_hits": title_hits.astype(np.int64, copy=False),
+            "body_hits": body_hits.astype(np.int64, copy=False),
+            "first_pos": first_pos,
+            "tf": tf,
+            "idf": idf.astype(np.float64, copy=False),
+            "position_weight": position_weight,
+            "popularity": popularity.astype(np.float64, copy=False),
+            "score": score.astype(np.float64, copy=False),
         }, copy=False)                     # fresh arrays: one block each, no consolidating copy
 
 
@@ -279,6 +291,9 @@ def _dense(values: pd.Series | None, index: pd.Index, kw: np.ndarray) -> np.ndar
     return dense[kw]
 
 
+QUERY_CHUNK_ROWS = 250_000      # queries scanned at once by keyword_query_volume
+
+
 def keyword_query_volume(queries: pd.DataFrame, matcher) -> pd.Series:
     """Summed ``count`` of the queries containing each keyword (same matching rule).
 
@@ -289,15 +304,22 @@ def keyword_query_volume(queries: pd.DataFrame, matcher) -> pd.Series:
     """
     if queries is None or len(queries) == 0:
         return pd.Series(dtype="int64", name="query_volume").rename_axis("keyword")
-    hits = matcher.scan(_clean(queries["query"]))
-    counts = queries["count"].fillna(0).astype("int64").to_numpy()
-    # each (keyword, query) once, sorted by keyword id (= by keyword: ids are in sorted order)
-    pair = np.sort(hits.keyword * max(len(queries), 1) + hits.doc)
-    pair = pair[np.append(True, pair[1:] != pair[:-1])] if pair.size else pair
-    keyword, doc = np.divmod(pair, max(len(queries), 1))
-    new = np.ones(keyword.size, dtype=bool)
-    new[1:] = keyword[1:] != keyword[:-1]
-    starts = np.flatnonzero(new)
-    volume = np.add.reduceat(counts[doc], starts) if starts.size else np.zeros(0, dtype=np.int64)
-    index = pd.Index(matcher.canon[keyword[starts]], name="keyword")
-    return pd.Series(volume.astype(np.int64), index=index, name="query_volume")
+    total = np.zeros(len(matcher.canon), dtype=np.int64)
+    found = np.zeros(len(matcher.canon), dtype=bool)
+    for start in range(0, len(queries), QUERY_CHUNK_ROWS):       # bounded memory: 5M queries are 2.7 GiB at once
+        part = queries.iloc[start:start + QUERY_CHUNK_ROWS]
+        hits = matcher.scan(_clean(part["query"]))
+        counts = part["count"].fillna(0).astype("int64").to_numpy()
+        # each (keyword, query) once, sorted by keyword id (= by keyword: ids are in sorted order)
+        pair = np.sort(hits.keyword * max(len(part), 1) + hits.doc)
+        pair = pair[np.append(True, pair[1:] != pair[:-1])] if pair.size else pair
+        keyword, doc = np.divmod(pair, max(len(part), 1))
+        new = np.ones(keyword.size, dtype=bool)
+        new[1:] = keyword[1:] != keyword[:-1]
+        starts = np.flatnonzero(new)
+        if starts.size:
+            total[keyword[starts]] += np.add.reduceat(counts[doc], starts)
+            found[keyword[starts]] = True
+    keyword = np.flatnonzero(found)
+    index = pd.Index(matcher.canon[keyword], name="keyword")
+    return pd.Series(total[keyword], index=index, name="query_volume")

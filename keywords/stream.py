@@ -143,7 +143,8 @@ def _numbers(posts: pd.DataFrame, name: str, dtype) -> np.ndarray:
 
 
 def signatures_of(table: pa.Table | pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """The ``(rows, NUM_BINS)`` uint32 signatures of a mapped table (or its ``signature`` column)."""
+    """The ``(rows, NUM_BINS)`` uint32 signatures of a mapped table (or its ``signature`` column),
+    read-only (a view of the column's buffer when it is one chunk, on a little-endian machine)."""
     column = table.column("signature") if isinstance(table, pa.Table) else table
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks else pa.array([], type=pa.binary(SIGNATURE_BYTES))
@@ -153,4 +154,4 @@ def signatures_of(table: pa.Table | pa.ChunkedArray | pa.Array) -> np.ndarray:
     data = column.buffers()[1]
     start = column.offset * SIGNATURE_BYTES
     raw = np.frombuffer(data, dtype="<u4", count=n * NUM_BINS, offset=start)
-    return raw.reshape(n, NUM_BINS).astype(np.uint32)
+    return raw.reshape(n, NUM_BINS).astype(np.uint32, copy=False)    # a read-only view of the column

@@ -97,11 +97,24 @@ def mapped_inputs(inputs, tools, settings, mapped_tables: list | None = None):
 
 
 def hour_rows(table: pa.Table, start: pd.Timestamp) -> pa.Table:
-    """The mapped rows published in ``[start, start + 1h)``."""
+    """The mapped rows published in ``[start, start + 1h)``: ``table`` itself when every row is
+    (no copy of an hour's mapped rows beside the ones the run keeps), else a filtered copy.
+
+    >>> times = pd.Series(pd.to_datetime(["2026-05-05T09:10Z", "2026-05-05T10:00Z"]))
+    >>> table, nine = pa.table({"published_at": times}), pd.Timestamp("2026-05-05T09:00Z")
+    >>> hour_rows(table, nine).num_rows                  # 10:00 is the next hour's
+    1
+    >>> first = table.slice(0, 1)
+    >>> hour_rows(first, nine) is first
+    True
+    """
     at = table.column("published_at")
     lo = pa.scalar(start.to_pydatetime(), type=at.type)
     hi = pa.scalar((start + pd.Timedelta(hours=1)).to_pydatetime(), type=at.type)
-    return table.filter(pc.and_(pc.greater_equal(at, lo), pc.less(at, hi)))
+    inside = pc.and_(pc.greater_equal(at, lo), pc.less(at, hi))
+    if pc.all(inside).as_py() and inside.null_count == 0:
+        return table
+    return table.filter(inside)
 
 
 def map_chunk_for(tools, settings, paths=()):

@@ -152,3 +152,21 @@ def test_keyword_query_volume_counts_a_query_once_per_keyword_and_sums_exactly(m
     assert volume.dtype == "int64" and volume.name == "query_volume" and volume.index.name == "keyword"
     assert volume.index.tolist() == sorted(volume.index)
     assert keyword_query_volume(q.iloc[3:4], matcher).empty
+
+
+def test_query_volume_in_chunks_equals_one_pass(monkeypatch):
+    """keyword_query_volume scans the queries in chunks (bounded memory): the same sums as one pass."""
+    import keywords.extract as extract_module
+    from keywords.matcher import KeywordMatcher
+
+    rng = np.random.default_rng(11)
+    words = ["설", "설 연휴", "임재범", "나가수", "날씨", "고속도로"]
+    matcher = KeywordMatcher({w: w for w in words})
+    queries = pd.DataFrame({"query": [" ".join(rng.choice(words + ["뉴스", "오늘"], size=3)) for _ in range(500)],
+                            "count": rng.integers(0, 3, 500)})
+    queries.loc[queries.index[:7], "count"] = 0
+    whole = extract_module.keyword_query_volume(queries, matcher)
+    monkeypatch.setattr(extract_module, "QUERY_CHUNK_ROWS", 7)
+    chunked = extract_module.keyword_query_volume(queries, matcher)
+    pd.testing.assert_series_equal(whole, chunked)
+    assert whole.dtype == "int64" and whole.index.name == "keyword" and len(whole) == len(words)
