@@ -1,7 +1,7 @@
 """The ingest stage alone (posts read, validated and mapped; query counts read), two checkouts side by side.
 
-    $ python -m benchmarks.bench_ingest --posts /tmp/ibh/posts-100000.jsonl --queries /tmp/ibh/queries-500000.csv \\
-          --checkout /work/main:1 --checkout .:2 --repeat 3
+    $ python -m benchmarks.bench_ingest --posts /tmp/issuewire-bench-hour/posts-100000.jsonl --queries /tmp/issuewire-bench-hour/queries-500000.csv \\
+          --checkout ../issuewire-before:1 --checkout .:2 --repeat 3
 
 Each ``--checkout PATH:PROCESSES`` runs in its own subprocess (``PYTHONPATH`` = PATH,
 ``[engine] map_processes`` = PROCESSES) what ``issuewire run`` does in its ingest stage: a fresh
