@@ -109,6 +109,16 @@ def db_url(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture()
+def issue_store(db_url):
+    """An :class:`jobs.store.issue_store.IssueStore` on SQLite and on PostgreSQL, migrated."""
+    from jobs.store.issue_store import IssueStore
+
+    store = IssueStore(db_url)
+    yield store
+    store.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.exists():

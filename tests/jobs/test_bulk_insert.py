@@ -15,13 +15,6 @@ HOSTILE = ["나가수 임재범", "tab\there", "new\nline", "back\\slash", "comm
            "semi;colon' OR 1=1 --", "x" * 400]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'bulk.sqlite'}"
-    return request.getfixturevalue("pg_url")
-
-
 def _written(url: str, how: str) -> list[tuple]:
     store = IssueStore(url)
     hour = datetime(2026, 5, 5, 9)

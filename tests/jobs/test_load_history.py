@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from jobs.store.issue_store import IssueStore, from_db_time
+from jobs.store.issue_store import from_db_time
 from jobs.store.schema import keyword_stats
 
 NO_REJECTS = pd.DataFrame(columns=["kind", "source", "line", "reason", "raw"])
@@ -14,15 +14,7 @@ COLUMNS = ["hour", "keyword", "channel", "authors", "posts", "query_volume", "ex
            "expected_queries", "masked", "is_issue"]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'h.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    store = IssueStore(url)
-    yield store
-    store.engine.dispose()
-
-
-def test_history_rows_and_values_equal_a_plain_read(store):
+def test_history_rows_and_values_equal_a_plain_read(issue_store):
     rng = np.random.default_rng(3)
     now = pd.Timestamp("2026-05-12T09:00Z")
     stored = [now - pd.Timedelta(hours=h) for h in (1, 2, 5, 24, 168, 400)]     # 400 h: outside every window
@@ -34,13 +26,13 @@ def test_history_rows_and_values_equal_a_plain_read(store):
                               "query_volume": rng.integers(0, 5, k), "expected": rng.random(k),
                               "expected_posts": [None] * k if n % 2 else rng.random(k),
                               "is_issue": rng.random(k) < .3, "masked": rng.random(k) < .3})
-        store.save_hour(hour, {"status": "ok"}, stats, pd.Series({"home": 10}), None, pd.DataFrame(), pd.DataFrame(),
-                        NO_REJECTS)
-    history, run_hours, _ = store.load_history(now, seasonal_days=7, level_hours=24, weekly_weeks=1)
+        issue_store.save_hour(hour, {"status": "ok"}, stats, pd.Series({"home": 10}), None, pd.DataFrame(),
+                              pd.DataFrame(), NO_REJECTS)
+    history, run_hours, _ = issue_store.load_history(now, seasonal_days=7, level_hours=24, weekly_weeks=1)
     assert list(history.columns) == COLUMNS
     assert sorted(run_hours) == sorted(stored[:5])
     c = keyword_stats.c
-    with store.engine.connect() as conn:
+    with issue_store.engine.connect() as conn:
         plain = pd.DataFrame([tuple(r) for r in conn.execute(sa.select(*[c[name] for name in COLUMNS]))],
                              columns=COLUMNS)
     plain["hour"] = from_db_time(plain["hour"])
@@ -57,6 +49,6 @@ def test_history_rows_and_values_equal_a_plain_read(store):
     assert got["masked"].dtype == bool and got["authors"].dtype == "int64"
 
 
-def test_no_history_is_an_empty_frame_with_the_columns(store):
-    history, run_hours, activity = store.load_history(pd.Timestamp("2026-05-12T09:00Z"))
+def test_no_history_is_an_empty_frame_with_the_columns(issue_store):
+    history, run_hours, activity = issue_store.load_history(pd.Timestamp("2026-05-12T09:00Z"))
     assert history.empty and list(history.columns) == COLUMNS and len(run_hours) == 0

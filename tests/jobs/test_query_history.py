@@ -12,14 +12,6 @@ from titling.titles import TitleChooser, TitleSettings
 NO_REJECTS = pd.DataFrame(columns=["kind", "source", "line", "reason", "raw"])
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'q.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    store = IssueStore(url)
-    yield store
-    store.engine.dispose()
-
-
 def _save_hours(store: IssueStore, hours: list[pd.Timestamp], queries: list[pd.DataFrame]) -> None:
     stats = pd.DataFrame({"keyword": ["임재범"], "channel": "home", "posts": [1], "authors": [1], "title_hits": [1],
                           "is_issue": False, "masked": False})
@@ -28,35 +20,35 @@ def _save_hours(store: IssueStore, hours: list[pd.Timestamp], queries: list[pd.D
                         NO_REJECTS)
 
 
-def test_the_lookup_reads_what_the_whole_history_holds_for_those_queries(store):
+def test_the_lookup_reads_what_the_whole_history_holds_for_those_queries(issue_store):
     rng = np.random.default_rng(5)
     now = pd.Timestamp("2026-05-05T09:00Z")
     hours = [now - pd.Timedelta(hours=h) for h in (30, 3, 2, 1)]          # the first is out of the 24 h window
     names = [f"임재범 {i}" for i in range(1200)] + ["나가수 임재범", "tab\tquery", "x" * 450]
     queries = [pd.DataFrame({"query": names, "count": rng.integers(1, 50, len(names))}) for _ in hours]
-    _save_hours(store, hours, queries)
-    whole = store.query_history(now, 24)
+    _save_hours(issue_store, hours, queries)
+    whole = issue_store.query_history(now, 24)
     asked = names[::3] + ["never searched"]                              # > 500: read in several chunks
-    found = store.query_history(now, 24, queries=asked)
+    found = issue_store.query_history(now, 24, queries=asked)
     expected = whole.reindex([q[:400] for q in asked]).dropna()
     pd.testing.assert_series_equal(found.sort_index(), expected.sort_index(), check_names=False)
     assert len(found) == len(asked) - 1 and "never searched" not in found.index
-    assert store.query_history_lookup(now, 24)(["나가수 임재범"]).to_dict() == {"나가수 임재범": whole["나가수 임재범"]}
-    assert store.query_history(now, 24, queries=[]).empty
-    assert store.query_history(hours[0], 24, queries=["나가수 임재범"]).empty      # no completed hour before
+    assert issue_store.query_history_lookup(now, 24)(["나가수 임재범"]).to_dict() == {"나가수 임재범": whole["나가수 임재범"]}
+    assert issue_store.query_history(now, 24, queries=[]).empty
+    assert issue_store.query_history(hours[0], 24, queries=["나가수 임재범"]).empty      # no completed hour before
 
 
-def test_titles_from_the_lookup_equal_titles_from_the_whole_history(store):
+def test_titles_from_the_lookup_equal_titles_from_the_whole_history(issue_store):
     now = pd.Timestamp("2026-05-05T09:00Z")
     yesterday = pd.DataFrame({"query": ["임재범 나이", "나가수 임재범", "어린이날 선물"], "count": [40, 3, 90]})
-    _save_hours(store, [now - pd.Timedelta(hours=2)], [yesterday])
+    _save_hours(issue_store, [now - pd.Timedelta(hours=2)], [yesterday])
     matcher = KeywordMatcher({"임재범": "임재범", "나가수": "나는가수다", "나는가수다": "나는가수다", "어린이날": "어린이날"})
     queries_now = pd.DataFrame({"query": ["나가수 임재범", "임재범 나이", "어린이날 선물", "어린이날 행사"],
                                 "count": [120, 45, 100, 30]})
     chooser = TitleChooser(matcher, TitleSettings())
-    whole = chooser.choose(["임재범", "어린이날"], queries_now, store.query_history(now, 24))
+    whole = chooser.choose(["임재범", "어린이날"], queries_now, issue_store.query_history(now, 24))
     asked: list[str] = []
-    lookup = store.query_history_lookup(now, 24)
+    lookup = issue_store.query_history_lookup(now, 24)
 
     def counting(queries):
         asked.extend(queries)
