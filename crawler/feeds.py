@@ -47,7 +47,8 @@ def parse_json_page(body: bytes, items_key: str = "items", next_key: str = "next
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ParseError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        message = exc.msg.removesuffix(" at")            # "Invalid control character at"
+        raise ParseError(f"invalid JSON: {message} at line {exc.lineno} column {exc.colno}") from None
     if isinstance(doc, list):
         return doc, None
     if not isinstance(doc, dict):

@@ -238,7 +238,8 @@ def _jsonl_rows(fh) -> Iterator[tuple[int, Any, str]]:
         try:
             rec = json.loads(text)
         except json.JSONDecodeError as exc:
-            rec = RowError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+            message = exc.msg.removesuffix(" at")        # "Invalid control character at"
+            rec = RowError(f"invalid JSON: {message} at column {exc.colno}")
         except RecursionError:
             rec = RowError("invalid JSON: nested too deeply")
         except ValueError as exc:          # e.g. an integer of more than 4,300 digits

@@ -127,3 +127,13 @@ def test_a_file_that_cannot_be_read_is_one_error_naming_it(tmp_path):
 
     with pytest.raises(IngestError, match="folder.jsonl: cannot be read"):
         read_post_block(PostBlockJob({}, map_chunk=len), str(tmp_path / "folder.jsonl"), 0, 10)
+
+
+def test_a_control_character_in_a_string_is_named_once(tmp_path):
+    """json's message ends with "at"; the reject does not say "at at"."""
+    from crawler.ingest import read_posts
+
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"post_id": "p1", "title": "a\tb"}\n', encoding="utf-8")
+    reason = read_posts([path]).rejects["reason"].tolist()
+    assert reason == ["invalid JSON: Invalid control character at column 30"]
